@@ -1,0 +1,34 @@
+package org.olmo4j.config;
+
+/**
+ * The whole run, as OLMo's {@code TrainConfig}: YAML keys are the snake_case forms of these names.
+ *
+ * <p>Every field has a default in {@code defaults.yaml} except the ones marked nullable.
+ */
+public record TrainConfig(
+    String runName,
+    long seed,
+    Duration maxDuration,
+    int globalTrainBatchSize,
+    int deviceTrainMicrobatchSize,
+    /* nullable: no clipping */ Double maxGradNorm,
+    boolean softmaxAuxiliaryLoss,
+    double auxiliaryLossMultiplier,
+    Precision precision,
+    String saveFolder,
+    int saveInterval,
+    int saveNumCheckpointsToKeep,
+    /* nullable */ String loadPath,
+    boolean tryLoadLatestSave,
+    boolean resetTrainerState,
+    int consoleLogInterval,
+    ModelConfig model,
+    OptimizerConfig optimizer,
+    SchedulerConfig scheduler,
+    DataConfig data) {
+
+  /** Tokens consumed by one optimizer step (every instance is max_sequence_length tokens). */
+  public long tokensPerStep() {
+    return (long) globalTrainBatchSize * model.maxSequenceLength();
+  }
+}
