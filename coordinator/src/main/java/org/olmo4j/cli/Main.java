@@ -1,0 +1,41 @@
+package org.olmo4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code olmo4j} command line: one subcommand per job. */
+@Command(
+    name = "olmo4j",
+    mixinStandardHelpOptions = true,
+    version = "olmo4j 0.1.0",
+    description = "Train OLMo-style language models on the JVM.",
+    subcommands = {
+      TrainCommand.class,
+      InfoCommand.class,
+      PrepareDataCommand.class,
+      ExportHfCommand.class,
+      ImportHfCommand.class,
+      ScoreCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line (also used by tests). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(new UserErrors());
+    return cl;
+  }
+}

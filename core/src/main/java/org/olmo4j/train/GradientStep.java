@@ -1,0 +1,76 @@
+package org.olmo4j.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.olmo4j.model.LossTerms;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.model.StepScope;
+
+/**
+ * Forward and backward of one global batch, micro-batch by micro-batch, as OLMo's train_step:
+ * each micro-batch's loss is its summed cross-entropy divided by the label tokens of the whole
+ * batch, so the accumulated gradient is that of the batch's mean loss.
+ */
+public final class GradientStep {
+
+  /** Sums over the batch (host doubles) and the token count they are normalised by. */
+  public record Result(double ceSum, double zSum, long tokens) {
+    public double loss() {
+      return ceSum / tokens;
+    }
+
+    public double zLoss() {
+      return zSum / tokens;
+    }
+  }
+
+  private GradientStep() {}
+
+  /**
+   * Zeroes the model's gradients, then accumulates the gradient of the batch loss into them.
+   *
+   * @param zLossMultiplier OLMo's auxiliary_loss_multiplier, or 0 for no z-loss
+   */
+  public static Result run(OlmoModel model, Batch batch, int microBatchSize, double zLossMultiplier) {
+    return run(model, batch, microBatchSize, zLossMultiplier, batch.labelTokens());
+  }
+
+  /** As {@link #run(OlmoModel, Batch, int, double)} with the normaliser given (ZeRO: global count). */
+  public static Result run(
+      OlmoModel model, Batch batch, int microBatchSize, double zLossMultiplier, long normaliser) {
+    model.zeroGrads();
+    boolean zLoss = zLossMultiplier != 0;
+    double ce = 0;
+    double z = 0;
+    long tokens = 0;
+    for (int from = 0; from < batch.size(); from += microBatchSize) {
+      Batch micro = batch.slice(from, Math.min(microBatchSize, batch.size() - from));
+      // One scope per micro-batch: its activations are freed before the next one runs.
+      try (StepScope scope = model.newStepScope();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDManager m = scope.manager();
+        NDArray ids = m.create(micro.tokens(), new Shape(micro.size(), micro.seqLen()));
+        NDArray mask = micro.labelMask() == null ? null
+            : m.create(micro.labelMask(), new Shape(micro.size(), micro.seqLen()));
+        LossTerms terms = model.lossTerms(ids, mask, zLoss);
+        NDArray loss = terms.ceSum();
+        if (zLoss) {
+          loss = loss.add(terms.zSum().mul(zLossMultiplier));
+        }
+        collector.backward(loss.div(normaliser));
+        ce += scalar(terms.ceSum());
+        z += zLoss ? scalar(terms.zSum()) : 0;
+        tokens += terms.tokens();
+      }
+    }
+    return new Result(ce, z, tokens);
+  }
+
+  private static double scalar(NDArray a) {
+    return a.getDataType() == DataType.FLOAT64 ? a.getDouble() : a.getFloat();
+  }
+}
