@@ -19,7 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
-/** YAML text ↔ JSON trees ↔ config records with Jackson, turning Jackson's errors into {@link ConfigException}s. */
+/** YAML text ↔ trees ↔ config records with Jackson; Jackson's errors become {@link ConfigException}s. */
 final class ConfigBinding {
 
   /** snake_case YAML keys ↔ camelCase record components; strict about types, nulls and duplicates. */

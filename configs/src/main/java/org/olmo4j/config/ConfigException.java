@@ -1,6 +1,6 @@
 package org.olmo4j.config;
 
-/** A config the user wrote cannot be used; the message names the file or override, the key and the problem. */
+/** A config the user wrote cannot be used; the message names file or override, key and problem. */
 public class ConfigException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;

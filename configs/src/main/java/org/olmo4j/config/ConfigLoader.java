@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
-  /** Reads a config file, applies overrides, binds and validates it (not for training data: see {@link #validateForTraining}). */
+  /** Reads a config file, applies overrides, binds and validates it (data: {@link #validateForTraining}). */
   public static TrainConfig load(Path yaml, List<String> overrides) {
     if (!Files.exists(yaml)) {
       throw new ConfigException("config file not found: " + yaml);
@@ -40,6 +41,8 @@ public final class ConfigLoader {
     String text;
     try {
       text = Files.readString(yaml, StandardCharsets.UTF_8);
+    } catch (CharacterCodingException e) {
+      throw new ConfigException("config file " + yaml + " is not UTF-8 text", e);
     } catch (IOException e) {
       throw new ConfigException("cannot read config file " + yaml + ": " + e, e);
     }
@@ -51,7 +54,7 @@ public final class ConfigLoader {
     return build(yamlText, "<yaml text>", overrides);
   }
 
-  /** The canonical YAML of a config: every key, in record order; {@code fromYaml(toYaml(c), List.of())} equals {@code c}. */
+  /** Canonical YAML: every key, in record order; {@code fromYaml(toYaml(c), List.of())} equals c. */
   public static String toYaml(TrainConfig config) {
     try {
       return ConfigBinding.MAPPER.writeValueAsString(config);

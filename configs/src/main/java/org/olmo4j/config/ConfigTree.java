@@ -68,7 +68,7 @@ final class ConfigTree {
     overrideOrigins.put(path, source);
   }
 
-  /** Where the value at a dotted key came from: the override that set it or one of its parents, else the file. */
+  /** Where a dotted key's value came from: the override that set it (or a parent), else the file. */
   String sourceOf(String path, String fileSource) {
     String best = null;
     for (String key : overrideOrigins.keySet()) {

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import java.io.IOException;
 
-/** Jackson form of {@link Duration}: a YAML number for steps, OLMo's string otherwise ({@code 2e12T}, {@code 3ep}). */
+/** Jackson form of {@link Duration}: a number for steps, else OLMo's string ({@code 2e12T}, {@code 3ep}). */
 final class DurationJson {
 
   private DurationJson() {}
