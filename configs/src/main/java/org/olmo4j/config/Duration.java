@@ -1,6 +1,11 @@
 package org.olmo4j.config;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+
 /** A training length as OLMo writes it: {@code "N"} steps, {@code "NT"} tokens, {@code "Nep"} epochs. */
+@JsonSerialize(using = DurationJson.Serializer.class)
+@JsonDeserialize(using = DurationJson.Deserializer.class)
 public record Duration(long value, Unit unit) {
 
   public enum Unit { STEPS, TOKENS, EPOCHS }
@@ -16,14 +21,19 @@ public record Duration(long value, Unit unit) {
       unit = Unit.TOKENS;
       s = s.substring(0, s.length() - 1);
     }
-    double v;
-    try {
-      v = Double.parseDouble(s);
-    } catch (NumberFormatException e) {
+    if (s.matches("\\d{1,18}")) {
+      long exact = Long.parseLong(s); // exact beyond 2^53, where a double would round
+      if (exact > 0) {
+        return new Duration(exact, unit);
+      }
+    }
+    // Plain decimal or scientific only: Double.parseDouble would also take "3d", "0x1p3", "NaN".
+    if (!s.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?")) {
       throw new IllegalArgumentException(
           "'" + text + "' is not a duration: expected N (steps), NT (tokens) or Nep (epochs)");
     }
-    if (v <= 0 || v != Math.rint(v) || v > Long.MAX_VALUE) {
+    double v = Double.parseDouble(s);
+    if (v <= 0 || v != Math.rint(v) || v >= 0x1p63) {
       throw new IllegalArgumentException(
           "'" + text + "' is not a duration: the number must be a positive whole number");
     }

@@ -1,0 +1,181 @@
+package org.olmo4j.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Cross-field checks of a bound config; each problem names its keys and values. */
+final class ConfigValidator {
+
+  private final List<String> problems = new ArrayList<>();
+
+  private ConfigValidator() {}
+
+  /** Problems that make the config unusable for anything (model, optimizer, schedule, run). */
+  static List<String> problems(TrainConfig c) {
+    ConfigValidator v = new ConfigValidator();
+    v.checkRun(c);
+    if (c.model() != null) {
+      v.checkModel(c.model());
+    }
+    if (c.optimizer() != null) {
+      v.checkOptimizer(c.optimizer());
+    }
+    if (c.scheduler() != null) {
+      v.checkScheduler(c.scheduler());
+    }
+    if (c.data() != null) {
+      v.required(c.data().paths(), "data.paths");
+      v.required(c.data().memmapDtype(), "data.memmap_dtype");
+    }
+    return v.problems;
+  }
+
+  /** Problems that only matter when training: the data to train on. */
+  static List<String> trainingProblems(TrainConfig c) {
+    ConfigValidator v = new ConfigValidator();
+    DataConfig data = c.data();
+    if (data == null || data.paths() == null || data.paths().isEmpty()) {
+      v.problems.add("data.paths: no training data; list memmap .npy files or embedded:NAME");
+      return v.problems;
+    }
+    v.noBlanks(data.paths(), "data.paths");
+    if (data.labelMaskPaths() != null) {
+      v.noBlanks(data.labelMaskPaths(), "data.label_mask_paths");
+      v.check(data.labelMaskPaths().size() == data.paths().size(),
+          "data.label_mask_paths has " + data.labelMaskPaths().size() + " entries but data.paths has "
+              + data.paths().size() + "; give one label mask file per data file");
+    }
+    return v.problems;
+  }
+
+  private void checkRun(TrainConfig c) {
+    check(c.runName() != null && !c.runName().isBlank(), "run_name must be a non-empty string");
+    required(c.maxDuration(), "max_duration");
+    if (c.maxDuration() != null) {
+      check(c.maxDuration().value() > 0, "max_duration must be positive, got " + c.maxDuration());
+    }
+    positive(c.globalTrainBatchSize(), "global_train_batch_size");
+    positive(c.deviceTrainMicrobatchSize(), "device_train_microbatch_size");
+    if (c.deviceTrainMicrobatchSize() > 0) {
+      check(c.globalTrainBatchSize() % c.deviceTrainMicrobatchSize() == 0,
+          "global_train_batch_size (" + c.globalTrainBatchSize()
+              + ") must be divisible by device_train_microbatch_size ("
+              + c.deviceTrainMicrobatchSize() + ")");
+    }
+    if (c.maxGradNorm() != null) {
+      check(c.maxGradNorm() > 0, "max_grad_norm must be positive or null (no clipping), got "
+          + c.maxGradNorm());
+    }
+    check(c.auxiliaryLossMultiplier() >= 0,
+        "auxiliary_loss_multiplier must be >= 0, got " + c.auxiliaryLossMultiplier());
+    required(c.precision(), "precision");
+    check(c.saveFolder() != null && !c.saveFolder().isBlank(), "save_folder must be a non-empty path");
+    positive(c.saveInterval(), "save_interval");
+    check(c.saveNumCheckpointsToKeep() == -1 || c.saveNumCheckpointsToKeep() >= 1,
+        "save_num_checkpoints_to_keep must be >= 1, or -1 to keep all, got "
+            + c.saveNumCheckpointsToKeep());
+    positive(c.consoleLogInterval(), "console_log_interval");
+    required(c.model(), "model");
+    required(c.optimizer(), "optimizer");
+    required(c.scheduler(), "scheduler");
+    required(c.data(), "data");
+  }
+
+  private void checkModel(ModelConfig m) {
+    positive(m.dModel(), "model.d_model");
+    positive(m.nHeads(), "model.n_heads");
+    positive(m.nLayers(), "model.n_layers");
+    positive(m.mlpRatio(), "model.mlp_ratio");
+    positive(m.vocabSize(), "model.vocab_size");
+    positive(m.maxSequenceLength(), "model.max_sequence_length");
+    if (m.dModel() > 0 && m.nHeads() > 0) {
+      boolean divisible = m.dModel() % m.nHeads() == 0;
+      check(divisible, "model.d_model (" + m.dModel() + ") must be divisible by model.n_heads ("
+          + m.nHeads() + ")");
+      check(!divisible || m.headDim() % 2 == 0, "head dimension model.d_model / model.n_heads = "
+          + m.headDim() + " must be even for rotary embeddings (RoPE)");
+    }
+    if (m.mlpHiddenSize() != null) {
+      check(m.mlpHiddenSize() > 0 && m.mlpHiddenSize() % 2 == 0, "model.mlp_hidden_size must be "
+          + "a positive even number (SwiGLU splits it in half), got " + m.mlpHiddenSize());
+    }
+    if (m.embeddingSize() != null) {
+      check(m.embeddingSize() >= m.vocabSize(), "model.embedding_size (" + m.embeddingSize()
+          + ") must be >= model.vocab_size (" + m.vocabSize() + ")");
+    }
+    tokenId(m.eosTokenId(), "model.eos_token_id", m.vocabSize());
+    tokenId(m.padTokenId(), "model.pad_token_id", m.vocabSize());
+    check(m.ropeTheta() > 0, "model.rope_theta must be positive, got " + m.ropeTheta());
+    required(m.initFn(), "model.init_fn");
+    check(m.initStd() > 0, "model.init_std must be positive, got " + m.initStd());
+    positiveOrNull(m.initCutoffFactor(), "model.init_cutoff_factor");
+    positiveOrNull(m.clipQkv(), "model.clip_qkv");
+    required(m.layerNormType(), "model.layer_norm_type");
+    String unsupported = " is not supported: OlmoForCausalLM has non-parametric LayerNorm and no biases";
+    check(!m.layerNormWithAffine(), "model.layer_norm_with_affine=true" + unsupported);
+    check(!m.includeBias(), "model.include_bias=true" + unsupported);
+  }
+
+  private void checkOptimizer(OptimizerConfig o) {
+    required(o.name(), "optimizer.name");
+    check(o.learningRate() > 0, "optimizer.learning_rate must be positive, got " + o.learningRate());
+    check(o.weightDecay() >= 0, "optimizer.weight_decay must be >= 0, got " + o.weightDecay());
+    check(o.eps() > 0, "optimizer.eps must be positive, got " + o.eps());
+    List<Double> betas = o.betas();
+    if (required(betas, "optimizer.betas")) {
+      boolean valid = betas.size() == 2
+          && betas.stream().allMatch(b -> b != null && b >= 0 && b < 1);
+      check(valid, "optimizer.betas must be exactly 2 values in [0, 1), got " + betas);
+    }
+  }
+
+  private void checkScheduler(SchedulerConfig s) {
+    required(s.name(), "scheduler.name");
+    check(s.tWarmup() >= 0, "scheduler.t_warmup must be >= 0, got " + s.tWarmup());
+    check(s.alphaF() >= 0 && s.alphaF() <= 1, "scheduler.alpha_f must be in [0, 1], got " + s.alphaF());
+    if (s.tMax() != null) {
+      check(s.tMax() > 0, "scheduler.t_max must be positive or null (the run's length), got "
+          + s.tMax());
+    }
+    if (s.warmupMinLr() != null) {
+      check(s.warmupMinLr() >= 0, "scheduler.warmup_min_lr must be >= 0, got " + s.warmupMinLr());
+    }
+    if (s.gradClipWarmupSteps() != null) {
+      check(s.gradClipWarmupSteps() >= 0,
+          "scheduler.grad_clip_warmup_steps must be >= 0, got " + s.gradClipWarmupSteps());
+    }
+    positiveOrNull(s.gradClipWarmupFactor(), "scheduler.grad_clip_warmup_factor");
+  }
+
+  private void tokenId(int id, String key, int vocabSize) {
+    check(id >= 0 && id < vocabSize,
+        key + " (" + id + ") must be in [0, model.vocab_size) = [0, " + vocabSize + ")");
+  }
+
+  private void positive(long value, String key) {
+    check(value > 0, key + " must be positive, got " + value);
+  }
+
+  private void positiveOrNull(Double value, String key) {
+    if (value != null) {
+      check(value > 0, key + " must be positive or null, got " + value);
+    }
+  }
+
+  private void noBlanks(List<String> paths, String key) {
+    for (int i = 0; i < paths.size(); i++) {
+      check(paths.get(i) != null && !paths.get(i).isBlank(), key + "[" + i + "] is empty");
+    }
+  }
+
+  private boolean required(Object value, String key) {
+    check(value != null, key + " must be set (it is null)");
+    return value != null;
+  }
+
+  private void check(boolean ok, String problem) {
+    if (!ok) {
+      problems.add(problem);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package org.olmo4j.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigValidatorTest {
+
+  private static final TrainConfig VALID = ConfigLoader.fromYaml("", List.of());
+
+  /** The problem reported for the defaults with one override. */
+  private static String problem(String override) {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.fromYaml("", List.of(override)));
+    return e.getMessage();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "--model.d_model=0                  | model.d_model must be positive, got 0",
+      "--model.n_heads=-1                 | model.n_heads must be positive, got -1",
+      "--model.n_layers=0                 | model.n_layers must be positive",
+      "--model.vocab_size=0               | model.vocab_size must be positive",
+      "--model.max_sequence_length=0      | model.max_sequence_length must be positive",
+      "--model.n_heads=5                  | model.d_model (768) must be divisible by model.n_heads (5)",
+      "--model={d_model: 12, n_heads: 4}  | head dimension model.d_model / model.n_heads = 3 must be even",
+      "--model.embedding_size=50000       | model.embedding_size (50000) must be >= model.vocab_size (50280)",
+      "--model.eos_token_id=50280         | model.eos_token_id (50280) must be in [0, model.vocab_size)",
+      "--model.pad_token_id=-1            | model.pad_token_id (-1) must be in [0, model.vocab_size)",
+      "--model.mlp_hidden_size=3001       | model.mlp_hidden_size must be a positive even number",
+      "--model.rope_theta=0               | model.rope_theta must be positive",
+      "--model.init_std=0                 | model.init_std must be positive",
+      "--model.layer_norm_with_affine=true | model.layer_norm_with_affine=true is not supported: "
+          + "OlmoForCausalLM has non-parametric LayerNorm and no biases",
+      "--model.include_bias=true          | model.include_bias=true is not supported",
+      "--global_train_batch_size=20       | global_train_batch_size (20) must be divisible by "
+          + "device_train_microbatch_size (16)",
+      "--device_train_microbatch_size=0   | device_train_microbatch_size must be positive",
+      "--optimizer.betas=[0.9]            | optimizer.betas must be exactly 2 values in [0, 1), got [0.9]",
+      "--optimizer.betas=[0.9, 1.0]       | optimizer.betas must be exactly 2 values in [0, 1)",
+      "--optimizer.betas=[0.9, 0.95, 0.1] | optimizer.betas must be exactly 2 values",
+      "--optimizer.eps=0                  | optimizer.eps must be positive",
+      "--optimizer.learning_rate=0        | optimizer.learning_rate must be positive",
+      "--optimizer.weight_decay=-0.1      | optimizer.weight_decay must be >= 0",
+      "--scheduler.alpha_f=1.5            | scheduler.alpha_f must be in [0, 1], got 1.5",
+      "--scheduler.t_warmup=-1            | scheduler.t_warmup must be >= 0",
+      "--save_interval=0                  | save_interval must be positive, got 0",
+      "--save_num_checkpoints_to_keep=0   | save_num_checkpoints_to_keep must be >= 1, or -1 to keep all",
+      "--max_grad_norm=0                  | max_grad_norm must be positive or null",
+      "--run_name=''                      | run_name must be a non-empty string",
+      "--precision=null                   | precision must be set",
+  })
+  void rejects(String override, String expected) {
+    String message = problem(override);
+    assertTrue(message.contains(expected), "expected '" + expected + "' in: " + message);
+    assertTrue(message.startsWith("<yaml text> with " + override + ": "), message);
+  }
+
+  @Test
+  void keepAllCheckpointsIsMinusOne() {
+    assertEquals(-1, ConfigLoader.fromYaml("save_num_checkpoints_to_keep: -1", List.of())
+        .saveNumCheckpointsToKeep());
+  }
+
+  @Test
+  void reportsEveryProblemAtOnce() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml(
+        "model: {n_layers: 0}\noptimizer: {eps: 0}\nsave_interval: 0\n", List.of()));
+    assertEquals(3, e.getMessage().lines().count(), e.getMessage());
+  }
+
+  @Test
+  void validateChecksRecordsBuiltInCode() {
+    ConfigLoader.validate(VALID);
+    ModelConfig m = VALID.model();
+    ModelConfig biased = new ModelConfig(m.dModel(), m.nHeads(), m.nLayers(), m.mlpRatio(),
+        m.mlpHiddenSize(), m.vocabSize(), m.embeddingSize(), m.maxSequenceLength(), m.ropeTheta(),
+        m.weightTying(), m.initFn(), m.initStd(), m.initCutoffFactor(), m.layerNormType(),
+        m.layerNormWithAffine(), true, m.clipQkv(), m.eosTokenId(), m.padTokenId());
+    TrainConfig c = VALID;
+    TrainConfig bad = new TrainConfig(c.runName(), c.seed(), new Duration(0, Duration.Unit.STEPS),
+        c.globalTrainBatchSize(), c.deviceTrainMicrobatchSize(), c.maxGradNorm(),
+        c.softmaxAuxiliaryLoss(), c.auxiliaryLossMultiplier(), c.precision(), c.saveFolder(),
+        c.saveInterval(), c.saveNumCheckpointsToKeep(), c.loadPath(), c.tryLoadLatestSave(),
+        c.resetTrainerState(), c.consoleLogInterval(), biased, c.optimizer(), c.scheduler(), null);
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.validate(bad));
+    assertTrue(e.getMessage().contains("max_duration must be positive"), e.getMessage());
+    assertTrue(e.getMessage().contains("model.include_bias=true"), e.getMessage());
+    assertTrue(e.getMessage().contains("data must be set"), e.getMessage());
+  }
+}
