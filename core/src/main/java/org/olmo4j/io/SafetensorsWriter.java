@@ -119,6 +119,9 @@ public final class SafetensorsWriter implements AutoCloseable {
 
   /** Appends {@code len} floats to the current tensor, converted to its dtype (F32, BF16 or F64). */
   public void write(float[] src, int off, int len) throws IOException {
+    if (len == 0) {
+      return; // nothing owed, also after the last tensor (empty shards)
+    }
     TensorInfo t = currentTensor(len + " floats");
     Dtype d = t.dtype();
     begin((long) len * d.size(), len + " floats");
@@ -152,6 +155,9 @@ public final class SafetensorsWriter implements AutoCloseable {
 
   /** Appends {@code len} longs to the current tensor, which must be I64. */
   public void write(long[] src, int off, int len) throws IOException {
+    if (len == 0) {
+      return;
+    }
     TensorInfo t = begin((long) len * 8, len + " longs");
     if (t.dtype() != Dtype.I64) {
       throw new SafetensorsException(file, "tensor '" + t.name() + "' is " + t.dtype() + ", not I64");
@@ -167,6 +173,9 @@ public final class SafetensorsWriter implements AutoCloseable {
 
   /** Appends raw little-endian bytes, already in the current tensor's dtype. */
   public void writeBytes(ByteBuffer raw) throws IOException {
+    if (!raw.hasRemaining()) {
+      return;
+    }
     begin(raw.remaining(), raw.remaining() + " raw bytes");
     long n = raw.remaining();
     flush();
