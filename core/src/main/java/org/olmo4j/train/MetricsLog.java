@@ -59,7 +59,7 @@ public final class MetricsLog implements AutoCloseable {
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Writes one step; extra events (eval results, checkpoints) go through {@link #event}. */
+  /** Writes one step. */
   public void write(StepMetrics m) {
     ObjectNode o = JSON.createObjectNode();
     o.put("step", m.step());
@@ -74,18 +74,10 @@ public final class MetricsLog implements AutoCloseable {
     o.put("mfu", m.mfu());
     o.put("step_s", m.stepSeconds());
     o.put("compute_s", m.computeSeconds());
+    o.put("exchange_s", m.exchangeSeconds());
     o.put("optimizer_s", m.optimizerSeconds());
     o.put("rss_bytes", m.rssBytes());
     writeLine(o);
-  }
-
-  /** Writes a non-step record, e.g. {@code {"event":"checkpoint","step":100,...}}. */
-  public void event(ObjectNode o) {
-    writeLine(o);
-  }
-
-  public static ObjectNode newObject() {
-    return JSON.createObjectNode();
   }
 
   private void writeLine(ObjectNode o) {

@@ -22,5 +22,6 @@ public record StepMetrics(
     double mfu,
     double stepSeconds,
     double computeSeconds,
+    double exchangeSeconds,
     double optimizerSeconds,
     long rssBytes) {}

@@ -3,13 +3,10 @@ package org.olmo4j.train;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
-import org.olmo4j.config.Precision;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.Initializer;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.optim.AdamWShard;
-import org.olmo4j.optim.GradClip;
 import org.olmo4j.optim.LrSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +27,7 @@ public final class Trainer implements AutoCloseable {
   private final TrainCheckpoints checkpoints;
   private final LrSchedule schedule;
   private final long maxSteps;
-  private final float[] grads;
-  private final float[] computeCopy;
+  private final ZeroStep zero;
   private final Path saveFolder;
   private TrainState state;
 
@@ -46,10 +42,9 @@ public final class Trainer implements AutoCloseable {
     this.checkpoints = new TrainCheckpoints(cfg, layout, saveFolder);
     this.maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), data.stepsPerEpoch());
     this.schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), maxSteps);
-    this.grads = new float[Math.toIntExact(layout.totalElements())];
-    this.computeCopy = cfg.precision() == Precision.AMP_BF16 ? new float[grads.length] : null;
+    this.zero = new ZeroStep(model, optimizer, Collectives.single(), cfg.precision());
     this.state = checkpoints.restoreOrInit(optimizer);
-    publishComputeCopy();
+    zero.publishParameters();
   }
 
   /** Builds the model, optimizer and data for {@code cfg}, resuming from a checkpoint if asked. */
@@ -91,11 +86,11 @@ public final class Trainer implements AutoCloseable {
         metrics.write(last);
         progress.report(last, speed);
         if (state.step() % cfg.saveInterval() == 0) {
-          checkpoints.save(state, optimizer, metrics);
+          checkpoints.save(state, optimizer);
         }
       }
       if (!checkpoints.isSaved(state.step())) {
-        checkpoints.save(state, optimizer, metrics);
+        checkpoints.save(state, optimizer);
       }
     }
     return last;
@@ -107,45 +102,22 @@ public final class Trainer implements AutoCloseable {
     long step = state.step() + 1;
     Batch batch = data.batch(state.dataPosition(), cfg.globalTrainBatchSize());
     double zMult = cfg.softmaxAuxiliaryLoss() ? cfg.auxiliaryLossMultiplier() : 0;
-    GradientStep.Result r =
-        GradientStep.run(model, batch, cfg.deviceTrainMicrobatchSize(), zMult);
-    if (!Double.isFinite(r.loss())) {
-      throw new TrainingDivergedException(String.format(
-          "loss is %s at step %d: stopping; the last committed checkpoint (%s) is kept",
-          r.loss(), step, checkpoints.lastCommittedDescription()));
-    }
-    long t1 = System.nanoTime();
-    model.readGrads(grads);
-    double gradNorm = Math.sqrt(GradClip.sumOfSquares(grads, 0, grads.length));
-    if (!Double.isFinite(gradNorm)) {
-      throw new TrainingDivergedException(String.format(
-          "gradient norm is %s at step %d: stopping; the last committed checkpoint (%s) is kept",
-          gradNorm, step, checkpoints.lastCommittedDescription()));
-    }
-    Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), step);
-    double clip = maxNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxNorm);
     double lr = schedule.lr(step);
-    optimizer.step(grads, lr, clip, step);
-    publishComputeCopy();
-    long t2 = System.nanoTime();
-
+    Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), step);
+    ZeroStep.Outcome o;
+    try {
+      o = zero.run(batch, cfg.deviceTrainMicrobatchSize(), zMult, step, lr, maxNorm);
+    } catch (TrainingDivergedException e) {
+      throw new TrainingDivergedException(e.getMessage() + ": stopping; the last committed checkpoint ("
+          + checkpoints.lastCommittedDescription() + ") is kept");
+    }
     long tokens = (long) batch.size() * batch.seqLen();
     state = state.advance(tokens, batch.size());
-    double seconds = (t2 - t0) / 1e9;
+    double seconds = (System.nanoTime() - t0) / 1e9;
     speed.record(tokens, seconds);
-    return new StepMetrics(step, r.loss(), r.zLoss(), lr, gradNorm, clip, state.tokensSeen(),
-        speed.tokensPerSecond(), speed.mfu(), seconds, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-        ProcessMemory.rssBytes());
-  }
-
-  /** The model computes with the master weights (fp32) or their bf16 rounding (amp_bf16). */
-  private void publishComputeCopy() {
-    if (computeCopy == null) {
-      model.setParams(optimizer.master());
-    } else {
-      org.olmo4j.io.Bf16.roundToBf16(optimizer.master(), computeCopy);
-      model.setParams(computeCopy);
-    }
+    return new StepMetrics(step, o.loss(), o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(),
+        state.tokensSeen(), speed.tokensPerSecond(), speed.mfu(), seconds, o.computeSeconds(),
+        o.exchangeSeconds(), o.optimizerSeconds(), ProcessMemory.rssBytes());
   }
 
   @Override

@@ -1,0 +1,100 @@
+package org.olmo4j.train;
+
+import org.olmo4j.config.Precision;
+import org.olmo4j.io.Bf16;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.optim.AdamWShard;
+import org.olmo4j.optim.GradClip;
+
+/**
+ * One ZeRO-2 optimizer step of one rank: forward/backward on its part of the global batch →
+ * reduce-scatter of fp32 gradients → global grad norm → clipping → AdamW on its shard →
+ * all-gather of the (bf16-cast) parameters into the full compute copy.
+ *
+ * <p>With one rank every collective is a copy, so the single-worker trainer is this same code.
+ */
+public final class ZeroStep {
+
+  /** What the step did, identical on every rank. */
+  public record Outcome(
+      double loss, double zLoss, double gradNorm, double clipCoefficient, long labelTokens,
+      double computeSeconds, double exchangeSeconds, double optimizerSeconds) {}
+
+  private final OlmoModel model;
+  private final AdamWShard optimizer;
+  private final Collectives collectives;
+  private final boolean bf16Compute;
+  private final float[] fullGrads;
+  private final float[] shardGrads;
+  private final float[] fullParams;
+  private final short[] shardBf16;
+  private final short[] fullBf16;
+
+  public ZeroStep(OlmoModel model, AdamWShard optimizer, Collectives collectives, Precision precision) {
+    FlatLayout layout = model.layout();
+    int total = Math.toIntExact(layout.totalElements());
+    int shard = Math.toIntExact(
+        layout.shardRange(collectives.rank(), collectives.worldSize()).length());
+    this.model = model;
+    this.optimizer = optimizer;
+    this.collectives = collectives;
+    this.bf16Compute = precision == Precision.AMP_BF16;
+    this.fullGrads = new float[total];
+    this.shardGrads = new float[shard];
+    this.fullParams = new float[total];
+    this.shardBf16 = bf16Compute ? new short[shard] : null;
+    this.fullBf16 = bf16Compute ? new short[total] : null;
+  }
+
+  /**
+   * Runs the step on this rank's {@code part} of the global batch.
+   *
+   * @param maxGradNorm clipping threshold for this step, or null for none
+   * @throws TrainingDivergedException when the loss or the gradient norm is not finite
+   */
+  public Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step, double lr,
+      Double maxGradNorm) {
+    long t0 = System.nanoTime();
+    long globalTokens = (long) collectives.allReduceSum(new double[] {part.labelTokens()})[0];
+    GradientStep.Result local =
+        GradientStep.run(model, part, microBatchSize, zLossMultiplier, globalTokens);
+    model.readGrads(fullGrads);
+    long t1 = System.nanoTime();
+    double[] sums = collectives.allReduceSum(new double[] {local.ceSum(), local.zSum()});
+    double loss = sums[0] / globalTokens;
+    if (!Double.isFinite(loss)) {
+      throw new TrainingDivergedException("loss is " + loss + " at step " + step);
+    }
+    collectives.reduceScatter(fullGrads, shardGrads);
+    double sumSq = collectives.allReduceSum(
+        new double[] {GradClip.sumOfSquares(shardGrads, 0, shardGrads.length)})[0];
+    double gradNorm = Math.sqrt(sumSq);
+    if (!Double.isFinite(gradNorm)) {
+      throw new TrainingDivergedException("gradient norm is " + gradNorm + " at step " + step);
+    }
+    long t2 = System.nanoTime();
+    double clip = maxGradNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxGradNorm);
+    optimizer.step(shardGrads, lr, clip, step);
+    long t3 = System.nanoTime();
+    publishParameters();
+    long t4 = System.nanoTime();
+    return new Outcome(loss, sums[1] / globalTokens, gradNorm, clip, globalTokens,
+        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9);
+  }
+
+  /**
+   * Gathers every rank's master shard into the model's compute copy: the master itself (fp32)
+   * or its bf16 rounding (amp_bf16), widened to fp32 for DJL.
+   */
+  public void publishParameters() {
+    if (bf16Compute) {
+      Bf16.toBf16(optimizer.master(), shardBf16);
+      collectives.allGatherBf16(shardBf16, fullBf16);
+      Bf16.toFloat(fullBf16, fullParams);
+    } else {
+      collectives.allGather(optimizer.master(), fullParams);
+    }
+    model.setParams(fullParams);
+  }
+}
