@@ -24,11 +24,16 @@ final class CorpusTexts {
   }
 
   /**
-   * Splits {@code text} at the first paragraph break at or after {@code fraction} of its length:
-   * returns the offset where the tail starts, or {@code text.length()} if there is none.
+   * Where to split {@code text} so the tail holds about {@code 1 - fraction} of it: the first
+   * paragraph break at or after that point, else the first line break (some books have no blank
+   * lines), else the end.
    */
   static int paragraphCut(String text, double fraction) {
-    int at = text.indexOf("\n\n", (int) (text.length() * fraction));
+    int from = (int) (text.length() * fraction);
+    int at = text.indexOf("\n\n", from);
+    if (at < 0) {
+      at = text.indexOf('\n', from);
+    }
     return at < 0 ? text.length() : at;
   }
 

@@ -61,11 +61,16 @@ public final class DataPreparer {
       MemmapDtype dtype = TokenFileWriter.dtypeFor(tokenizer.vocabSize());
       TokenFileWriter writer = new TokenFileWriter(outDir, "part", dtype, maxTokensPerFile);
       DocumentEncoder encoder = new DocumentEncoder(tokenizer, writer);
-      for (Path input : inputs) {
-        LOG.info("reading {}", input);
-        DocumentFiles.read(input, encoder::add);
+      try {
+        for (Path input : inputs) {
+          LOG.info("reading {}", input);
+          DocumentFiles.read(input, encoder::add);
+        }
+        encoder.flush();
+      } catch (RuntimeException e) {
+        writer.abort();
+        throw e;
       }
-      encoder.flush();
       encoder.logProgress();
       List<Path> files = writer.finish().stream().map(TokenFileWriter.Part::path).toList();
       Path manifest = writeManifest(outDir, inputs, encoder, dtype, files);

@@ -89,6 +89,19 @@ public final class TokenFileWriter implements AutoCloseable {
     return List.copyOf(parts);
   }
 
+  /** Stops writing and deletes the unfinished file; finished files stay. */
+  public void abort() {
+    try {
+      if (out != null) {
+        out.close();
+        out = null;
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove unfinished token file " + tmp, e);
+    }
+  }
+
   @Override
   public void close() {
     finish();
