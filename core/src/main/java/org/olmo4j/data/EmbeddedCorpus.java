@@ -97,9 +97,13 @@ public final class EmbeddedCorpus {
       try {
         Files.createDirectories(dir);
         try (FileChannel channel = FileChannel.open(dir.resolve(".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.lock()) {
-          return step.run();
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+          FileLock lock = channel.lock();
+          try {
+            return step.run();
+          } finally {
+            lock.release();
+          }
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot prepare the embedded corpus in " + dir, e);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The documents of the embedded corpus, split deterministically: the last 5% of every Gutenberg
@@ -39,7 +40,7 @@ record EmbeddedDocuments(List<String> train, List<String> heldout, List<String> 
   }
 
   /** Decoded texts of the matching archive entries, sorted by entry name. */
-  private static List<String> texts(Path tgz, java.util.function.Predicate<String> wanted) {
+  private static List<String> texts(Path tgz, Predicate<String> wanted) {
     Map<String, byte[]> sorted = new TreeMap<>(TarGzArchive.read(tgz, wanted));
     return sorted.values().stream().map(DocumentFiles::decodeText).toList();
   }

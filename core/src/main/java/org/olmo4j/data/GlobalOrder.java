@@ -1,5 +1,6 @@
 package org.olmo4j.data;
 
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
@@ -58,7 +59,7 @@ public final class GlobalOrder {
    * below {@code numInstances}.
    */
   public static GlobalOrder fromGlobalIndices(
-      java.nio.file.Path npy, long numInstances, int globalBatchSize) {
+      Path npy, long numInstances, int globalBatchSize) {
     return new GlobalOrder(numInstances, globalBatchSize, 0, NpyIndices.open(npy, numInstances));
   }
 
