@@ -35,7 +35,7 @@ public final class NeoxToOlmoLayout {
     try {
       ObjectNode root = (ObjectNode) mapper.readTree(neoxJson.toFile());
       convert(root, neoxJson);
-      Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), OUTPUT_NAME, ".tmp");
+      Path tmp = out.resolveSibling(out.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
       mapper.writeValue(tmp.toFile(), root);
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
