@@ -27,6 +27,14 @@ public record TrainConfig(
     SchedulerConfig scheduler,
     DataConfig data) {
 
+  /** This config with another model (e.g. one read from a Hugging Face config.json). */
+  public TrainConfig withModel(ModelConfig newModel) {
+    return new TrainConfig(runName, seed, maxDuration, globalTrainBatchSize,
+        deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
+        precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
+        resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data);
+  }
+
   /** Tokens consumed by one optimizer step (every instance is max_sequence_length tokens). */
   public long tokensPerStep() {
     return (long) globalTrainBatchSize * model.maxSequenceLength();

@@ -1,8 +1,11 @@
 package org.olmo4j.cli;
 
-import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import org.olmo4j.checkpoint.CheckpointException;
 import org.olmo4j.config.ConfigException;
+import org.olmo4j.data.DataException;
+import org.olmo4j.io.SafetensorsException;
+import org.olmo4j.train.TrainingDivergedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -18,25 +21,27 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(
       Exception e, CommandLine cl, CommandLine.ParseResult parseResult) {
-    if (isUserError(e)) {
-      cl.getErr().println("error: " + e.getMessage());
+    Throwable user = userError(e);
+    if (user != null) {
+      cl.getErr().println("error: " + user.getMessage());
       return 2;
     }
     log.error("olmo4j failed", e);
     return 1;
   }
 
-  static boolean isUserError(Throwable e) {
-    return e instanceof ConfigException
-        || e instanceof IllegalArgumentException
-        || e instanceof NoSuchFileException
-        || e instanceof UncheckedIOException && e.getCause() instanceof NoSuchFileException
-        || e instanceof UserFacing
-        || e.getClass().getSimpleName().endsWith("DataException")
-        || e.getClass().getSimpleName().endsWith("CheckpointException")
-        || e.getClass().getSimpleName().equals("TrainingDivergedException");
+  /** The first exception in the cause chain that is the user's to fix, or null. */
+  static Throwable userError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ConfigException || t instanceof DataException
+          || t instanceof CheckpointException || t instanceof SafetensorsException
+          || t instanceof TrainingDivergedException || t instanceof IllegalArgumentException) {
+        return t;
+      }
+      if (t instanceof NoSuchFileException nsf) {
+        return new IllegalArgumentException(nsf.getFile() + " does not exist");
+      }
+    }
+    return null;
   }
-
-  /** Marker for exceptions whose message is meant for the user as it is. */
-  interface UserFacing {}
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongUnaryOperator;
 import org.olmo4j.checkpoint.CheckpointException;
 import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.checkpoint.Manifest;
@@ -30,11 +31,15 @@ public final class TrainCheckpoints {
   private final TrainConfig cfg;
   private final FlatLayout layout;
   private final CheckpointStore store;
+  private final LongUnaryOperator epochOfPosition;
   private long lastSaved = -1;
   private Path lastCommitted;
 
-  public TrainCheckpoints(TrainConfig cfg, FlatLayout layout, Path saveFolder) {
+  /** @param epochOfPosition the data epoch a global position falls in (recorded in the manifest) */
+  public TrainCheckpoints(TrainConfig cfg, FlatLayout layout, Path saveFolder,
+      LongUnaryOperator epochOfPosition) {
     this.cfg = cfg;
+    this.epochOfPosition = epochOfPosition;
     this.layout = layout;
     this.store = new CheckpointStore(saveFolder, cfg.saveNumCheckpointsToKeep());
   }
@@ -150,9 +155,8 @@ public final class TrainCheckpoints {
   }
 
   private Manifest.TrainState trainStateOf(TrainState s) {
-    long perEpoch = 0;
-    return new Manifest.TrainState(s.step(), s.tokensSeen(), s.dataPosition(), (int) perEpoch,
-        cfg.seed(), null);
+    return new Manifest.TrainState(s.step(), s.tokensSeen(), s.dataPosition(),
+        (int) epochOfPosition.applyAsLong(s.dataPosition()), cfg.seed(), null);
   }
 
   public boolean isSaved(long step) {

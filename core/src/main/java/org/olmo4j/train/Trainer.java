@@ -39,7 +39,7 @@ public final class Trainer implements AutoCloseable {
     FlatLayout layout = model.layout();
     this.optimizer = new AdamWShard(layout, layout.shardRange(0, 1), cfg.optimizer());
     this.saveFolder = Path.of(cfg.saveFolder());
-    this.checkpoints = new TrainCheckpoints(cfg, layout, saveFolder);
+    this.checkpoints = new TrainCheckpoints(cfg, layout, saveFolder, data::epochOf);
     this.maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), data.stepsPerEpoch());
     this.schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), maxSteps);
     this.zero = new ZeroStep(model, optimizer, Collectives.single(), cfg.precision());

@@ -68,7 +68,7 @@ public final class ZeroStep {
     }
     collectives.reduceScatter(fullGrads, shardGrads);
     double sumSq = collectives.allReduceSum(
-        new double[] {GradClip.sumOfSquares(shardGrads, 0, shardGrads.length)})[0];
+        new double[] {GradClip.sumOfSquares(shardGrads)})[0];
     double gradNorm = Math.sqrt(sumSq);
     if (!Double.isFinite(gradNorm)) {
       throw new TrainingDivergedException("gradient norm is " + gradNorm + " at step " + step);
@@ -89,9 +89,9 @@ public final class ZeroStep {
    */
   public void publishParameters() {
     if (bf16Compute) {
-      Bf16.toBf16(optimizer.master(), shardBf16);
+      Bf16.fromFloats(optimizer.master(), 0, shardBf16, 0, shardBf16.length);
       collectives.allGatherBf16(shardBf16, fullBf16);
-      Bf16.toFloat(fullBf16, fullParams);
+      Bf16.toFloats(fullBf16, 0, fullParams, 0, fullParams.length);
     } else {
       collectives.allGather(optimizer.master(), fullParams);
     }
