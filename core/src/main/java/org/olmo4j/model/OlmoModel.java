@@ -27,7 +27,7 @@ public final class OlmoModel implements AutoCloseable {
   private final Map<String, NDArray> params = new LinkedHashMap<>();
   private final Transformer transformer;
   private final NDArray head;
-  private final ParamCopy copy = new ParamCopy();
+  private final ParamCopy copy;
   private StepScope active;
 
   private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype) {
@@ -35,6 +35,7 @@ public final class OlmoModel implements AutoCloseable {
     this.layout = new FlatLayout(specs(cfg));
     this.dtype = dtype;
     this.manager = manager;
+    this.copy = new ParamCopy(layout.params().size());
     for (ParamSpec p : layout.params()) {
       NDArray a = manager.zeros(new Shape(p.shape()), dtype);
       a.setName(p.name());
@@ -142,15 +143,19 @@ public final class OlmoModel implements AutoCloseable {
   /** Loads the whole Ψ vector (layout order) into the parameters. */
   public void setParams(float[] flat) {
     checkLength(flat.length);
-    for (ParamSpec p : layout.params()) {
-      copy.write(params.get(p.name()), flat, (int) layout.offsetOf(p.name()));
+    List<ParamSpec> specs = layout.params();
+    for (int i = 0; i < specs.size(); i++) {
+      String name = specs.get(i).name();
+      copy.write(i, params.get(name), flat, (int) layout.offsetOf(name));
     }
   }
 
   public void setParams(double[] flat) {
     checkLength(flat.length);
-    for (ParamSpec p : layout.params()) {
-      copy.write(params.get(p.name()), flat, (int) layout.offsetOf(p.name()));
+    List<ParamSpec> specs = layout.params();
+    for (int i = 0; i < specs.size(); i++) {
+      String name = specs.get(i).name();
+      copy.write(i, params.get(name), flat, (int) layout.offsetOf(name));
     }
   }
 

@@ -7,15 +7,26 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
-/** Bulk copies between parameter/gradient arrays and flat Java vectors (fp32 or fp64). */
+/**
+ * Bulk copies between parameter/gradient arrays and flat Java vectors (fp32 or fp64).
+ *
+ * <p>DJL's {@code set(directByteBuffer)} does not copy: the tensor's storage becomes the buffer
+ * (kept alive by the array). So each parameter gets its own direct buffer, allocated once and
+ * re-filled on every load; a shared staging buffer would alias all parameters. Parameters thus
+ * live in Java direct memory: size {@code -XX:MaxDirectMemorySize} for Ψ·4 bytes.
+ */
 final class ParamCopy {
 
-  private ByteBuffer staging;
+  private final ByteBuffer[] storage;
 
-  /** Writes {@code n} values of {@code src} from {@code off} into {@code dst} (its dtype). */
-  void write(NDArray dst, float[] src, int off) {
+  ParamCopy(int params) {
+    storage = new ByteBuffer[params];
+  }
+
+  /** Writes {@code dst.size()} values of {@code src} from {@code off} into parameter {@code index}. */
+  void write(int index, NDArray dst, float[] src, int off) {
     int n = Math.toIntExact(dst.size());
-    ByteBuffer buf = staging(dst);
+    ByteBuffer buf = storage(index, dst);
     if (dst.getDataType() == DataType.FLOAT32) {
       buf.asFloatBuffer().put(src, off, n);
     } else {
@@ -27,9 +38,9 @@ final class ParamCopy {
     dst.set(buf);
   }
 
-  void write(NDArray dst, double[] src, int off) {
+  void write(int index, NDArray dst, double[] src, int off) {
     int n = Math.toIntExact(dst.size());
-    ByteBuffer buf = staging(dst);
+    ByteBuffer buf = storage(index, dst);
     if (dst.getDataType() == DataType.FLOAT64) {
       buf.asDoubleBuffer().put(src, off, n);
     } else {
@@ -67,13 +78,12 @@ final class ParamCopy {
     }
   }
 
-  /** A reused direct buffer sized for {@code dst}, so large loads do not churn direct memory. */
-  private ByteBuffer staging(NDArray dst) {
-    int bytes = Math.toIntExact(dst.size() * dst.getDataType().getNumOfBytes());
-    if (staging == null || staging.capacity() < bytes) {
-      staging = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+  /** Parameter i's own direct buffer: allocated once, so loads do not churn direct memory. */
+  private ByteBuffer storage(int i, NDArray dst) {
+    if (storage[i] == null) {
+      int bytes = Math.toIntExact(dst.size() * dst.getDataType().getNumOfBytes());
+      storage[i] = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
     }
-    staging.clear().limit(bytes);
-    return staging;
+    return storage[i].clear();
   }
 }

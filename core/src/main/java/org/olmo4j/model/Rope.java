@@ -79,8 +79,9 @@ final class Rope {
 
   /** Rotates {@code x [..., T, hd]}; the result lives in {@code x}'s manager. */
   static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
-    NDList halves = x.split(2, -1);
-    NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), -1);
+    int last = x.getShape().dimension() - 1;
+    NDList halves = x.split(2, last);
+    NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), last);
     return x.mul(cos).addi(rotated.muli(sin));
   }
 }
