@@ -27,7 +27,7 @@ public final class OlmoModel implements AutoCloseable {
   private final Map<String, NDArray> params = new LinkedHashMap<>();
   private final Transformer transformer;
   private final NDArray head;
-  private final ParamCopy copy;
+  private final FlatParams flat;
   private StepScope active;
 
   private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype) {
@@ -35,7 +35,6 @@ public final class OlmoModel implements AutoCloseable {
     this.layout = new FlatLayout(specs(cfg));
     this.dtype = dtype;
     this.manager = manager;
-    this.copy = new ParamCopy(layout.params().size());
     for (ParamSpec p : layout.params()) {
       NDArray a = manager.zeros(new Shape(p.shape()), dtype);
       a.setName(p.name());
@@ -48,6 +47,7 @@ public final class OlmoModel implements AutoCloseable {
           attn(i, "q_proj"), attn(i, "k_proj"), attn(i, "v_proj"), attn(i, "o_proj"),
           mlp(i, "gate_proj"), mlp(i, "up_proj"), mlp(i, "down_proj")));
     }
+    this.flat = new FlatParams(layout, new ArrayList<>(params.values()));
     NDArray embedding = params.get(OlmoSpecs.EMBED);
     this.transformer = new Transformer(cfg, embedding, blocks, manager, dtype);
     this.head = cfg.weightTying() ? embedding : params.get(OlmoSpecs.LM_HEAD);
@@ -142,47 +142,26 @@ public final class OlmoModel implements AutoCloseable {
 
   /** Loads the whole Ψ vector (layout order) into the parameters. */
   public void setParams(float[] flat) {
-    checkLength(flat.length);
-    List<ParamSpec> specs = layout.params();
-    for (int i = 0; i < specs.size(); i++) {
-      String name = specs.get(i).name();
-      copy.write(i, params.get(name), flat, (int) layout.offsetOf(name));
-    }
+    this.flat.load(flat);
   }
 
+  /** As {@link #setParams(float[])}, for fp64 gradient checks (narrowed for fp32 models). */
   public void setParams(double[] flat) {
-    checkLength(flat.length);
-    List<ParamSpec> specs = layout.params();
-    for (int i = 0; i < specs.size(); i++) {
-      String name = specs.get(i).name();
-      copy.write(i, params.get(name), flat, (int) layout.offsetOf(name));
-    }
+    this.flat.load(flat);
   }
 
+  /** Copies the parameters into {@code dst} (Ψ elements, layout order). */
   public void readParams(float[] dst) {
-    checkLength(dst.length);
-    for (ParamSpec p : layout.params()) {
-      ParamCopy.read(params.get(p.name()), dst, (int) layout.offsetOf(p.name()));
-    }
+    flat.readValues(dst);
   }
 
   /** The accumulated gradient, flat in layout order (zeros where no backward ran). */
   public void readGrads(float[] dst) {
-    checkLength(dst.length);
-    for (ParamSpec p : layout.params()) {
-      try (NDArray g = params.get(p.name()).getGradient()) {
-        ParamCopy.read(g, dst, (int) layout.offsetOf(p.name()));
-      }
-    }
+    flat.readGrads(dst);
   }
 
   public void readGrads(double[] dst) {
-    checkLength(dst.length);
-    for (ParamSpec p : layout.params()) {
-      try (NDArray g = params.get(p.name()).getGradient()) {
-        ParamCopy.read(g, dst, (int) layout.offsetOf(p.name()));
-      }
-    }
+    flat.readGrads(dst);
   }
 
   /** Clears accumulated gradients (backward adds into them, as in PyTorch). */
@@ -227,12 +206,5 @@ public final class OlmoModel implements AutoCloseable {
           + " outside [1, max_sequence_length = " + cfg.maxSequenceLength() + "]");
     }
     return ids.getManager() == step ? ids : ids.get(step, new NDIndex(":"));
-  }
-
-  private void checkLength(long n) {
-    if (n != layout.totalElements()) {
-      throw new IllegalArgumentException(
-          "flat vector has " + n + " elements, the model has Ψ = " + layout.totalElements());
-    }
   }
 }
