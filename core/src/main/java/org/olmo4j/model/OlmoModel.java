@@ -1,0 +1,210 @@
+package org.olmo4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.olmo4j.config.ModelConfig;
+
+/**
+ * OLMo-1 ({@code OlmoForCausalLM}) on DJL: parameters under HF names, forward to logits and the
+ * causal-LM loss terms. Forward work happens inside a {@link StepScope}.
+ */
+public final class OlmoModel implements AutoCloseable {
+
+  private final ModelConfig cfg;
+  private final FlatLayout layout;
+  private final DataType dtype;
+  private final NDManager manager;
+  private final Map<String, NDArray> params = new LinkedHashMap<>();
+  private final Transformer transformer;
+  private final NDArray head;
+  private final FlatParams flat;
+  private StepScope active;
+
+  private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype) {
+    this.cfg = cfg;
+    this.layout = new FlatLayout(specs(cfg));
+    this.dtype = dtype;
+    this.manager = manager;
+    for (ParamSpec p : layout.params()) {
+      NDArray a = manager.zeros(new Shape(p.shape()), dtype);
+      a.setName(p.name());
+      a.setRequiresGradient(true);
+      params.put(p.name(), a);
+    }
+    List<Transformer.Block> blocks = new ArrayList<>();
+    for (int i = 0; i < cfg.nLayers(); i++) {
+      blocks.add(new Transformer.Block(
+          attn(i, "q_proj"), attn(i, "k_proj"), attn(i, "v_proj"), attn(i, "o_proj"),
+          mlp(i, "gate_proj"), mlp(i, "up_proj"), mlp(i, "down_proj")));
+    }
+    this.flat = new FlatParams(layout, new ArrayList<>(params.values()));
+    NDArray embedding = params.get(OlmoSpecs.EMBED);
+    this.transformer = new Transformer(cfg, embedding, blocks, manager, dtype);
+    this.head = cfg.weightTying() ? embedding : params.get(OlmoSpecs.LM_HEAD);
+  }
+
+  /** A zero-initialised model (FLOAT32, or FLOAT64 for gradient checks) in a sub-manager. */
+  public static OlmoModel create(ModelConfig cfg, NDManager parent, DataType dtype) {
+    if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT64) {
+      throw new IllegalArgumentException("model dtype must be FLOAT32 or FLOAT64, got " + dtype);
+    }
+    return new OlmoModel(cfg, parent.newSubManager(), dtype);
+  }
+
+  /** Parameter specs in the fixed HF order; see {@link OlmoSpecs}. Pure Java, no DJL. */
+  public static List<ParamSpec> specs(ModelConfig cfg) {
+    return OlmoSpecs.specs(cfg);
+  }
+
+  /** Parameters of the transformer blocks: all but the input embedding and the lm_head. */
+  public static long nonEmbeddingParams(ModelConfig cfg) {
+    return OlmoSpecs.nonEmbeddingParams(cfg);
+  }
+
+  /**
+   * Training FLOPs per token (forward + backward), the PaLM / OLMo MFU convention:
+   * {@code 6·(N_non-embedding + N_head) + 12·n_layers·d_model·seqLen}. The head term counts
+   * the output projection {@code [embedding_size, d_model]} whether tied or not (the input
+   * lookup costs no FLOPs); the last term is the attention score and value matmuls.
+   */
+  public static long flopsPerToken(ModelConfig cfg, int seqLen) {
+    return OlmoSpecs.flopsPerToken(cfg, seqLen);
+  }
+
+  public ModelConfig config() {
+    return cfg;
+  }
+
+  public FlatLayout layout() {
+    return layout;
+  }
+
+  public DataType dataType() {
+    return dtype;
+  }
+
+  public NDArray param(String name) {
+    NDArray a = params.get(name);
+    if (a == null) {
+      throw new IllegalArgumentException("no parameter named " + name);
+    }
+    return a;
+  }
+
+  /** Opens the scope for one step; only one may be open at a time. */
+  public StepScope newStepScope() {
+    if (active != null) {
+      throw new IllegalStateException("a StepScope is already open for this model");
+    }
+    NDManager step = manager.newSubManager();
+    step.tempAttachAll(params.values().toArray(new NDArray[0]));
+    active = new StepScope(this, step);
+    return active;
+  }
+
+  void scopeClosed(StepScope scope) {
+    if (active == scope) {
+      active = null;
+    }
+  }
+
+  /** {@code inputIds [B, T]} INT64 → logits {@code [B, T, embedding_size]}. */
+  public NDArray logits(NDArray inputIds) {
+    NDManager step = stepManager();
+    return Linear.linear(transformer.hidden(local(inputIds, step)), head).singletonOrThrow();
+  }
+
+  /**
+   * OLMo's causal-LM loss terms for one micro-batch; the caller forms
+   * {@code (ceSum + multiplier·zSum) / batchTokens} and runs backward.
+   *
+   * @param labelMask nullable {@code [B, T]}, BOOLEAN or FLOAT; the label position's entry counts
+   */
+  public LossTerms lossTerms(NDArray inputIds, NDArray labelMask, boolean zLoss) {
+    NDManager step = stepManager();
+    NDArray ids = local(inputIds, step);
+    if (labelMask != null && !labelMask.getShape().equals(inputIds.getShape())) {
+      throw new IllegalArgumentException("label mask shape " + labelMask.getShape()
+          + " does not match input ids " + inputIds.getShape());
+    }
+    return CausalLmLoss.terms(transformer.hidden(ids), head, ids, labelMask, zLoss, step);
+  }
+
+  /** Loads the whole Ψ vector (layout order) into the parameters. */
+  public void setParams(float[] flat) {
+    this.flat.load(flat);
+  }
+
+  /** As {@link #setParams(float[])}, for fp64 gradient checks (narrowed for fp32 models). */
+  public void setParams(double[] flat) {
+    this.flat.load(flat);
+  }
+
+  /** Copies the parameters into {@code dst} (Ψ elements, layout order). */
+  public void readParams(float[] dst) {
+    flat.readValues(dst);
+  }
+
+  /** The accumulated gradient, flat in layout order (zeros where no backward ran). */
+  public void readGrads(float[] dst) {
+    flat.readGrads(dst);
+  }
+
+  public void readGrads(double[] dst) {
+    flat.readGrads(dst);
+  }
+
+  /** Clears accumulated gradients (backward adds into them, as in PyTorch). */
+  public void zeroGrads() {
+    for (NDArray p : params.values()) {
+      JniUtils.zeroGrad((PtNDArray) p);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (active != null) {
+      active.close();
+    }
+    manager.close();
+  }
+
+  private NDArray attn(int layer, String proj) {
+    return params.get(OlmoSpecs.attn(layer, proj));
+  }
+
+  private NDArray mlp(int layer, String proj) {
+    return params.get(OlmoSpecs.mlp(layer, proj));
+  }
+
+  private NDManager stepManager() {
+    if (active == null) {
+      throw new IllegalStateException("run the forward inside newStepScope()");
+    }
+    return active.manager();
+  }
+
+  /** Validates ids and returns a view owned by the step, so results of ops on it land there. */
+  private NDArray local(NDArray ids, NDManager step) {
+    Shape s = ids.getShape();
+    if (ids.getDataType() != DataType.INT64 || s.dimension() != 2) {
+      throw new IllegalArgumentException(
+          "input ids must be INT64 [B, T], got " + ids.getDataType() + " " + s);
+    }
+    if (s.get(1) < 1 || s.get(1) > cfg.maxSequenceLength()) {
+      throw new IllegalArgumentException("sequence length " + s.get(1)
+          + " outside [1, max_sequence_length = " + cfg.maxSequenceLength() + "]");
+    }
+    return ids.getManager() == step ? ids : ids.get(step, new NDIndex(":"));
+  }
+}
