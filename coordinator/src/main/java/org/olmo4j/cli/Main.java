@@ -36,6 +36,8 @@ public final class Main implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(new UserErrors());
+    // OLMo-style overrides (--optimizer.learning_rate=1e-4) are positional, not declared options.
+    cl.setUnmatchedOptionsArePositionalParams(true);
     return cl;
   }
 }
