@@ -1,0 +1,201 @@
+package org.olmo4j.exchange;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.olmo4j.proto.collective.HelloRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data-plane endpoint of one worker process: a gRPC server (Hello, Abort) and a raw TCP
+ * acceptor for bulk connections. It outlives worlds: {@link #join} forms the exchange of each new
+ * generation on the same endpoint.
+ */
+public final class ExchangeServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ExchangeServer.class);
+
+  private final Server grpc;
+  private final ServerSocketChannel bulk;
+  private final String host;
+  private final Thread acceptor;
+  private volatile NetworkExchange current;
+  private volatile long lastGeneration = -1;
+
+  private ExchangeServer(InetSocketAddress bind) throws IOException {
+    this.host = bind.getHostString();
+    this.bulk = ServerSocketChannel.open().bind(new InetSocketAddress(bind.getAddress(), 0));
+    this.grpc = NettyServerBuilder.forAddress(bind)
+        .addService(new CollectiveService(this))
+        .maxInboundMessageSize(Handshake.MAX_GRPC_MESSAGE)
+        .flowControlWindow(Handshake.FLOW_WINDOW)
+        .build()
+        .start();
+    this.acceptor = new Thread(this::acceptLoop, "exchange-accept-" + grpc.getPort());
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** Starts serving on {@code bind} (port 0 picks a free port); the bulk port is always ephemeral. */
+  public static ExchangeServer start(InetSocketAddress bind) throws IOException {
+    return new ExchangeServer(bind);
+  }
+
+  /** The gRPC endpoint other ranks list for this worker. */
+  public InetSocketAddress controlAddress() {
+    return new InetSocketAddress(host, grpc.getPort());
+  }
+
+  public InetSocketAddress bulkAddress() {
+    return new InetSocketAddress(host, ((InetSocketAddress) bulk.socket().getLocalSocketAddress()).getPort());
+  }
+
+  /**
+   * Joins the world whose ranks serve {@code controlEndpoints} (rank order; this server is
+   * {@code rank}) as {@code generation}, which must be newer than any joined before; a previous
+   * exchange of this server is closed. Blocks until every peer has joined or the timeout passed.
+   */
+  public NetworkExchange join(int rank, long generation, List<InetSocketAddress> controlEndpoints,
+      ExchangeOptions options) {
+    NetworkExchange world;
+    NetworkExchange previous;
+    synchronized (this) {
+      if (generation <= lastGeneration) {
+        throw new IllegalArgumentException("generation " + generation
+            + " is not newer than the last joined generation " + lastGeneration);
+      }
+      world = new NetworkExchange(this, rank, generation, controlEndpoints, options);
+      previous = current;
+      current = world;
+      lastGeneration = generation;
+    }
+    if (previous != null) {
+      previous.close();
+    }
+    try {
+      world.connect();
+      return world;
+    } catch (IOException e) {
+      world.close();
+      throw new ExchangeException("rank " + rank + " could not join generation " + generation
+          + ": " + e, e);
+    } catch (RuntimeException e) {
+      world.close();
+      throw e;
+    }
+  }
+
+  NetworkExchange current() {
+    return current;
+  }
+
+  long lastGeneration() {
+    return lastGeneration;
+  }
+
+  synchronized void leave(NetworkExchange world) {
+    if (current == world) {
+      current = null;
+    }
+  }
+
+  HelloRequest helloFrom(int rank, int worldSize, long generation) {
+    HelloRequest.Builder b = HelloRequest.newBuilder().setRank(rank).setWorldSize(worldSize)
+        .setGeneration(generation).setBulkEndpoint(Handshake.endpoint(bulkAddress()));
+    for (DType t : DType.values()) {
+      b.addDtypes(org.olmo4j.proto.collective.DType.forNumber(t.code()));
+    }
+    return b.build();
+  }
+
+  private void acceptLoop() {
+    while (bulk.isOpen()) {
+      try {
+        SocketChannel ch = bulk.accept();
+        Thread t = new Thread(() -> admit(ch), "exchange-admit");
+        t.setDaemon(true);
+        t.start();
+      } catch (ClosedChannelException e) {
+        return;
+      } catch (IOException e) {
+        log.warn("bulk accept on {} failed: {}", bulkAddress(), e.toString());
+      }
+    }
+  }
+
+  /** Reads a bulk connection's preface and hands it to the world it names, or refuses it. */
+  private void admit(SocketChannel ch) {
+    try {
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      ByteBuffer b = ByteBuffer.allocate(Handshake.PREFACE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      while (b.hasRemaining()) {
+        if (ch.read(b) < 0) {
+          ch.close();
+          return;
+        }
+      }
+      b.flip();
+      int magic = b.getInt();
+      long generation = b.getLong();
+      int src = b.getInt();
+      int dst = b.getInt();
+      int worldSize = b.getInt();
+      NetworkExchange w = current;
+      int status;
+      if (magic != Handshake.PREFACE_MAGIC) {
+        status = 1;
+      } else if (w == null || w.generation() != generation) {
+        status = 2;
+      } else if (dst != w.rank() || worldSize != w.worldSize() || src < 0 || src >= worldSize) {
+        status = 3;
+      } else {
+        status = w.attachIncoming(src, ch) ? Handshake.ACCEPTED : 4;
+      }
+      ByteBuffer reply = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(status).flip();
+      while (reply.hasRemaining()) {
+        ch.write(reply);
+      }
+      if (status != Handshake.ACCEPTED) {
+        log.warn("refused bulk connection from {} (rank {}, generation {}): {}",
+            ch.getRemoteAddress(), src, generation, Handshake.REFUSALS[status]);
+        ch.close();
+      }
+    } catch (IOException e) {
+      log.warn("bulk connection preface failed: {}", e.toString());
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // Already broken.
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    NetworkExchange w = current;
+    if (w != null) {
+      w.close();
+    }
+    try {
+      bulk.close();
+    } catch (IOException ignored) {
+      // Nothing left to release.
+    }
+    grpc.shutdownNow();
+    try {
+      grpc.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

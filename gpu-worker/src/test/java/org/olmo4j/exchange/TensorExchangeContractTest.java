@@ -1,0 +1,272 @@
+package org.olmo4j.exchange;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The contract every {@link TensorExchange} implementation satisfies; one subclass per implementation. */
+abstract class TensorExchangeContractTest {
+
+  static final ExchangeOptions OPTIONS = ExchangeOptions.DEFAULTS
+      .withTimeout(Duration.ofSeconds(3)).withChunkBytes(4096);
+
+  /** What one rank does in a test. */
+  interface RankBody<T> {
+    T run(TensorExchange ex) throws Exception;
+  }
+
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+  private final List<TensorExchange> opened = new ArrayList<>();
+
+  /** A world of {@code n} ranks for {@code generation}; may be called again for a newer generation. */
+  protected abstract List<TensorExchange> newWorld(int n, long generation, ExchangeOptions options);
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(TensorExchange::close);
+    threads.shutdownNow();
+  }
+
+  List<TensorExchange> world(int n, long generation, ExchangeOptions options) {
+    List<TensorExchange> w = newWorld(n, generation, options);
+    opened.addAll(w);
+    for (int r = 0; r < n; r++) {
+      assertEquals(r, w.get(r).rank());
+      assertEquals(n, w.get(r).worldSize());
+      assertEquals(generation, w.get(r).generation());
+    }
+    return w;
+  }
+
+  <T> List<Future<T>> start(List<TensorExchange> ranks, RankBody<T> body) {
+    List<Future<T>> out = new ArrayList<>();
+    for (TensorExchange ex : ranks) {
+      out.add(threads.submit(() -> body.run(ex)));
+    }
+    return out;
+  }
+
+  <T> List<T> onAll(List<TensorExchange> world, RankBody<T> body) throws Exception {
+    List<T> results = new ArrayList<>();
+    for (Future<T> f : start(world, body)) {
+      results.add(f.get(20, TimeUnit.SECONDS));
+    }
+    return results;
+  }
+
+  static Throwable failureOf(Future<?> f) throws Exception {
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
+    return e.getCause();
+  }
+
+  /** Values spanning many magnitudes, so that a different summation order changes the bits. */
+  static float[] gradient(int rank, int psi) {
+    Random rnd = new Random(1000 + rank);
+    float[] g = new float[psi];
+    for (int i = 0; i < psi; i++) {
+      g[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+    }
+    return g;
+  }
+
+  static float[] rankOrderSum(int n, int psi) {
+    float[] sum = gradient(0, psi);
+    for (int r = 1; r < n; r++) {
+      float[] g = gradient(r, psi);
+      for (int i = 0; i < psi; i++) {
+        sum[i] += g[i];
+      }
+    }
+    return sum;
+  }
+
+  static void assertBitsEqual(float[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what + " length");
+    for (int i = 0; i < expected.length; i++) {
+      if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+        throw new AssertionError(what + ": element " + i + " expected " + expected[i] + ", got " + actual[i]);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "N={0} Ψ={1}")
+  @CsvSource({"1,10", "2,11", "3,10", "3,3000", "4,1001", "4,3", "3,0"})
+  void reduceScatterIsTheRankOrderSumOfEachShard(int n, int psi) throws Exception {
+    List<TensorExchange> w = world(n, 1, OPTIONS);
+    ShardRanges ranges = new ShardRanges(psi, n);
+    List<float[]> shards = onAll(w, ex -> {
+      float[] shard = new float[ranges.length(ex.rank())];
+      ex.reduceScatter(gradient(ex.rank(), psi), shard);
+      return shard;
+    });
+    float[] expected = rankOrderSum(n, psi);
+    for (int r = 0; r < n; r++) {
+      float[] want = java.util.Arrays.copyOfRange(expected, (int) ranges.start(r), (int) ranges.end(r));
+      assertBitsEqual(want, shards.get(r), "rank " + r + " shard");
+    }
+  }
+
+  @ParameterizedTest(name = "N={0} Ψ={1}")
+  @CsvSource({"1,7", "2,11", "3,2000", "4,3", "4,0"})
+  void allGatherReturnsEveryShardInPlace(int n, int psi) throws Exception {
+    List<TensorExchange> w = world(n, 1, OPTIONS);
+    ShardRanges ranges = new ShardRanges(psi, n);
+    short[] bits = new short[psi];
+    float[] values = gradient(7, psi);
+    for (int i = 0; i < psi; i++) {
+      bits[i] = (short) (i * 7919 + 13);
+    }
+    List<Object[]> got = onAll(w, ex -> {
+      int s = (int) ranges.start(ex.rank());
+      int e = (int) ranges.end(ex.rank());
+      short[] fullBits = new short[psi];
+      float[] full = new float[psi];
+      ex.allGatherBf16(java.util.Arrays.copyOfRange(bits, s, e), fullBits);
+      ex.allGather(java.util.Arrays.copyOfRange(values, s, e), full);
+      return new Object[] {fullBits, full};
+    });
+    for (int r = 0; r < n; r++) {
+      assertArrayEquals(bits, (short[]) got.get(r)[0], "bf16 bits on rank " + r);
+      assertBitsEqual(values, (float[]) got.get(r)[1], "fp32 on rank " + r);
+    }
+  }
+
+  @Test
+  void allReduceSumsInRankOrderOnEveryRank() throws Exception {
+    List<TensorExchange> w = world(3, 1, OPTIONS);
+    double[][] parts = {{1e17, 2.5, 0.1}, {-1e17, 1e-3, 0.2}, {1.0, -7.0, 0.3}};
+    List<double[]> sums = onAll(w, ex -> {
+      double scalar = ex.allReduceSum(parts[ex.rank()][0]);
+      double[] vec = ex.allReduceSum(parts[ex.rank()]);
+      assertEquals(vec[0], scalar);
+      return vec;
+    });
+    double[] expected = parts[0].clone();
+    for (int r = 1; r < 3; r++) {
+      for (int i = 0; i < 3; i++) {
+        expected[i] += parts[r][i];
+      }
+    }
+    assertEquals(1.0, expected[0]); // (1e17 - 1e17) + 1: rank order; any other order gives 0
+    for (double[] s : sums) {
+      assertArrayEquals(expected, s);
+    }
+  }
+
+  @Test
+  void aTrainingStepSequenceRepeats() throws Exception {
+    int n = 3;
+    int psi = 5000;
+    List<TensorExchange> w = world(n, 1, OPTIONS);
+    ShardRanges ranges = new ShardRanges(psi, n);
+    List<short[]> params = onAll(w, ex -> {
+      short[] full = new short[psi];
+      for (int step = 0; step < 3; step++) {
+        float[] shard = new float[ranges.length(ex.rank())];
+        ex.reduceScatter(gradient(ex.rank() + step, psi), shard);
+        ex.allReduceSum(new double[] {step, ex.rank()});
+        short[] bf16 = new short[shard.length];
+        for (int i = 0; i < shard.length; i++) {
+          bf16[i] = (short) (Float.floatToRawIntBits(shard[i]) >>> 16);
+        }
+        ex.allGatherBf16(bf16, full);
+      }
+      return full;
+    });
+    for (int r = 1; r < n; r++) {
+      assertArrayEquals(params.get(0), params.get(r));
+    }
+  }
+
+  @Test
+  void abortFailsBlockedPeersFastThenANewGenerationWorks() throws Exception {
+    List<TensorExchange> w = world(3, 4, OPTIONS);
+    int psi = 100_000;
+    List<Future<Object>> blocked = start(w.subList(1, 3), ex -> {
+      ex.reduceScatter(gradient(ex.rank(), psi), new float[new ShardRanges(psi, 3).length(ex.rank())]);
+      return null;
+    });
+    Thread.sleep(300);
+    long t0 = System.nanoTime();
+    w.get(0).abort(5);
+    for (Future<Object> f : blocked) {
+      Throwable e = failureOf(f);
+      ExchangeAbortedException aborted = assertInstanceOf(ExchangeAbortedException.class, e);
+      assertEquals(4, aborted.generation());
+      assertEquals(5, aborted.newGeneration());
+      assertTrue(e.getMessage().contains("4") && e.getMessage().contains("5"), e.getMessage());
+    }
+    assertTrue(System.nanoTime() - t0 < OPTIONS.timeout().toNanos(), "abort was not faster than the timeout");
+    assertThrows(ExchangeAbortedException.class, () -> w.get(0).allReduceSum(1.0));
+
+    List<TensorExchange> next = world(3, 5, OPTIONS);
+    List<Double> sums = onAll(next, ex -> ex.allReduceSum(ex.rank() + 1.0));
+    assertEquals(List.of(6.0, 6.0, 6.0), sums);
+  }
+
+  @Test
+  void aPeerThatDisappearsFailsTheOthersWithinTheBound() throws Exception {
+    List<TensorExchange> w = world(3, 1, OPTIONS);
+    int psi = 100_000;
+    List<Future<Object>> blocked = start(w.subList(0, 2), ex -> {
+      ex.reduceScatter(gradient(ex.rank(), psi), new float[new ShardRanges(psi, 3).length(ex.rank())]);
+      return null;
+    });
+    Thread.sleep(300);
+    long t0 = System.nanoTime();
+    w.get(2).close();
+    for (Future<Object> f : blocked) {
+      Throwable e = failureOf(f);
+      assertInstanceOf(ExchangeException.class, e);
+      assertFalse(e instanceof ExchangeAbortedException, e.toString());
+      assertTrue(e.getMessage().contains("rank 2"), e.getMessage());
+    }
+    assertTrue(System.nanoTime() - t0 < OPTIONS.timeout().toNanos() + 1_000_000_000L);
+    assertThrows(ExchangeException.class, () -> w.get(0).allReduceSum(1.0));
+  }
+
+  @Test
+  void aSilentPeerTimesOutNamingIt() throws Exception {
+    ExchangeOptions quick = OPTIONS.withTimeout(Duration.ofMillis(800));
+    List<TensorExchange> w = world(2, 1, quick);
+    Throwable e = failureOf(start(w.subList(0, 1), ex -> ex.allReduceSum(1.0)).get(0));
+    assertInstanceOf(ExchangeException.class, e);
+    assertTrue(e.getMessage().contains("timed out") && e.getMessage().contains("rank 1"), e.getMessage());
+  }
+
+  @Test
+  void mismatchedCallsAreRejectedWithTheSizes() throws Exception {
+    List<TensorExchange> w = world(2, 1, OPTIONS);
+    List<Future<Object>> calls = start(w, ex -> ex.allReduceSum(new double[2 + ex.rank()]));
+    for (Future<Object> f : calls) {
+      Throwable e = failureOf(f);
+      assertInstanceOf(ExchangeException.class, e);
+      assertTrue(e.getMessage().contains("2") && e.getMessage().contains("3"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aShardOfTheWrongLengthIsRefusedLocally() {
+    List<TensorExchange> w = world(2, 1, OPTIONS);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> w.get(1).reduceScatter(new float[11], new float[6]));
+    assertTrue(e.getMessage().contains("owns 5 of 11"), e.getMessage());
+  }
+}
