@@ -1,5 +1,7 @@
 package org.olmo4j.exchange;
 
+import org.olmo4j.train.Collectives;
+
 /**
  * Collective operations among the ranks of one world and generation (the ZeRO-2 data plane).
  *
@@ -9,11 +11,7 @@ package org.olmo4j.exchange;
  * every later call fails; after {@link #abort} every call fails with {@link
  * ExchangeAbortedException}. A new world is formed with a new exchange of a newer generation.
  */
-public interface TensorExchange extends AutoCloseable {
-
-  int rank();
-
-  int worldSize();
+public interface TensorExchange extends Collectives, AutoCloseable {
 
   long generation();
 
@@ -22,12 +20,15 @@ public interface TensorExchange extends AutoCloseable {
    * receives the sum of its own range {@link ShardRanges#start}..{@link ShardRanges#end} in
    * {@code myShard}.
    */
+  @Override
   void reduceScatter(float[] full, float[] myShard);
 
   /** Every rank contributes its shard of bf16 bits; all receive the full vector of Ψ elements. */
+  @Override
   void allGatherBf16(short[] myShardBf16, short[] fullBf16);
 
   /** Every rank contributes its fp32 shard; all receive the full vector of Ψ elements. */
+  @Override
   void allGather(float[] myShard, float[] full);
 
   /** Sum of {@code value} over the ranks, in rank order. */
@@ -36,6 +37,7 @@ public interface TensorExchange extends AutoCloseable {
   }
 
   /** Element-wise sum of small vectors (equal length on all ranks) over the ranks, in rank order. */
+  @Override
   double[] allReduceSum(double[] values);
 
   /**
