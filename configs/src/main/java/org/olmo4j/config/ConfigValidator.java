@@ -79,6 +79,15 @@ final class ConfigValidator {
     required(c.optimizer(), "optimizer");
     required(c.scheduler(), "scheduler");
     required(c.data(), "data");
+    required(c.cluster(), "cluster");
+    if (c.cluster() != null) {
+      ClusterConfig k = c.cluster();
+      check(k.workersPerNode() >= 0, "cluster.workers_per_node must be >= 0, got " + k.workersPerNode());
+      positive(k.minWorkers(), "cluster.min_workers");
+      check(k.maxWorkers() >= k.minWorkers(), "cluster.max_workers (" + k.maxWorkers()
+          + ") must be >= cluster.min_workers (" + k.minWorkers() + ")");
+      positive(k.exchangeTimeoutSeconds(), "cluster.exchange_timeout_seconds");
+    }
   }
 
   private void checkModel(ModelConfig m) {

@@ -25,14 +25,15 @@ public record TrainConfig(
     ModelConfig model,
     OptimizerConfig optimizer,
     SchedulerConfig scheduler,
-    DataConfig data) {
+    DataConfig data,
+    ClusterConfig cluster) {
 
   /** This config with another model (e.g. one read from a Hugging Face config.json). */
   public TrainConfig withModel(ModelConfig newModel) {
     return new TrainConfig(runName, seed, maxDuration, globalTrainBatchSize,
         deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
-        resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data);
+        resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data, cluster);
   }
 
   /** Tokens consumed by one optimizer step (every instance is max_sequence_length tokens). */

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Train OLMo-style language models on the JVM.",
     subcommands = {
       TrainCommand.class,
+      NodeCommand.class,
       InfoCommand.class,
       PrepareDataCommand.class,
       ExportHfCommand.class,

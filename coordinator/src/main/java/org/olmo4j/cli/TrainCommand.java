@@ -1,20 +1,24 @@
 package org.olmo4j.cli;
 
-import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
-import org.olmo4j.train.TrainData;
-import org.olmo4j.train.Trainer;
+import org.olmo4j.node.ClusterNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code olmo4j train CONFIG [--key.path=value …]}: trains (or resumes) a run. */
+/**
+ * {@code olmo4j train CONFIG [--key.path=value …]}: starts a run as a one-node cluster with
+ * {@code cluster.workers_per_node} workers; other nodes may join it with {@code olmo4j node}.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Train a model as the config says; resume with --try_load_latest_save=true "
-        + "or --load_path=DIR.", "Example: bin/olmo4j train configs/olmo-tiny.yaml --max_duration=50"})
+        + "or --load_path=DIR.", "Starts a one-node cluster; more nodes join with "
+        + "'olmo4j node CONFIG --seed-nodes=HOST:PORT'.",
+        "Example: bin/olmo4j train configs/olmo-tiny.yaml --max_duration=50"})
 final class TrainCommand implements Callable<Integer> {
 
   @Parameters(index = "0", description = "YAML config, e.g. configs/olmo-tiny.yaml")
@@ -23,15 +27,18 @@ final class TrainCommand implements Callable<Integer> {
   @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
   List<String> overrides;
 
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address other nodes reach this one at (default ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(names = "--port", defaultValue = "25520",
+      description = "Cluster port of this node, 0 for any (default ${DEFAULT-VALUE})")
+  int port;
+
   @Override
   public Integer call() {
     TrainConfig cfg = ConfigLoader.load(config, Overrides.check(overrides));
     ConfigLoader.validateForTraining(cfg);
-    try (NDManager manager = NDManager.newBaseManager();
-        TrainData data = TrainData.open(cfg);
-        Trainer trainer = Trainer.create(cfg, data, manager)) {
-      trainer.fit();
-    }
-    return 0;
+    return ClusterNode.start(cfg, host, port, List.of()).awaitExit();
   }
 }

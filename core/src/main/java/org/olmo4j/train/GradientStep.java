@@ -28,6 +28,12 @@ public final class GradientStep {
     }
   }
 
+  /**
+   * DJL allows one gradient collector per JVM at a time, so workers that share a JVM take turns
+   * for their forward/backward (on a CPU they would compete for the same cores anyway).
+   */
+  private static final Object COLLECTOR = new Object();
+
   private GradientStep() {}
 
   /**
@@ -41,6 +47,13 @@ public final class GradientStep {
 
   /** As {@link #run(OlmoModel, Batch, int, double)} with the normaliser given (ZeRO: global count). */
   public static Result run(
+      OlmoModel model, Batch batch, int microBatchSize, double zLossMultiplier, long normaliser) {
+    synchronized (COLLECTOR) {
+      return accumulate(model, batch, microBatchSize, zLossMultiplier, normaliser);
+    }
+  }
+
+  private static Result accumulate(
       OlmoModel model, Batch batch, int microBatchSize, double zLossMultiplier, long normaliser) {
     model.zeroGrads();
     boolean zLoss = zLossMultiplier != 0;

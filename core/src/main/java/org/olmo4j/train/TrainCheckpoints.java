@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongUnaryOperator;
@@ -21,12 +22,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The trainer's checkpoint hook: restores the run (load_path / try_load_latest_save) or
- * initialises it, and saves one shard per rank with a manifest committed last.
+ * The run's checkpoint hook: finds the checkpoint to resume from (load_path /
+ * try_load_latest_save), loads or initialises a rank's shard, writes shards and commits them
+ * with the manifest last. One rank uses all of it; in a cluster the coordinator resolves and
+ * commits while each worker loads and writes its own shard.
  */
 public final class TrainCheckpoints {
 
   private static final Logger log = LoggerFactory.getLogger(TrainCheckpoints.class);
+
+  /** Where to resume: a committed checkpoint and the train state to continue from. */
+  public record ResumePoint(Path dir, TrainState state, boolean weightsOnly) {}
 
   private final TrainConfig cfg;
   private final FlatLayout layout;
@@ -39,27 +45,42 @@ public final class TrainCheckpoints {
   public TrainCheckpoints(TrainConfig cfg, FlatLayout layout, Path saveFolder,
       LongUnaryOperator epochOfPosition) {
     this.cfg = cfg;
-    this.epochOfPosition = epochOfPosition;
     this.layout = layout;
+    this.epochOfPosition = epochOfPosition;
     this.store = new CheckpointStore(saveFolder, cfg.saveNumCheckpointsToKeep());
   }
 
-  /**
-   * Fills {@code optimizer} (its shard of master weights and moments) from the checkpoint the
-   * config asks for, or with the seeded initialisation; returns where training stands.
-   */
+  /** Restores the single rank's shard (or initialises it) and returns where training stands. */
   public TrainState restoreOrInit(AdamWShard optimizer) {
+    Optional<ResumePoint> from = resumePoint();
+    if (from.isEmpty()) {
+      initShard(cfg, layout, optimizer);
+      return TrainState.start();
+    }
+    loadShard(from.get(), layout, optimizer);
+    return from.get().state();
+  }
+
+  /** The checkpoint the config asks to resume from, checked against this config; empty: start fresh. */
+  public Optional<ResumePoint> resumePoint() {
     try {
-      Optional<Path> from = checkpointToLoad();
-      if (from.isEmpty()) {
-        float[] init = Initializer.initialFlat(cfg.model(), layout, cfg.seed());
-        FlatLayout.Range r = optimizer.range();
-        float[] master = java.util.Arrays.copyOfRange(init, (int) r.start(), (int) r.end());
-        int n = master.length;
-        optimizer.load(master, new float[n], new float[n]);
-        return TrainState.start();
+      Optional<Path> dir = checkpointToLoad();
+      if (dir.isEmpty()) {
+        return Optional.empty();
       }
-      return restore(from.get(), optimizer);
+      Manifest m = CheckpointStore.readManifest(dir.get());
+      refuseIncompatible(dir.get(), m);
+      if (cfg.resetTrainerState()) {
+        log.info("loading weights from {} (reset_trainer_state: step 0, fresh optimizer)", dir.get());
+        return Optional.of(new ResumePoint(dir.get(), TrainState.start(), true));
+      }
+      Manifest.TrainState t = m.trainState();
+      lastSaved = t.step();
+      lastCommitted = dir.get();
+      log.info("resuming from {}: step {}, {} tokens seen, data position {}",
+          dir.get(), t.step(), t.tokensSeen(), t.dataPosition());
+      return Optional.of(new ResumePoint(dir.get(),
+          new TrainState(t.step(), t.tokensSeen(), t.dataPosition()), false));
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
@@ -78,14 +99,14 @@ public final class TrainCheckpoints {
     if (!cfg.tryLoadLatestSave()) {
       return Optional.empty();
     }
-    // Newest committed checkpoint that verifies; a corrupted one is skipped with a warning.
-    List<Long> steps = new ArrayList<>(store.committedSteps());
+    // The newest committed checkpoint that verifies; a corrupted one is skipped with a warning.
+    List<Long> steps = store.committedSteps();
     Optional<Path> latest = store.latest();
     for (int i = steps.size() - 1; i >= 0; i--) {
-      Path dir = store.stepDir(steps.get(i));
       if (latest.isPresent() && steps.get(i) > stepOf(latest.get())) {
         continue; // beyond what latest names: not known to be complete
       }
+      Path dir = store.stepDir(steps.get(i));
       try {
         CheckpointStore.verify(dir);
         return Optional.of(dir);
@@ -105,8 +126,7 @@ public final class TrainCheckpoints {
     return Long.parseLong(stepDir.getFileName().toString().substring("step".length()));
   }
 
-  private TrainState restore(Path dir, AdamWShard optimizer) throws IOException {
-    Manifest m = CheckpointStore.readManifest(dir);
+  private void refuseIncompatible(Path dir, Manifest m) throws CheckpointException {
     TrainConfig saved = ConfigLoader.fromYaml(m.configYaml(), List.of());
     List<String> modelDiff = new ArrayList<>();
     for (String d : ConfigLoader.diff(saved, cfg)) {
@@ -118,45 +138,65 @@ public final class TrainCheckpoints {
       throw new CheckpointException(dir + " was written by an incompatible config (saved ≠ now): "
           + String.join("; ", modelDiff));
     }
-    try (ShardReader reader = ShardReader.open(dir, layout)) {
-      ShardReader.ShardState s = reader.read(optimizer.range());
-      if (cfg.resetTrainerState()) {
-        // OLMo's reset_trainer_state: the weights only; fresh optimizer, step 0, data from the start.
-        int n = s.master().length;
-        optimizer.load(s.master(), new float[n], new float[n]);
-        log.info("loaded weights from {} (reset_trainer_state: step 0, fresh optimizer)", dir);
-        return TrainState.start();
-      }
-      optimizer.load(s.master(), s.expAvg(), s.expAvgSq());
-    }
-    Manifest.TrainState t = m.trainState();
-    lastSaved = t.step();
-    lastCommitted = dir;
-    log.info("resumed from {}: step {}, {} tokens seen, data position {}",
-        dir, t.step(), t.tokensSeen(), t.dataPosition());
-    return new TrainState(t.step(), t.tokensSeen(), t.dataPosition());
   }
 
-  /** Writes this single rank's shard and commits the checkpoint of {@code state}. */
+  /** The seeded initialisation of {@code optimizer}'s range, zero moments. */
+  public static void initShard(TrainConfig cfg, FlatLayout layout, AdamWShard optimizer) {
+    float[] init = Initializer.initialFlat(cfg.model(), layout, cfg.seed());
+    FlatLayout.Range r = optimizer.range();
+    float[] master = Arrays.copyOfRange(init, Math.toIntExact(r.start()), Math.toIntExact(r.end()));
+    optimizer.load(master, new float[master.length], new float[master.length]);
+  }
+
+  /** Reads {@code optimizer}'s range from the checkpoint, whatever world size wrote it. */
+  public static void loadShard(ResumePoint from, FlatLayout layout, AdamWShard optimizer) {
+    try (ShardReader reader = ShardReader.open(from.dir(), layout)) {
+      ShardReader.ShardState s = reader.read(optimizer.range());
+      int n = s.master().length;
+      if (from.weightsOnly()) {
+        optimizer.load(s.master(), new float[n], new float[n]);
+      } else {
+        optimizer.load(s.master(), s.expAvg(), s.expAvgSq());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  /** Writes and commits the checkpoint of {@code state} for a single rank. */
   public void save(TrainState state, AdamWShard optimizer) {
     long t0 = System.nanoTime();
-    long step = state.step();
-    try {
-      store.writeShard(step, 0, 1, optimizer.range(),
-          optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
-      Manifest manifest = Manifest.of(step, 0, 1, trainStateOf(state), ConfigLoader.toYaml(cfg), layout);
-      lastCommitted = store.commit(step, manifest);
-      lastSaved = step;
-    } catch (IOException e) {
-      throw new UncheckedIOException("saving checkpoint of step " + step + " failed: " + e.getMessage(), e);
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    log.info("saved checkpoint {} ({} s)", lastCommitted, String.format("%.2f", seconds));
+    writeShard(state.step(), 0, 1, optimizer);
+    commit(state, 0, 1);
+    log.info("saved checkpoint {} ({} s)", lastCommitted,
+        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
   }
 
-  private Manifest.TrainState trainStateOf(TrainState s) {
-    return new Manifest.TrainState(s.step(), s.tokensSeen(), s.dataPosition(),
-        (int) epochOfPosition.applyAsLong(s.dataPosition()), cfg.seed(), null);
+  /** Writes rank {@code rank}'s shard of step {@code step} (durable, not yet visible). */
+  public Path writeShard(long step, int rank, int worldSize, AdamWShard optimizer) {
+    try {
+      return store.writeShard(step, rank, worldSize, optimizer.range(),
+          optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing shard " + rank + " of step " + step + " failed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Commits the checkpoint of {@code state} once every rank's shard is written. */
+  public Path commit(TrainState state, long generation, int worldSize) {
+    long step = state.step();
+    Manifest.TrainState t = new Manifest.TrainState(step, state.tokensSeen(), state.dataPosition(),
+        (int) epochOfPosition.applyAsLong(state.dataPosition()), cfg.seed(), null);
+    try {
+      lastCommitted = store.commit(step, Manifest.of(step, generation, worldSize, t,
+          ConfigLoader.toYaml(cfg), layout));
+      lastSaved = step;
+      return lastCommitted;
+    } catch (IOException e) {
+      throw new UncheckedIOException("committing checkpoint of step " + step + " failed: "
+          + e.getMessage(), e);
+    }
   }
 
   public boolean isSaved(long step) {

@@ -1,0 +1,44 @@
+package org.olmo4j.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.node.ClusterNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code olmo4j node CONFIG --seed-nodes=HOST:PORT[,…]}: another node joins a run with its workers. */
+@Command(name = "node", mixinStandardHelpOptions = true,
+    description = {"Join a running cluster and contribute cluster.workers_per_node workers.",
+        "The config must resolve to the run's (only cluster.workers_per_node may differ);",
+        "a refused node logs the differing keys and exits with code 3."})
+final class NodeCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", description = "YAML config (the run's)")
+  Path config;
+
+  @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
+  List<String> overrides;
+
+  @Option(names = "--seed-nodes", required = true, split = ",",
+      description = "HOST:PORT of one or more nodes of the cluster")
+  List<String> seedNodes;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address other nodes reach this one at (default ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(names = "--port", defaultValue = "0",
+      description = "Cluster port of this node (default: any free port)")
+  int port;
+
+  @Override
+  public Integer call() {
+    TrainConfig cfg = ConfigLoader.load(config, Overrides.check(overrides));
+    ConfigLoader.validateForTraining(cfg);
+    return ClusterNode.start(cfg, host, port, seedNodes).awaitExit();
+  }
+}

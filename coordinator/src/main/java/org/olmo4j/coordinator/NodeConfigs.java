@@ -1,0 +1,36 @@
+package org.olmo4j.coordinator;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.olmo4j.config.ConfigException;
+import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.TrainConfig;
+
+/** Whether a node may join the run: its resolved config must equal the coordinator's. */
+final class NodeConfigs {
+
+  /** The one key nodes may disagree on (their accelerator counts differ). */
+  static final String PER_NODE_KEY = "cluster.workers_per_node";
+
+  private NodeConfigs() {}
+
+  /** The differing keys ({@code key: ours ≠ theirs}), empty when the node may join. */
+  static List<String> differences(TrainConfig ours, String theirYaml) {
+    TrainConfig theirs;
+    try {
+      theirs = ConfigLoader.fromYaml(theirYaml, List.of());
+    } catch (ConfigException e) {
+      return List.of("config does not load here: " + e.getMessage());
+    }
+    if (ConfigLoader.hash(ours).equals(ConfigLoader.hash(theirs))) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String d : ConfigLoader.diff(ours, theirs)) {
+      if (!d.startsWith(PER_NODE_KEY + ":")) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+}

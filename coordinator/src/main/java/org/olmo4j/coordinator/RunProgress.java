@@ -1,0 +1,108 @@
+package org.olmo4j.coordinator;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.train.ConsoleProgress;
+import org.olmo4j.train.MetricsLog;
+import org.olmo4j.train.SpeedMonitor;
+import org.olmo4j.train.StepMetrics;
+import org.olmo4j.train.TrainCheckpoints;
+import org.olmo4j.train.TrainState;
+import org.olmo4j.worker.WorkerEvent;
+
+/**
+ * The coordinator's view of one world's progress: joins the ranks' reports of each step into one
+ * metrics line, and says when every rank's shard of a step is durable so it can be committed.
+ */
+final class RunProgress implements AutoCloseable {
+
+  private final TrainConfig cfg;
+  private final int worldSize;
+  private final TrainState start;
+  private final MetricsLog metrics;
+  private final SpeedMonitor speed;
+  private final ConsoleProgress console;
+  private final Map<Long, Map<Integer, WorkerEvent.StepDone>> steps = new HashMap<>();
+  private final Map<Long, Set<Integer>> shards = new HashMap<>();
+  private long lastStepNanos = System.nanoTime();
+  private long lastStep;
+
+  RunProgress(TrainConfig cfg, int worldSize, TrainState start, long maxSteps, double peakFlops) {
+    this.cfg = cfg;
+    this.worldSize = worldSize;
+    this.start = start;
+    this.lastStep = start.step();
+    this.metrics = MetricsLog.open(Path.of(cfg.saveFolder()).resolve("metrics.jsonl"), start.step());
+    this.speed = new SpeedMonitor(20,
+        OlmoModel.flopsPerToken(cfg.model(), cfg.model().maxSequenceLength()), peakFlops * worldSize);
+    this.console = new ConsoleProgress(cfg.runName(), maxSteps, cfg.consoleLogInterval());
+  }
+
+  /** The train state after {@code step} of this world. */
+  TrainState stateAt(long step) {
+    long done = step - start.step();
+    return new TrainState(step, start.tokensSeen() + done * cfg.tokensPerStep(),
+        start.dataPosition() + done * cfg.globalTrainBatchSize());
+  }
+
+  long lastStep() {
+    return lastStep;
+  }
+
+  /** Records a rank's step; when all ranks have it, writes the step's metrics line. */
+  void stepDone(WorkerEvent.StepDone d) {
+    Map<Integer, WorkerEvent.StepDone> ranks = steps.computeIfAbsent(d.step(), s -> new HashMap<>());
+    ranks.put(d.rank(), d);
+    if (ranks.size() < worldSize) {
+      return;
+    }
+    steps.remove(d.step());
+    double compute = 0;
+    double exchange = 0;
+    double optimizer = 0;
+    long rss = 0;
+    for (WorkerEvent.StepDone r : ranks.values()) {
+      compute = Math.max(compute, r.computeSeconds());
+      exchange = Math.max(exchange, r.exchangeSeconds());
+      optimizer = Math.max(optimizer, r.optimizerSeconds());
+      rss = Math.max(rss, r.rssBytes());
+    }
+    long now = System.nanoTime();
+    double seconds = (now - lastStepNanos) / 1e9;
+    lastStepNanos = now;
+    speed.record(d.tokens(), seconds);
+    WorkerEvent.StepDone r0 = ranks.get(0);
+    StepMetrics m = new StepMetrics(d.step(), r0.loss(), r0.zLoss(), r0.lr(), r0.gradNorm(),
+        r0.clipCoefficient(), stateAt(d.step()).tokensSeen(), speed.tokensPerSecond(), speed.mfu(),
+        seconds, compute, exchange, optimizer, rss);
+    metrics.write(m);
+    console.report(m, speed);
+    lastStep = Math.max(lastStep, d.step());
+  }
+
+  /** Records a rank's durable shard; true when the step has all its shards. */
+  boolean shardSaved(WorkerEvent.ShardSaved s) {
+    Set<Integer> ranks = shards.computeIfAbsent(s.step(), k -> new HashSet<>());
+    ranks.add(s.rank());
+    if (ranks.size() < worldSize) {
+      return false;
+    }
+    shards.remove(s.step());
+    return true;
+  }
+
+  @Override
+  public void close() {
+    metrics.close();
+  }
+
+  /** Commits step {@code step} of this world. */
+  Path commit(TrainCheckpoints checkpoints, long step, long generation) {
+    return checkpoints.commit(stateAt(step), generation, worldSize);
+  }
+}

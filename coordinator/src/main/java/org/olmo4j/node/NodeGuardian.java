@@ -1,0 +1,85 @@
+package org.olmo4j.node;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.olmo4j.cluster.ClusterMessage;
+import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.coordinator.Coordinator;
+import org.olmo4j.loader.DataLoader;
+import org.olmo4j.worker.GpuWorker;
+
+/**
+ * The composition root of a node: one {@link DataLoader}, {@code cluster.workers_per_node}
+ * {@link GpuWorker}s, and the node's introduction to the coordinator. Ends the node's actor
+ * system when the coordinator says the run is over, or refuses the node.
+ */
+public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
+
+  public sealed interface Command extends ClusterMessage {}
+
+  /** The coordinator refused this node: its config differs in these keys. */
+  public record Refused(List<String> differences) implements Command {}
+
+  /** The run is over (or failed): stop this node with {@code exitCode}. */
+  public record Shutdown(int exitCode, String reason) implements Command {}
+
+  /** Exit code of a node whose config the coordinator refused. */
+  public static final int EXIT_REFUSED = 3;
+
+  private final CompletableFuture<Integer> exitCode;
+
+  private NodeGuardian(ActorContext<Command> ctx, TrainConfig cfg, String host,
+      ActorRef<Coordinator.Command> coordinator, CompletableFuture<Integer> exitCode) {
+    super(ctx);
+    this.exitCode = exitCode;
+    String address = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+    int workers = cfg.cluster().workersPerNode();
+    if (workers > 0) {
+      ActorRef<DataLoader.Command> loader = ctx.spawn(DataLoader.create(cfg), "data-loader");
+      for (int i = 0; i < workers; i++) {
+        ctx.spawn(GpuWorker.create(cfg, address, i, loader, host), "worker-" + i);
+      }
+    }
+    coordinator.tell(new Coordinator.NodeUp(ctx.getSelf(), address, ConfigLoader.toYaml(cfg)));
+    ctx.getLog().info("node {} up with {} worker(s)", address, workers);
+  }
+
+  /** @param exitCode completed with the node's exit code just before its system terminates */
+  public static Behavior<Command> create(TrainConfig cfg, String host,
+      ActorRef<Coordinator.Command> coordinator, CompletableFuture<Integer> exitCode) {
+    return Behaviors.setup(ctx -> new NodeGuardian(ctx, cfg, host, coordinator, exitCode));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Refused.class, this::onRefused)
+        .onMessage(Shutdown.class, this::onShutdown)
+        .build();
+  }
+
+  private Behavior<Command> onRefused(Refused m) {
+    getContext().getLog().error("the coordinator refused this node: its config differs from the "
+        + "run's in {} key(s):\n  {}", m.differences().size(), String.join("\n  ", m.differences()));
+    return stop(EXIT_REFUSED);
+  }
+
+  private Behavior<Command> onShutdown(Shutdown m) {
+    getContext().getLog().info("stopping node: {}", m.reason());
+    return stop(m.exitCode());
+  }
+
+  private Behavior<Command> stop(int code) {
+    exitCode.complete(code);
+    getContext().getSystem().terminate();
+    return Behaviors.stopped();
+  }
+}

@@ -1,0 +1,86 @@
+package org.olmo4j.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.olmo4j.coordinator.Coordinator;
+import org.olmo4j.loader.DataLoader;
+import org.olmo4j.loader.MicroBatch;
+import org.olmo4j.node.NodeGuardian;
+import org.olmo4j.worker.GpuWorker;
+import org.olmo4j.worker.WorkerEvent;
+
+/** Every message that crosses the network round-trips through the configured serializer (CBOR). */
+class MessageSerializationTest {
+
+  static final ActorTestKit kit = ActorTestKit.create("serialization", ConfigFactory.parseString(
+      "pekko.actor.provider = cluster\n"
+          + "pekko.remote.artery.canonical.port = 0\n"
+          + "pekko.actor.serialize-messages = off\n").withFallback(ConfigFactory.load()));
+
+  @AfterAll
+  static void stop() {
+    kit.shutdownTestKit();
+  }
+
+  private static Object roundTrip(Object msg) {
+    Serialization s = SerializationExtension.get(Adapter.toClassic(kit.system()));
+    Serializer ser = s.findSerializerFor(msg);
+    assertTrue(ser.getClass().getName().contains("Jackson"), msg.getClass() + " uses " + ser);
+    byte[] bytes = s.serialize(msg).get();
+    Object back = s.deserialize(bytes, ser.identifier(), Serializers.manifestFor(ser, msg)).get();
+    assertNotNull(back);
+    return back;
+  }
+
+  private static void assertRoundTrips(Object msg) {
+    assertEquals(msg, roundTrip(msg));
+  }
+
+  @Test
+  void everyRemoteMessageRoundTrips() {
+    ActorRef<GpuWorker.Command> worker = kit.createTestProbe(GpuWorker.Command.class).getRef();
+    ActorRef<WorkerEvent> events = kit.createTestProbe(WorkerEvent.class).getRef();
+    ActorRef<NodeGuardian.Command> guardian = kit.createTestProbe(NodeGuardian.Command.class).getRef();
+    ActorRef<DataLoader.StreamOpened> opened = kit.createTestProbe(DataLoader.StreamOpened.class).getRef();
+
+    assertRoundTrips(new Coordinator.NodeUp(guardian, "pekko://olmo4j@127.0.0.1:25520", "seed: 1\n"));
+    assertRoundTrips(new NodeGuardian.Refused(List.of("optimizer.learning_rate: 0.01 ≠ 0.5")));
+    assertRoundTrips(new NodeGuardian.Shutdown(0, "done"));
+    assertRoundTrips(new GpuWorker.Introduce(events));
+    assertRoundTrips(new GpuWorker.Assign(3, 1, 2, List.of("127.0.0.1:1", "127.0.0.1:2"), 10, 80,
+        20, "/tmp/run/step10", false, events));
+    assertRoundTrips(new GpuWorker.Assign(1, 0, 1, List.of("h:1"), 0, 0, 5, null, true, events));
+    assertRoundTrips(new GpuWorker.Abort(4));
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3"));
+    assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
+    assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,
+        0.8, 0.1, 0.1, 123456789L));
+    assertRoundTrips(new WorkerEvent.ShardSaved(1, 1, 10, "/tmp/x/shard", 0.2));
+    assertRoundTrips(new WorkerEvent.Stopped(1, 1, 20, null));
+    assertRoundTrips(new WorkerEvent.Stopped(1, 1, 7, "boom"));
+    assertRoundTrips(new DataLoader.OpenStream(1, 2, 3, 11, 80, opened));
+
+    MicroBatch mb = new MicroBatch(5, 1, 2, 40, 2, 3, new long[] {1, 2, 3, 4, 5, 6},
+        new boolean[] {true, false, true, true, true, false});
+    MicroBatch back = (MicroBatch) roundTrip(mb);
+    assertEquals(mb.step(), back.step());
+    assertArrayEquals(mb.tokens(), back.tokens());
+    assertArrayEquals(mb.labelMask(), back.labelMask());
+    MicroBatch noMask = new MicroBatch(5, 0, 1, 0, 1, 2, new long[] {7, 8}, null);
+    assertEquals(null, ((MicroBatch) roundTrip(noMask)).labelMask());
+  }
+}

@@ -1,0 +1,98 @@
+package org.olmo4j.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.TrainConfig;
+
+/** Real multi-worker runs of a tiny OLMo on real files, for the cluster tests. */
+final class ClusterRuns {
+
+  private ClusterRuns() {}
+
+  static Path writeTokens(Path dir) throws IOException {
+    SplittableRandom rnd = new SplittableRandom(9);
+    ByteBuffer buf = ByteBuffer.allocate(30_000 * 2).order(ByteOrder.LITTLE_ENDIAN);
+    int t = 0;
+    for (int i = 0; i < 30_000; i++) {
+      t = rnd.nextInt(6) == 0 ? rnd.nextInt(60) : (t + 1) % 60;
+      buf.putShort((short) t);
+    }
+    Path data = dir.resolve("tokens.npy");
+    Files.write(data, buf.array());
+    return data;
+  }
+
+  /** The YAML of a 20-step run; {@code extra} lines are appended (top-level keys). */
+  static String yaml(Path data, Path saveFolder, int workersPerNode, int minWorkers, String... extra) {
+    List<String> lines = new ArrayList<>(List.of(
+        "run_name: cluster-test",
+        "max_duration: 20",
+        "global_train_batch_size: 8",
+        "device_train_microbatch_size: 2",
+        "precision: fp32",
+        "save_folder: " + saveFolder,
+        "save_interval: 10",
+        "model: {d_model: 32, n_heads: 2, n_layers: 2, mlp_ratio: 4, vocab_size: 64,",
+        "  embedding_size: 64, max_sequence_length: 16, eos_token_id: 63, pad_token_id: 62,",
+        "  init_fn: mitchell}",
+        "optimizer: {learning_rate: 0.01}",
+        "scheduler: {name: cosine_with_warmup, t_warmup: 5}",
+        "data: {paths: [" + data + "]}",
+        "cluster: {workers_per_node: " + workersPerNode + ", min_workers: " + minWorkers
+            + ", exchange_timeout_seconds: 30}"));
+    lines.addAll(List.of(extra));
+    return String.join("\n", lines) + "\n";
+  }
+
+  static TrainConfig config(String yaml) {
+    return ConfigLoader.fromYaml(yaml, List.of());
+  }
+
+  /** Runs a one-node cluster in this JVM to the end; returns the per-step losses. */
+  static List<Double> runInJvm(TrainConfig cfg) throws IOException {
+    ClusterNode.Handle h = ClusterNode.start(cfg, "127.0.0.1", 0, List.of());
+    try {
+      h.system().getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      h.system().terminate();
+      throw new AssertionError("cluster did not finish in time", e);
+    }
+    assertEquals(0, h.exitCode().getNow(-1), "exit code of the run");
+    return losses(Path.of(cfg.saveFolder()));
+  }
+
+  static List<Double> losses(Path saveFolder) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<Double> out = new ArrayList<>();
+    for (String line : Files.readAllLines(saveFolder.resolve("metrics.jsonl"))) {
+      JsonNode n = json.readTree(line);
+      out.add(n.get("loss").asDouble());
+    }
+    return out;
+  }
+
+  /** Starts {@code olmo4j node} in a child JVM. */
+  static Process startNodeJvm(Path config, int seedPort, Path log, String... overrides) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"),
+        "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+        "-Dai.djl.pytorch.num_interop_threads=1",
+        "org.olmo4j.cli.Main", "node", config.toString(),
+        "--seed-nodes=127.0.0.1:" + seedPort, "--port=0"));
+    cmd.addAll(List.of(overrides));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+}

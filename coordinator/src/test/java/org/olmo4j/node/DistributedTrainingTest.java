@@ -1,0 +1,120 @@
+package org.olmo4j.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.OlmoModel;
+
+/** ZeRO-2 training on a real Pekko cluster: N = 1, 2, 4 agree; the same N is bit-identical. */
+class DistributedTrainingTest {
+
+  @TempDir static Path tmp;
+  static Path data;
+  static List<Double> single;
+
+  @BeforeAll
+  static void singleWorkerReference() throws Exception {
+    data = ClusterRuns.writeTokens(tmp);
+    single = ClusterRuns.runInJvm(ClusterRuns.config(
+        ClusterRuns.yaml(data, tmp.resolve("n1"), 1, 1)));
+    assertEquals(20, single.size());
+  }
+
+  private static void assertClose(List<Double> expected, List<Double> actual, String what) {
+    assertEquals(expected.size(), actual.size(), what + ": number of steps");
+    for (int i = 0; i < expected.size(); i++) {
+      double rel = Math.abs(expected.get(i) - actual.get(i)) / Math.abs(expected.get(i));
+      assertTrue(rel < 1e-4, what + " step " + (i + 1) + ": " + expected.get(i) + " vs "
+          + actual.get(i) + " (relative " + rel + ")");
+    }
+  }
+
+  @Test
+  void twoAndFourWorkersMatchOneWorkerAndRepeatBitForBit() throws Exception {
+    List<Double> two = ClusterRuns.runInJvm(ClusterRuns.config(
+        ClusterRuns.yaml(data, tmp.resolve("n2a"), 2, 2)));
+    List<Double> twoAgain = ClusterRuns.runInJvm(ClusterRuns.config(
+        ClusterRuns.yaml(data, tmp.resolve("n2b"), 2, 2)));
+    List<Double> four = ClusterRuns.runInJvm(ClusterRuns.config(
+        ClusterRuns.yaml(data, tmp.resolve("n4"), 4, 4)));
+    assertClose(single, two, "N=2 vs N=1");
+    assertClose(single, four, "N=4 vs N=1");
+    for (int i = 0; i < two.size(); i++) {
+      assertEquals(Double.doubleToLongBits(two.get(i)), Double.doubleToLongBits(twoAgain.get(i)),
+          "N=2 twice, step " + (i + 1));
+    }
+  }
+
+  @Test
+  void eachRankHoldsItsShareOfOptimizerState() throws Exception {
+    Path save = tmp.resolve("n4-state");
+    TrainConfig cfg = ClusterRuns.config(ClusterRuns.yaml(data, save, 4, 4));
+    ClusterRuns.runInJvm(cfg);
+    JsonNode world = new ObjectMapper().readTree(save.resolve("world.json").toFile());
+    long psi = new FlatLayout(OlmoModel.specs(cfg.model())).totalElements();
+    long perRank = (psi + 3) / 4;
+    assertEquals(4, world.get("world_size").asInt());
+    long total = 0;
+    for (JsonNode r : world.get("ranks")) {
+      long bytes = r.get("optimizer_state_bytes").asLong();
+      assertTrue(Math.abs(bytes - 12.0 * psi / 4) <= 12.0 * (perRank * 4 - psi),
+          "rank " + r.get("rank") + " holds " + bytes + " bytes, expected 12·Ψ/4 = " + 12.0 * psi / 4);
+      total += bytes;
+    }
+    assertEquals(12 * psi, total, "the shards together hold the optimizer state once");
+    assertTrue(Files.isDirectory(save.resolve("step20")), "final checkpoint committed");
+  }
+
+  @Test
+  void twoJvmsOnLoopbackMatchOneWorker() throws Exception {
+    Path save = tmp.resolve("jvm2");
+    String yaml = ClusterRuns.yaml(data, save, 1, 2);
+    Path cfgFile = tmp.resolve("jvm2.yaml");
+    Files.writeString(cfgFile, yaml);
+    ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
+    int port = Cluster.get(first.system()).selfMember().address().getPort().get();
+    Process second = ClusterRuns.startNodeJvm(cfgFile, port, tmp.resolve("jvm2-node.log"));
+    try {
+      first.system().getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
+      assertTrue(second.waitFor(60, TimeUnit.SECONDS), "second JVM exits");
+      assertEquals(0, first.exitCode().getNow(-1));
+      assertEquals(0, second.exitValue(), Files.readString(tmp.resolve("jvm2-node.log")));
+    } finally {
+      second.destroyForcibly();
+      first.system().terminate();
+    }
+    assertClose(single, ClusterRuns.losses(save), "2 JVMs vs N=1");
+  }
+
+  @Test
+  void nodeWithADifferentConfigIsRefused() throws Exception {
+    Path save = tmp.resolve("refuse");
+    String yaml = ClusterRuns.yaml(data, save, 1, 2);
+    Path cfgFile = tmp.resolve("refuse.yaml");
+    Files.writeString(cfgFile, yaml);
+    ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
+    try {
+      int port = Cluster.get(first.system()).selfMember().address().getPort().get();
+      Path log = tmp.resolve("refused-node.log");
+      Process other = ClusterRuns.startNodeJvm(cfgFile, port, log, "--optimizer.learning_rate=0.5");
+      assertTrue(other.waitFor(90, TimeUnit.SECONDS), "refused node exits");
+      String out = Files.readString(log);
+      assertEquals(NodeGuardian.EXIT_REFUSED, other.exitValue(), out);
+      assertTrue(out.contains("optimizer.learning_rate"), out);
+    } finally {
+      first.system().terminate();
+    }
+  }
+}

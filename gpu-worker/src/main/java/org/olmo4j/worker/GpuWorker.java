@@ -1,0 +1,167 @@
+package org.olmo4j.worker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.olmo4j.cluster.ClusterMessage;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.exchange.ExchangeServer;
+import org.olmo4j.loader.DataLoader;
+
+/**
+ * One worker per accelerator: holds the full compute copy of the model and its ZeRO shard, and
+ * trains on its own once assigned to a world. The training loop runs on a blocking dispatcher;
+ * the actor stays responsive to aborts.
+ */
+public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
+
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "olmo4j-gpu-worker");
+  /** The dispatcher that runs training loops (configured in reference.conf). */
+  public static final String DISPATCHER = "olmo4j.worker-dispatcher";
+
+  public sealed interface Command extends ClusterMessage {}
+
+  /** The coordinator introduces itself; the worker answers {@link WorkerEvent.Registered}. */
+  public record Introduce(ActorRef<WorkerEvent> coordinator) implements Command {}
+
+  /**
+   * Train as rank {@code rank} of a world of {@code worldSize} (generation {@code generation})
+   * from step {@code startStep} (global data position {@code startPosition}) to {@code maxSteps};
+   * {@code checkpointDir} null: start from the seeded initialisation.
+   */
+  public record Assign(long generation, int rank, int worldSize, List<String> endpoints,
+      long startStep, long startPosition, long maxSteps, String checkpointDir,
+      boolean weightsOnly, ActorRef<WorkerEvent> coordinator) implements Command {}
+
+  /** Stop the loop of an older generation at once (collectives in flight fail fast). */
+  public record Abort(long newGeneration) implements Command {}
+
+  private record StreamReady(Assign assign, DataLoader.StreamOpened opened) implements Command {}
+
+  private record LoopEnded(Assign assign, Long lastStep, Throwable failure) implements Command {}
+
+  private final TrainConfig cfg;
+  private final String node;
+  private final int localIndex;
+  private final ActorRef<DataLoader.Command> loader;
+  private final ExchangeServer server;
+  private final Executor blocking;
+  private volatile TrainingLoop loop;
+
+  private GpuWorker(ActorContext<Command> ctx, TrainConfig cfg, String node, int localIndex,
+      ActorRef<DataLoader.Command> loader, String host) {
+    super(ctx);
+    this.cfg = cfg;
+    this.node = node;
+    this.localIndex = localIndex;
+    this.loader = loader;
+    try {
+      this.server = ExchangeServer.start(new InetSocketAddress(host, 0));
+    } catch (IOException e) {
+      throw new UncheckedIOException("worker " + localIndex + " cannot open its data plane on " + host, e);
+    }
+    this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER));
+    ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+  }
+
+  /**
+   * @param node this node's cluster address (for reports)
+   * @param host the address peers reach this worker's data plane at
+   */
+  public static Behavior<Command> create(TrainConfig cfg, String node, int localIndex,
+      ActorRef<DataLoader.Command> loader, String host) {
+    return Behaviors.setup(ctx -> new GpuWorker(ctx, cfg, node, localIndex, loader, host));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Introduce.class, this::onIntroduce)
+        .onMessage(Assign.class, this::onAssign)
+        .onMessage(StreamReady.class, this::onStreamReady)
+        .onMessage(Abort.class, this::onAbort)
+        .onMessage(LoopEnded.class, this::onLoopEnded)
+        .onSignal(PostStop.class, s -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onIntroduce(Introduce m) {
+    InetSocketAddress a = server.controlAddress();
+    m.coordinator().tell(new WorkerEvent.Registered(getContext().getSelf(), node, localIndex,
+        a.getHostString() + ":" + a.getPort()));
+    return this;
+  }
+
+  private Behavior<Command> onAssign(Assign a) {
+    if (loop != null) {
+      loop.abort(a.generation());
+    }
+    ActorRef<DataLoader.StreamOpened> reply =
+        getContext().messageAdapter(DataLoader.StreamOpened.class, o -> new StreamReady(a, o));
+    loader.tell(new DataLoader.OpenStream(a.rank(), a.worldSize(), a.generation(),
+        a.startStep() + 1, a.startPosition(), reply));
+    return this;
+  }
+
+  private Behavior<Command> onStreamReady(StreamReady m) {
+    Assign a = m.assign();
+    var queue = m.opened().source().getSource()
+        .runWith(Sink.queue(), Materializer.matFromSystem(getContext().getSystem()));
+    CompletableFuture<Long> run = CompletableFuture.supplyAsync(() -> {
+      try (TrainingLoop l = new TrainingLoop(cfg, a, server, queue)) {
+        loop = l;
+        return l.run();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }, blocking);
+    getContext().pipeToSelf(run, (last, failure) -> new LoopEnded(a, last, failure));
+    return this;
+  }
+
+  private Behavior<Command> onAbort(Abort m) {
+    if (loop != null) {
+      loop.abort(m.newGeneration());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onLoopEnded(LoopEnded m) {
+    Assign a = m.assign();
+    String error = null;
+    if (m.failure() != null) {
+      Throwable t = m.failure().getCause() != null ? m.failure().getCause() : m.failure();
+      error = t.getMessage() == null ? t.toString() : t.getMessage();
+      getContext().getLog().warn("rank {} of generation {} stopped: {}", a.rank(), a.generation(), error);
+    }
+    loop = null;
+    a.coordinator().tell(new WorkerEvent.Stopped(a.generation(), a.rank(),
+        m.lastStep() == null ? -1 : m.lastStep(), error));
+    return this;
+  }
+
+  private Behavior<Command> onPostStop() {
+    if (loop != null) {
+      loop.abort(Long.MAX_VALUE);
+    }
+    server.close();
+    return this;
+  }
+}

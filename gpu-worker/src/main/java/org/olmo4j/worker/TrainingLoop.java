@@ -1,0 +1,165 @@
+package org.olmo4j.worker;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.exchange.ExchangeOptions;
+import org.olmo4j.exchange.ExchangeServer;
+import org.olmo4j.exchange.TensorExchange;
+import org.olmo4j.loader.MicroBatch;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.optim.AdamWShard;
+import org.olmo4j.optim.LrSchedule;
+import org.olmo4j.train.Batch;
+import org.olmo4j.train.TrainCheckpoints;
+import org.olmo4j.train.ProcessMemory;
+import org.olmo4j.train.ZeroStep;
+
+/**
+ * One rank's training for one generation, run on a blocking dispatcher: build the model and its
+ * ZeRO shard, join the data plane, then step until max steps, reporting each step and writing
+ * its shard at every save interval. No coordinator round trip inside the loop.
+ */
+final class TrainingLoop implements AutoCloseable {
+
+  private final TrainConfig cfg;
+  private final GpuWorker.Assign assign;
+  private final SinkQueueWithCancel<MicroBatch> batches;
+  private final ActorRef<WorkerEvent> events;
+  private final NDManager manager;
+  private final OlmoModel model;
+  private final AdamWShard optimizer;
+  private final TrainCheckpoints checkpoints;
+  private final TensorExchange exchange;
+  private final ZeroStep zero;
+  private volatile boolean stopped;
+
+  TrainingLoop(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
+      SinkQueueWithCancel<MicroBatch> batches) {
+    this.cfg = cfg;
+    this.assign = assign;
+    this.batches = batches;
+    this.events = assign.coordinator();
+    this.manager = NDManager.newBaseManager();
+    this.model = OlmoModel.create(cfg.model(), manager, DataType.FLOAT32);
+    FlatLayout layout = model.layout();
+    this.optimizer = new AdamWShard(layout, layout.shardRange(assign.rank(), assign.worldSize()),
+        cfg.optimizer());
+    this.checkpoints = new TrainCheckpoints(cfg, layout, Path.of(cfg.saveFolder()), p -> 0);
+    if (assign.checkpointDir() == null) {
+      TrainCheckpoints.initShard(cfg, layout, optimizer);
+    } else {
+      TrainCheckpoints.loadShard(new TrainCheckpoints.ResumePoint(Path.of(assign.checkpointDir()),
+          null, assign.weightsOnly()), layout, optimizer);
+    }
+    List<InetSocketAddress> endpoints = new ArrayList<>();
+    for (String e : assign.endpoints()) {
+      int colon = e.lastIndexOf(':');
+      endpoints.add(new InetSocketAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))));
+    }
+    ExchangeOptions options = ExchangeOptions.DEFAULTS.withTimeout(
+        Duration.ofSeconds(cfg.cluster().exchangeTimeoutSeconds()));
+    this.exchange = join(server, endpoints, options);
+    this.zero = new ZeroStep(model, optimizer, exchange, cfg.precision());
+    zero.publishParameters();
+    events.tell(new WorkerEvent.Ready(assign.generation(), assign.rank(),
+        12L * optimizer.master().length, optimizer.master().length));
+  }
+
+  private TensorExchange join(ExchangeServer server, List<InetSocketAddress> endpoints,
+      ExchangeOptions options) {
+    try {
+      return server.join(assign.rank(), assign.generation(), endpoints, options);
+    } catch (Exception e) {
+      model.close();
+      manager.close();
+      throw new IllegalStateException("rank " + assign.rank() + " could not join the data plane of "
+          + "generation " + assign.generation() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Steps from the assigned start to max steps; returns the last completed step. */
+  long run() throws Exception {
+    LrSchedule schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), assign.maxSteps());
+    double zMult = cfg.softmaxAuxiliaryLoss() ? cfg.auxiliaryLossMultiplier() : 0;
+    long step = assign.startStep();
+    while (step < assign.maxSteps() && !stopped) {
+      long t0 = System.nanoTime();
+      long s = step + 1;
+      Batch part = nextPart(s);
+      double lr = schedule.lr(s);
+      ZeroStep.Outcome o = zero.run(part, cfg.deviceTrainMicrobatchSize(), zMult, s, lr,
+          LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s));
+      step = s;
+      events.tell(new WorkerEvent.StepDone(assign.generation(), assign.rank(), s, o.loss(),
+          o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(), cfg.tokensPerStep(),
+          (System.nanoTime() - t0) / 1e9, o.computeSeconds(), o.exchangeSeconds(),
+          o.optimizerSeconds(), ProcessMemory.rssBytes()));
+      if (s % cfg.saveInterval() == 0 || s == assign.maxSteps()) {
+        long w0 = System.nanoTime();
+        Path file = checkpoints.writeShard(s, assign.rank(), assign.worldSize(), optimizer);
+        events.tell(new WorkerEvent.ShardSaved(assign.generation(), assign.rank(), s,
+            file.toString(), (System.nanoTime() - w0) / 1e9));
+      }
+    }
+    return step;
+  }
+
+  /** This rank's part of the global batch of step {@code s}: its micro-batches, concatenated. */
+  private Batch nextPart(long s) throws Exception {
+    List<MicroBatch> parts = new ArrayList<>();
+    int count = 1;
+    while (parts.size() < count) {
+      Optional<MicroBatch> next = batches.pull().toCompletableFuture()
+          .get(cfg.cluster().exchangeTimeoutSeconds(), TimeUnit.SECONDS);
+      MicroBatch mb = next.orElseThrow(() -> new IllegalStateException(
+          "the data stream of rank " + assign.rank() + " ended before step " + s));
+      if (mb.step() != s) {
+        throw new IllegalStateException("rank " + assign.rank() + " expected data of step " + s
+            + ", got step " + mb.step());
+      }
+      count = mb.count();
+      parts.add(mb);
+    }
+    int rows = 0;
+    for (MicroBatch mb : parts) {
+      rows += mb.rows();
+    }
+    int seqLen = parts.get(0).seqLen();
+    long[] tokens = new long[rows * seqLen];
+    boolean[] mask = parts.get(0).labelMask() == null ? null : new boolean[tokens.length];
+    int off = 0;
+    for (MicroBatch mb : parts) {
+      System.arraycopy(mb.tokens(), 0, tokens, off, mb.tokens().length);
+      if (mask != null) {
+        System.arraycopy(mb.labelMask(), 0, mask, off, mb.labelMask().length);
+      }
+      off += mb.tokens().length;
+    }
+    return new Batch(tokens, mask, rows, seqLen);
+  }
+
+  /** Makes the loop stop at the next step boundary and fails any collective in flight. */
+  void abort(long newGeneration) {
+    stopped = true;
+    exchange.abort(newGeneration);
+  }
+
+  @Override
+  public void close() {
+    batches.cancel();
+    exchange.close();
+    model.close();
+    manager.close();
+  }
+}

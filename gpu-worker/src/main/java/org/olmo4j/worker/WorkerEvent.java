@@ -1,0 +1,29 @@
+package org.olmo4j.worker;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.olmo4j.cluster.ClusterMessage;
+
+/** What a {@link GpuWorker} tells the coordinator; every event names its generation and rank. */
+public sealed interface WorkerEvent extends ClusterMessage {
+
+  /** The worker is up: where its data plane listens and how much it can hold. */
+  record Registered(ActorRef<GpuWorker.Command> worker, String node, int localIndex,
+      String exchangeEndpoint) implements WorkerEvent {}
+
+  /** The world of {@code generation} is set up on this rank: model built, shard loaded. */
+  record Ready(long generation, int rank, long optimizerStateBytes, long shardElements)
+      implements WorkerEvent {}
+
+  /** Step {@code step} finished on this rank; loss and norm are global (equal on all ranks). */
+  record StepDone(long generation, int rank, long step, double loss, double zLoss, double lr,
+      double gradNorm, double clipCoefficient, long tokens, double stepSeconds,
+      double computeSeconds, double exchangeSeconds, double optimizerSeconds, long rssBytes)
+      implements WorkerEvent {}
+
+  /** This rank's shard of step {@code step} is durable in {@code stepN.tmp/}. */
+  record ShardSaved(long generation, int rank, long step, String file, double seconds)
+      implements WorkerEvent {}
+
+  /** The loop of {@code generation} ended after {@code lastStep}; {@code error} null if it completed. */
+  record Stopped(long generation, int rank, long lastStep, String error) implements WorkerEvent {}
+}
