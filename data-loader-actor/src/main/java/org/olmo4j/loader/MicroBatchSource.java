@@ -1,0 +1,40 @@
+package org.olmo4j.loader;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Source;
+import org.olmo4j.train.TrainData;
+
+/**
+ * The infinite stream of one rank's micro-batches, step after step. Each step is read as a whole on
+ * the read executor; at most {@code prefetchSteps} steps are read ahead of the step being emitted
+ * (one in the read stage, the rest buffered), so a consumer that stops pulling stops the reads.
+ */
+final class MicroBatchSource {
+
+  private MicroBatchSource() {}
+
+  static Source<MicroBatch, NotUsed> of(TrainData data, RankShare share, int prefetchSteps,
+      Executor readExecutor, LongAdder stepsRead) {
+    if (prefetchSteps < 1) {
+      throw new IllegalArgumentException("olmo4j.data-loader.prefetch-steps must be >= 1, got " + prefetchSteps);
+    }
+    Source<List<MicroBatch>, NotUsed> steps =
+        Source.unfold(share.fromStep(), s -> Optional.of(Pair.create(s + 1, s)))
+            .mapAsync(1, step -> CompletableFuture.supplyAsync(() -> {
+              List<MicroBatch> micro = share.read(data, step);
+              stepsRead.increment();
+              return micro;
+            }, readExecutor));
+    if (prefetchSteps > 1) {
+      steps = steps.buffer(prefetchSteps - 1, OverflowStrategy.backpressure());
+    }
+    return steps.mapConcat(micro -> micro);
+  }
+}
