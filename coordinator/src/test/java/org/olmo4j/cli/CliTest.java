@@ -79,7 +79,7 @@ class CliTest {
       sb.append((i * 3) % 60).append(i % 10 == 9 ? "\n" : " ");
     }
     Files.writeString(tokens, sb.toString());
-    Run r = run("train", config.toString());
+    Run r = run("train", config.toString(), "--port=0");
     assertEquals(0, r.code(), r.err());
   }
 
@@ -136,13 +136,13 @@ class CliTest {
 
   @Test
   void userErrorsAreOneClearLine() throws Exception {
-    Run badKey = run("train", config.toString(), "--optimizer.learning_rat=1");
+    Run badKey = run("train", config.toString(), "--port=0", "--optimizer.learning_rat=1");
     assertEquals(2, badKey.code());
     assertTrue(badKey.err().contains("optimizer.learning_rat"), badKey.err());
 
     Path odd = tmp.resolve("odd.npy");
     Files.write(odd, new byte[] {1, 2, 3});
-    Run badData = run("train", config.toString(), "--data.paths=[" + odd + "]",
+    Run badData = run("train", config.toString(), "--port=0", "--data.paths=[" + odd + "]",
         "--save_folder=" + tmp.resolve("odd-run"));
     assertEquals(2, badData.code());
     assertTrue(badData.err().contains(odd.toString()), badData.err());
