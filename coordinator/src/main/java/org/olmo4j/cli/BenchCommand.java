@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code olmo4j bench …}: benchmarks that print their figures against a reference. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures and their ratio to a reference measured in the same run.",
-    subcommands = {BenchTrainCommand.class})
+    subcommands = {BenchTrainCommand.class, BenchExchangeCommand.class})
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
