@@ -27,14 +27,26 @@ final class MicroBatchSource {
     }
     Source<List<MicroBatch>, NotUsed> steps =
         Source.unfold(share.fromStep(), s -> Optional.of(Pair.create(s + 1, s)))
-            .mapAsync(1, step -> CompletableFuture.supplyAsync(() -> {
-              List<MicroBatch> micro = share.read(data, step);
-              stepsRead.increment();
-              return micro;
-            }, readExecutor));
+            .mapAsync(1, step -> read(data, share, step, readExecutor, stepsRead));
     if (prefetchSteps > 1) {
       steps = steps.buffer(prefetchSteps - 1, OverflowStrategy.backpressure());
     }
     return steps.mapConcat(micro -> micro);
+  }
+
+  /** Reads one step on the read executor; a failure completes the future as is (no wrapper). */
+  private static CompletableFuture<List<MicroBatch>> read(TrainData data, RankShare share, long step,
+      Executor readExecutor, LongAdder stepsRead) {
+    CompletableFuture<List<MicroBatch>> micro = new CompletableFuture<>();
+    readExecutor.execute(() -> {
+      try {
+        List<MicroBatch> read = share.read(data, step);
+        stepsRead.increment();
+        micro.complete(read);
+      } catch (Throwable e) { // anything left uncompleted would hang the stream
+        micro.completeExceptionally(e);
+      }
+    });
+    return micro;
   }
 }
