@@ -120,7 +120,10 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
 
   private Behavior<Command> onStreamReady(StreamReady m) {
     Assign a = m.assign();
-    var queue = m.opened().source().getSource()
+    // Hold about two steps of micro-batches locally; the loader prefetches behind that.
+    int perStep = Math.max(1, cfg.globalTrainBatchSize() / a.worldSize()
+        / Math.max(1, cfg.deviceTrainMicrobatchSize()));
+    var queue = m.opened().microBatches(2 * perStep)
         .runWith(Sink.queue(), Materializer.matFromSystem(getContext().getSystem()));
     CompletableFuture<Long> run = CompletableFuture.supplyAsync(() -> {
       try (TrainingLoop l = new TrainingLoop(cfg, a, server, queue)) {
