@@ -5,7 +5,7 @@ package org.olmo4j.config;
  * differ between nodes (their GPU counts differ); every other key of the config must agree.
  */
 public record ClusterConfig(
-    int workersPerNode,
+    /* nullable: one per visible GPU, or 1 without GPUs */ Integer workersPerNode,
     int minWorkers,
     int maxWorkers,
     int exchangeTimeoutSeconds) {}

@@ -82,7 +82,8 @@ final class ConfigValidator {
     required(c.cluster(), "cluster");
     if (c.cluster() != null) {
       ClusterConfig k = c.cluster();
-      check(k.workersPerNode() >= 0, "cluster.workers_per_node must be >= 0, got " + k.workersPerNode());
+      check(k.workersPerNode() == null || k.workersPerNode() >= 0,
+          "cluster.workers_per_node must be >= 0 (or null: one per GPU), got " + k.workersPerNode());
       positive(k.minWorkers(), "cluster.min_workers");
       check(k.maxWorkers() >= k.minWorkers(), "cluster.max_workers (" + k.maxWorkers()
           + ") must be >= cluster.min_workers (" + k.minWorkers() + ")");

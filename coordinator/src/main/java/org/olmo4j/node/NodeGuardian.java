@@ -1,5 +1,6 @@
 package org.olmo4j.node;
 
+import ai.djl.engine.Engine;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -41,7 +42,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     super(ctx);
     this.exitCode = exitCode;
     String address = Cluster.get(ctx.getSystem()).selfMember().address().toString();
-    int workers = cfg.cluster().workersPerNode();
+    int workers = workersOnThisNode(cfg);
     if (workers > 0) {
       ActorRef<DataLoader.Command> loader = ctx.spawn(DataLoader.create(cfg), "data-loader");
       for (int i = 0; i < workers; i++) {
@@ -50,6 +51,12 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     }
     coordinator.tell(new Coordinator.NodeUp(ctx.getSelf(), address, ConfigLoader.toYaml(cfg)));
     ctx.getLog().info("node {} up with {} worker(s)", address, workers);
+  }
+
+  /** {@code cluster.workers_per_node}, or one per visible GPU (at least one) when it is null. */
+  static int workersOnThisNode(TrainConfig cfg) {
+    Integer n = cfg.cluster().workersPerNode();
+    return n != null ? n : Math.max(1, Engine.getInstance().getGpuCount());
   }
 
   /** @param exitCode completed with the node's exit code just before its system terminates */

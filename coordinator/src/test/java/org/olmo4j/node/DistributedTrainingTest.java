@@ -13,6 +13,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
@@ -77,25 +79,27 @@ class DistributedTrainingTest {
     assertTrue(Files.isDirectory(save.resolve("step20")), "final checkpoint committed");
   }
 
-  @Test
-  void twoJvmsOnLoopbackMatchOneWorker() throws Exception {
-    Path save = tmp.resolve("jvm2");
-    String yaml = ClusterRuns.yaml(data, save, 1, 2);
-    Path cfgFile = tmp.resolve("jvm2.yaml");
+  @ParameterizedTest(name = "{0} worker(s) per JVM")
+  @ValueSource(ints = {1, 2})
+  void twoJvmsOnLoopbackMatchOneWorker(int perNode) throws Exception {
+    Path save = tmp.resolve("jvm2-" + perNode);
+    String yaml = ClusterRuns.yaml(data, save, perNode, 2 * perNode);
+    Path cfgFile = tmp.resolve("jvm2-" + perNode + ".yaml");
     Files.writeString(cfgFile, yaml);
     ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
     int port = Cluster.get(first.system()).selfMember().address().getPort().get();
-    Process second = ClusterRuns.startNodeJvm(cfgFile, port, tmp.resolve("jvm2-node.log"));
+    Path log = tmp.resolve("jvm2-" + perNode + "-node.log");
+    Process second = ClusterRuns.startNodeJvm(cfgFile, port, log);
     try {
       first.system().getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
       assertTrue(second.waitFor(60, TimeUnit.SECONDS), "second JVM exits");
       assertEquals(0, first.exitCode().getNow(-1));
-      assertEquals(0, second.exitValue(), Files.readString(tmp.resolve("jvm2-node.log")));
+      assertEquals(0, second.exitValue(), Files.readString(log));
     } finally {
       second.destroyForcibly();
       first.system().terminate();
     }
-    assertClose(single, ClusterRuns.losses(save), "2 JVMs vs N=1");
+    assertClose(single, ClusterRuns.losses(save), "2 JVMs × " + perNode + " vs N=1");
   }
 
   @Test
