@@ -9,27 +9,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.node.NodeGuardian;
 import org.olmo4j.train.TrainCheckpoints;
-import org.olmo4j.train.TrainState;
 import org.olmo4j.worker.GpuWorker;
 import org.olmo4j.worker.WorkerEvent;
 
 /**
- * The run's state machine, a cluster singleton: admits nodes whose config matches, forms the
- * world once {@code cluster.min_workers} workers are up, assigns ranks, turns the ranks' reports
- * into metrics and commits checkpoints when every shard is durable. Never on a step's path.
+ * The run's state machine, a cluster singleton: admits nodes whose config matches, forms a world
+ * of ranks once {@code cluster.min_workers} workers are up, turns the ranks' reports into metrics
+ * and commits checkpoints when every shard is durable. When a worker or node is lost it bumps the
+ * generation, aborts the step in flight and forms a new world from the survivors at the last
+ * committed checkpoint; workers that join are added at the next checkpoint. Never on a step's path.
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
@@ -43,6 +49,24 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record WorkersListed(Receptionist.Listing listing) implements Command {}
 
+  private record WorkerGone(ActorRef<GpuWorker.Command> worker) implements Command {}
+
+  private record MembershipChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+  private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
+
+  private record SettleTimeout() implements Command {}
+
+  /**
+   * After a rank fails on the data plane (typically: a peer died), wait this long for the failure
+   * detector to name the dead node before forming the next world, so it is not formed with the
+   * dead node again. Slightly above the failure detector's acceptable heartbeat pause.
+   */
+  private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(4);
+
+  /** Consecutive failed worlds (no step completed) before the run gives up. */
+  private static final int MAX_FAILED_WORLDS = 5;
+
   private final TrainConfig cfg;
   private final long maxSteps;
   private final TrainCheckpoints checkpoints;
@@ -51,26 +75,43 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Set<String> refusedNodes = new HashSet<>();
   private final Set<ActorRef<GpuWorker.Command>> introduced = new HashSet<>();
   private final Map<ActorRef<GpuWorker.Command>, WorkerEvent.Registered> workers = new LinkedHashMap<>();
+  private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
+  private final Set<Integer> stopped = new HashSet<>();
+  /** The ranks of one generation and where they start. */
+  private record World(long generation, List<WorkerEvent.Registered> ranks,
+      org.olmo4j.train.TrainState start) {}
+
+  private Optional<TrainCheckpoints.ResumePoint> resume;
+  private long generation;
   private World world;
   private RunProgress progress;
-  private final Set<Integer> stopped = new HashSet<>();
-  private final Map<Integer, WorkerEvent.Ready> ready = new java.util.TreeMap<>();
+  private Recovery recovery;
+  private int failedWorlds;
+  private boolean waitingLogged;
+  private boolean settling;
+  private final TimerScheduler<Command> timers;
 
-  /** The ranks of one generation. */
-  private record World(long generation, List<WorkerEvent.Registered> ranks, TrainState start) {}
-
-  private Coordinator(ActorContext<Command> ctx, TrainConfig cfg, long maxSteps, long stepsPerEpoch) {
+  private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, TrainConfig cfg,
+      long maxSteps, long stepsPerEpoch) {
     super(ctx);
+    this.timers = timers;
     this.cfg = cfg;
     this.maxSteps = maxSteps;
     FlatLayout layout = new FlatLayout(OlmoModel.specs(cfg.model()));
     long examplesPerEpoch = stepsPerEpoch * cfg.globalTrainBatchSize();
     this.checkpoints = new TrainCheckpoints(cfg, layout, Path.of(cfg.saveFolder()),
         position -> position / examplesPerEpoch);
+    this.resume = checkpoints.resumePoint();
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
-    ActorRef<Receptionist.Listing> listings =
-        ctx.messageAdapter(Receptionist.Listing.class, WorkersListed::new);
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY, listings));
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY,
+        ctx.messageAdapter(Receptionist.Listing.class, WorkersListed::new)));
+    Cluster cluster = Cluster.get(ctx.getSystem());
+    cluster.subscriptions().tell(Subscribe.create(
+        ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new),
+        ClusterEvent.MemberEvent.class));
+    cluster.subscriptions().tell(Subscribe.create(
+        ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new),
+        ClusterEvent.ReachabilityEvent.class));
   }
 
   /**
@@ -78,7 +119,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * @param stepsPerEpoch steps of one pass over the data
    */
   public static Behavior<Command> create(TrainConfig cfg, long maxSteps, long stepsPerEpoch) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, cfg, maxSteps, stepsPerEpoch));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new Coordinator(ctx, timers, cfg, maxSteps, stepsPerEpoch)));
   }
 
   @Override
@@ -87,6 +129,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(NodeUp.class, this::onNodeUp)
         .onMessage(WorkersListed.class, this::onWorkersListed)
         .onMessage(WorkerReported.class, this::onWorkerReported)
+        .onMessage(WorkerGone.class, this::onWorkerGone)
+        .onMessage(MembershipChanged.class, this::onMembershipChanged)
+        .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
+        .onMessage(SettleTimeout.class, m -> onSettled())
         .build();
   }
 
@@ -106,51 +152,141 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> onWorkersListed(WorkersListed m) {
     for (ActorRef<GpuWorker.Command> w : m.listing().getServiceInstances(GpuWorker.KEY)) {
       if (introduced.add(w)) {
+        getContext().watchWith(w, new WorkerGone(w));
         w.tell(new GpuWorker.Introduce(events));
       }
     }
     return this;
   }
 
+  private Behavior<Command> onWorkerGone(WorkerGone m) {
+    introduced.remove(m.worker());
+    WorkerEvent.Registered r = workers.remove(m.worker());
+    return inWorld(m.worker()) ? reform("worker " + describe(r) + " stopped") : this;
+  }
+
+  private Behavior<Command> onMembershipChanged(MembershipChanged m) {
+    if (m.event() instanceof ClusterEvent.MemberRemoved || m.event() instanceof ClusterEvent.MemberExited) {
+      return dropNode(m.event().member().address().toString(), "left the cluster");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReachabilityChanged(ReachabilityChanged m) {
+    String address = m.event().member().address().toString();
+    if (m.event() instanceof ClusterEvent.UnreachableMember) {
+      return dropNode(address, "is unreachable");
+    }
+    // Reachable again: its workers may rejoin (at the next checkpoint if a world is running).
+    for (ActorRef<GpuWorker.Command> w : introduced) {
+      if (w.path().address().toString().equals(address)) {
+        w.tell(new GpuWorker.Introduce(events));
+      }
+    }
+    return this;
+  }
+
+  /** Forgets a node's workers; re-forms the world if it held ranks. */
+  private Behavior<Command> dropNode(String address, String why) {
+    boolean held = false;
+    for (var it = workers.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (e.getValue().node().equals(address)) {
+        held |= inWorld(e.getKey());
+        it.remove();
+      }
+    }
+    return held ? reform("node " + address + " " + why) : this;
+  }
+
   private Behavior<Command> onWorkerReported(WorkerReported m) {
     WorkerEvent e = m.event();
     if (e instanceof WorkerEvent.Registered r) {
-      workers.put(r.worker(), r);
+      boolean isNew = workers.put(r.worker(), r) == null;
+      if (world != null && isNew && !inWorld(r.worker())) {
+        getContext().getLog().info("worker {} will join at the next checkpoint", describe(r));
+      }
       return maybeFormWorld();
     }
-    if (world == null) {
-      return this;
+    if (world == null || generationOf(e) != world.generation()) {
+      return this; // a report of a world that no longer exists
     }
-    if (e instanceof WorkerEvent.Ready r && r.generation() == world.generation()) {
-      getContext().getLog().info("rank {} ready: {} shard elements, {} bytes of optimizer state",
-          r.rank(), r.shardElements(), r.optimizerStateBytes());
+    if (e instanceof WorkerEvent.Ready r) {
       ready.put(r.rank(), r);
       if (ready.size() == world.ranks().size()) {
         WorldFile.write(Path.of(cfg.saveFolder()), world.generation(), world.ranks(), ready);
+        if (recovery != null) {
+          recovery = recovery.loaded();
+        }
       }
-    } else if (e instanceof WorkerEvent.StepDone d && d.generation() == world.generation()) {
+    } else if (e instanceof WorkerEvent.StepDone d) {
       progress.stepDone(d);
-    } else if (e instanceof WorkerEvent.ShardSaved s && s.generation() == world.generation()) {
-      if (progress.shardSaved(s)) {
-        Path dir = progress.commit(checkpoints, s.step(), world.generation());
-        getContext().getLog().info("committed checkpoint {} ({} shards)", dir, world.ranks().size());
+      failedWorlds = 0;
+      if (recovery != null && progress.lastStep() > world.start().step()) {
+        getContext().getLog().info("recovered: {}", recovery.firstStepDone());
+        recovery = null;
       }
-    } else if (e instanceof WorkerEvent.Stopped s && s.generation() == world.generation()) {
+    } else if (e instanceof WorkerEvent.ShardSaved s) {
+      return onShardSaved(s);
+    } else if (e instanceof WorkerEvent.Stopped s) {
       return onRankStopped(s);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onShardSaved(WorkerEvent.ShardSaved s) {
+    if (!progress.shardSaved(s)) {
+      return this;
+    }
+    Path dir = progress.commit(checkpoints, s.step(), world.generation());
+    resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(s.step()), false));
+    getContext().getLog().info("committed checkpoint {} ({} shards)", dir, world.ranks().size());
+    int joiners = eligibleWorkers().size() - world.ranks().size();
+    if (joiners > 0 && world.ranks().size() < cfg.cluster().maxWorkers() && s.step() < maxSteps) {
+      return reform(joiners + " worker(s) joining at checkpoint step " + s.step());
     }
     return this;
   }
 
   private Behavior<Command> onRankStopped(WorkerEvent.Stopped s) {
     if (s.error() != null) {
-      getContext().getLog().error("rank {} failed at step {}: {}", s.rank(), s.lastStep(), s.error());
-      return finish(1, "rank " + s.rank() + " failed: " + s.error());
+      if (s.fatal() || ++failedWorlds >= MAX_FAILED_WORLDS) {
+        return finish(1, "rank " + s.rank() + " failed at step " + s.lastStep() + ": " + s.error());
+      }
+      settling = true;
+      timers.startSingleTimer(new SettleTimeout(), SETTLE);
+      return reform("rank " + s.rank() + " failed: " + s.error());
     }
     stopped.add(s.rank());
     if (stopped.size() == world.ranks().size()) {
       return finish(0, "training finished at step " + progress.lastStep());
     }
     return this;
+  }
+
+  private Behavior<Command> onSettled() {
+    settling = false;
+    return maybeFormWorld();
+  }
+
+  /** Aborts the current world and forms the next one from the last committed checkpoint. */
+  private Behavior<Command> reform(String reason) {
+    if (world == null) {
+      return maybeFormWorld();
+    }
+    long next = world.generation() + 1;
+    getContext().getLog().warn("re-forming the world: {} (generation {} → {}; resuming from {})",
+        reason, world.generation(), next,
+        resume.map(r -> r.dir().getFileName().toString()).orElse("the initialisation"));
+    for (WorkerEvent.Registered r : world.ranks()) {
+      if (workers.containsKey(r.worker())) {
+        r.worker().tell(new GpuWorker.Abort(next));
+      }
+    }
+    progress.close();
+    recovery = Recovery.detected(reason);
+    world = null;
+    return maybeFormWorld();
   }
 
   private Behavior<Command> finish(int exitCode, String reason) {
@@ -164,41 +300,79 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return Behaviors.stopped();
   }
 
-  /** Forms the first world once enough workers of admitted nodes are registered. */
-  private Behavior<Command> maybeFormWorld() {
-    if (world != null) {
-      return this;
-    }
-    List<WorkerEvent.Registered> ready = new ArrayList<>();
+  private List<WorkerEvent.Registered> eligibleWorkers() {
     List<String> nodeOrder = new ArrayList<>(nodes.keySet());
+    List<WorkerEvent.Registered> out = new ArrayList<>();
     for (WorkerEvent.Registered r : workers.values()) {
       if (nodes.containsKey(r.node()) && !refusedNodes.contains(r.node())) {
-        ready.add(r);
+        out.add(r);
       }
     }
-    if (ready.size() < cfg.cluster().minWorkers()) {
+    out.sort(Comparator.comparingInt((WorkerEvent.Registered r) -> nodeOrder.indexOf(r.node()))
+        .thenComparingInt(WorkerEvent.Registered::localIndex));
+    return out;
+  }
+
+  /** Forms a world once enough workers of admitted nodes are registered. */
+  private Behavior<Command> maybeFormWorld() {
+    if (world != null || settling) {
       return this;
     }
-    ready.sort(Comparator.comparingInt((WorkerEvent.Registered r) -> nodeOrder.indexOf(r.node()))
-        .thenComparingInt(WorkerEvent.Registered::localIndex));
-    List<WorkerEvent.Registered> ranks = ready.subList(0, Math.min(ready.size(), cfg.cluster().maxWorkers()));
-    Optional<TrainCheckpoints.ResumePoint> resume = checkpoints.resumePoint();
-    TrainState start = resume.map(TrainCheckpoints.ResumePoint::state).orElse(TrainState.start());
-    world = new World(1, List.copyOf(ranks), start);
+    List<WorkerEvent.Registered> candidates = eligibleWorkers();
+    if (candidates.size() < cfg.cluster().minWorkers()) {
+      if (!waitingLogged && !workers.isEmpty()) {
+        getContext().getLog().info("waiting for workers: {} of cluster.min_workers = {} up",
+            candidates.size(), cfg.cluster().minWorkers());
+        waitingLogged = true;
+      }
+      return this;
+    }
+    waitingLogged = false;
+    List<WorkerEvent.Registered> ranks =
+        List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
+    var start = resume.map(TrainCheckpoints.ResumePoint::state)
+        .orElse(org.olmo4j.train.TrainState.start());
+    world = new World(++generation, ranks, start);
+    ready.clear();
+    stopped.clear();
     progress = new RunProgress(cfg, ranks.size(), start, maxSteps, 0);
+    if (recovery != null) {
+      recovery = recovery.reformed();
+    }
     List<String> endpoints = ranks.stream().map(WorkerEvent.Registered::exchangeEndpoint).toList();
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
         world.generation(), ranks.size(), start.step(), maxSteps,
         resume.map(r -> " (checkpoint " + r.dir() + ")").orElse(""));
+    if (start.step() >= maxSteps) {
+      return finish(0, "nothing to do: the checkpoint is already at step " + start.step());
+    }
     for (int rank = 0; rank < ranks.size(); rank++) {
       ranks.get(rank).worker().tell(new GpuWorker.Assign(world.generation(), rank, ranks.size(),
           endpoints, start.step(), start.dataPosition(), maxSteps,
           resume.map(r -> r.dir().toString()).orElse(null),
           resume.map(TrainCheckpoints.ResumePoint::weightsOnly).orElse(false), events));
     }
-    if (start.step() >= maxSteps) {
-      return finish(0, "nothing to do: the checkpoint is already at step " + start.step());
-    }
     return this;
+  }
+
+  private boolean inWorld(ActorRef<GpuWorker.Command> worker) {
+    return world != null && world.ranks().stream().anyMatch(r -> r.worker().equals(worker));
+  }
+
+  private static String describe(WorkerEvent.Registered r) {
+    return r == null ? "(unregistered)" : r.node() + "#" + r.localIndex();
+  }
+
+  private static long generationOf(WorkerEvent e) {
+    if (e instanceof WorkerEvent.Ready r) {
+      return r.generation();
+    } else if (e instanceof WorkerEvent.StepDone d) {
+      return d.generation();
+    } else if (e instanceof WorkerEvent.ShardSaved s) {
+      return s.generation();
+    } else if (e instanceof WorkerEvent.Stopped s) {
+      return s.generation();
+    }
+    return -1;
   }
 }

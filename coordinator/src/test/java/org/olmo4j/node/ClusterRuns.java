@@ -36,14 +36,20 @@ final class ClusterRuns {
 
   /** The YAML of a 20-step run; {@code extra} lines are appended (top-level keys). */
   static String yaml(Path data, Path saveFolder, int workersPerNode, int minWorkers, String... extra) {
+    return yaml(data, saveFolder, workersPerNode, minWorkers, 20, 10, extra);
+  }
+
+  /** The YAML of a run of {@code steps} steps saving every {@code saveInterval}. */
+  static String yaml(Path data, Path saveFolder, int workersPerNode, int minWorkers, int steps,
+      int saveInterval, String... extra) {
     List<String> lines = new ArrayList<>(List.of(
         "run_name: cluster-test",
-        "max_duration: 20",
+        "max_duration: " + steps,
         "global_train_batch_size: 8",
         "device_train_microbatch_size: 2",
         "precision: fp32",
         "save_folder: " + saveFolder,
-        "save_interval: 10",
+        "save_interval: " + saveInterval,
         "model: {d_model: 32, n_heads: 2, n_layers: 2, mlp_ratio: 4, vocab_size: 64,",
         "  embedding_size: 64, max_sequence_length: 16, eos_token_id: 63, pad_token_id: 62,",
         "  init_fn: mitchell}",

@@ -20,7 +20,9 @@ import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.data.DataException;
 import org.olmo4j.exchange.ExchangeServer;
+import org.olmo4j.train.TrainingDivergedException;
 import org.olmo4j.loader.DataLoader;
 
 /**
@@ -62,6 +64,10 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private final ExchangeServer server;
   private final Executor blocking;
   private volatile TrainingLoop loop;
+  /** True from the start of a loop until its LoopEnded is handled. */
+  private boolean running;
+  /** An assignment that waits for the previous generation's loop to end. */
+  private Assign pending;
 
   private GpuWorker(ActorContext<Command> ctx, TrainConfig cfg, String node, int localIndex,
       ActorRef<DataLoader.Command> loader, String host) {
@@ -108,9 +114,20 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   }
 
   private Behavior<Command> onAssign(Assign a) {
-    if (loop != null) {
-      loop.abort(a.generation());
+    if (running) {
+      // One loop at a time: stop the old generation's, start this one when it has ended.
+      pending = a;
+      TrainingLoop l = loop;
+      if (l != null) {
+        l.abort(a.generation());
+      }
+      return this;
     }
+    return start(a);
+  }
+
+  private Behavior<Command> start(Assign a) {
+    running = true;
     ActorRef<DataLoader.StreamOpened> reply =
         getContext().messageAdapter(DataLoader.StreamOpened.class, o -> new StreamReady(a, o));
     loader.tell(new DataLoader.OpenStream(a.rank(), a.worldSize(), a.generation(),
@@ -120,6 +137,13 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
 
   private Behavior<Command> onStreamReady(StreamReady m) {
     Assign a = m.assign();
+    if (pending != null) {
+      // A newer world was assigned while this one's stream was being opened: skip this one.
+      running = false;
+      Assign next = pending;
+      pending = null;
+      return start(next);
+    }
     // Hold about two steps of micro-batches locally; the loader prefetches behind that.
     int perStep = Math.max(1, cfg.globalTrainBatchSize() / a.worldSize()
         / Math.max(1, cfg.deviceTrainMicrobatchSize()));
@@ -140,8 +164,9 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   }
 
   private Behavior<Command> onAbort(Abort m) {
-    if (loop != null) {
-      loop.abort(m.newGeneration());
+    TrainingLoop l = loop;
+    if (l != null) {
+      l.abort(m.newGeneration());
     }
     return this;
   }
@@ -149,14 +174,23 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private Behavior<Command> onLoopEnded(LoopEnded m) {
     Assign a = m.assign();
     String error = null;
+    boolean fatal = false;
     if (m.failure() != null) {
-      Throwable t = m.failure().getCause() != null ? m.failure().getCause() : m.failure();
+      Throwable t = m.failure() instanceof java.util.concurrent.CompletionException
+          && m.failure().getCause() != null ? m.failure().getCause() : m.failure();
       error = t.getMessage() == null ? t.toString() : t.getMessage();
+      fatal = t instanceof TrainingDivergedException || t instanceof DataException;
       getContext().getLog().warn("rank {} of generation {} stopped: {}", a.rank(), a.generation(), error);
     }
     loop = null;
+    running = false;
     a.coordinator().tell(new WorkerEvent.Stopped(a.generation(), a.rank(),
-        m.lastStep() == null ? -1 : m.lastStep(), error));
+        m.lastStep() == null ? -1 : m.lastStep(), error, fatal));
+    if (pending != null) {
+      Assign next = pending;
+      pending = null;
+      return start(next);
+    }
     return this;
   }
 

@@ -24,6 +24,10 @@ public sealed interface WorkerEvent extends ClusterMessage {
   record ShardSaved(long generation, int rank, long step, String file, double seconds)
       implements WorkerEvent {}
 
-  /** The loop of {@code generation} ended after {@code lastStep}; {@code error} null if it completed. */
-  record Stopped(long generation, int rank, long lastStep, String error) implements WorkerEvent {}
+  /**
+   * The loop of {@code generation} ended after {@code lastStep}; {@code error} null if it
+   * completed. {@code fatal}: retrying cannot help (the loss diverged, the data is bad).
+   */
+  record Stopped(long generation, int rank, long lastStep, String error, boolean fatal)
+      implements WorkerEvent {}
 }
