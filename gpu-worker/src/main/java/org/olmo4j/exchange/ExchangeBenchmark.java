@@ -3,22 +3,19 @@ package org.olmo4j.exchange;
 import java.io.BufferedReader;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Bandwidth of the network exchange between JVMs on loopback, against raw java.nio sockets.
- * Usage: {@code ExchangeBenchmark --workers 2 --mib 256}.
+ * Bandwidth of the network exchange between JVMs on loopback, against raw java.nio sockets moving
+ * the same bytes in the same pattern. Usage: {@code ExchangeBenchmark --workers 2 --mib 256}.
  */
 public final class ExchangeBenchmark {
 
-  static final int ITERATIONS = 3;
-  private static final List<String> CHILD_JVM = List.of("-Xmx1536m", "-XX:MaxDirectMemorySize=1g");
+  static final int ITERATIONS = Integer.getInteger("olmo4j.bench.iterations", 3);
+  private static final List<String> CHILD_JVM = List.of("-Xmx1536m", "-XX:MaxDirectMemorySize=1g", "-Dolmo4j.bench.iterations=" + ITERATIONS);
 
   private ExchangeBenchmark() {}
 
@@ -28,15 +25,19 @@ public final class ExchangeBenchmark {
       return;
     }
     if (args.length > 0 && args[0].equals("--raw-sink")) {
-      rawSink(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+      RawLoopback.sink(Integer.parseInt(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("--raw-mesh")) {
+      RawLoopback.meshChild(Long.parseLong(args[1]), Integer.parseInt(args[2]));
       return;
     }
     int workers = 2;
     int mib = 256;
-    for (int i = 0; i + 1 < args.length; i += 2) {
+    for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
-        case "--workers" -> workers = Integer.parseInt(args[i + 1]);
-        case "--mib" -> mib = Integer.parseInt(args[i + 1]);
+        case "--workers" -> workers = Integer.parseInt(value(args, i));
+        case "--mib" -> mib = Integer.parseInt(value(args, i));
         default -> throw new IllegalArgumentException("unknown option " + args[i]
             + " (expected --workers N --mib M)");
       }
@@ -44,26 +45,48 @@ public final class ExchangeBenchmark {
     run(workers, mib, System.out);
   }
 
+  private static String value(String[] args, int i) {
+    if (i + 1 >= args.length) {
+      throw new IllegalArgumentException(args[i] + " needs a value");
+    }
+    return args[i + 1];
+  }
+
   /** Measures with {@code workers} JVMs (this one is rank 0) and {@code mib} MiB of fp32 per rank. */
   public static void run(int workers, int mib, PrintStream out) throws Exception {
     if (workers < 2) {
       throw new IllegalArgumentException("--workers must be >= 2 to move bytes, got " + workers);
     }
+    if (mib < 1 || mib > 1024) {
+      throw new IllegalArgumentException("--mib must be in 1..1024, got " + mib);
+    }
     long bytes = (long) mib << 20;
-    double raw = rawLoopback(bytes);
+    double oneWay = RawLoopback.oneDirection(bytes, ITERATIONS, CHILD_JVM);
+    double rawFull = RawLoopback.allToAll(workers, bytes / workers, ITERATIONS, CHILD_JVM);
+    double rawHalf = RawLoopback.allToAll(workers, bytes / 2 / workers, ITERATIONS, CHILD_JVM);
     double[] t = exchange(workers, mib);
     double frac = (workers - 1) / (double) workers;
-    out.printf("exchange benchmark: %d JVMs on 127.0.0.1, %d MiB fp32 per rank, best of %d%n",
-        workers, mib, ITERATIONS);
-    out.println("bus bandwidth = (N-1)/N * S / t  (S = full buffer bytes: what each rank sends and"
-        + " receives per second)");
-    out.printf("raw java.nio loopback (8 MiB writes, %d MiB):  %.2f GB/s%n", mib, raw / 1e9);
-    String[] names = {"reduce-scatter fp32", "all-gather fp32", "all-gather bf16"};
+    out.printf("exchange benchmark: %d JVMs on 127.0.0.1, %d MiB fp32 per rank, best of %d after 1"
+        + " warm-up, %d CPUs%n", workers, mib, ITERATIONS, Runtime.getRuntime().availableProcessors());
+    out.println("  S = bytes of the full vector; t = seconds of one call on rank 0");
+    out.println("  bus bandwidth = (N-1)/N * S / t   (bytes each rank sends, and receives, per second)");
+    out.println("  raw one-direction: one JVM writes S bytes to another, nothing comes back; S / t");
+    out.println("  raw same-pattern: every JVM sends S/N bytes to each other JVM and receives S/N from"
+        + " each, all at once, one connection per ordered pair; bus bandwidth as above");
+    out.println("  ratio = collective bus bandwidth / raw same-pattern bus bandwidth at the same S"
+        + " = t_raw / t   (target >= 0.6)");
+    out.printf("%-20s S=%5d MiB  t=%7.1f ms  %.2f GB/s%n", "raw one-direction", mib,
+        oneWay * 1e3, bytes / oneWay / 1e9);
+    double[] raw = {rawFull, rawFull, rawHalf};
     long[] sizes = {bytes, bytes, bytes / 2};
+    for (int i = 0; i < 3; i += 2) {
+      out.printf("%-20s S=%5d MiB  t=%7.1f ms  bus %.2f GB/s%n", "raw same-pattern", sizes[i] >> 20,
+          raw[i] * 1e3, frac * sizes[i] / raw[i] / 1e9);
+    }
+    String[] names = {"reduce-scatter fp32", "all-gather fp32", "all-gather bf16"};
     for (int i = 0; i < 3; i++) {
-      double bus = frac * sizes[i] / t[i];
-      out.printf("%-20s S=%4d MiB  t=%7.1f ms  bus %.2f GB/s  = %.2f of raw (target >= 0.6)%n",
-          names[i], sizes[i] >> 20, t[i] * 1e3, bus / 1e9, bus / raw);
+      out.printf("%-20s S=%5d MiB  t=%7.1f ms  bus %.2f GB/s  ratio %.2f%n", names[i],
+          sizes[i] >> 20, t[i] * 1e3, frac * sizes[i] / t[i] / 1e9, raw[i] / t[i]);
     }
   }
 
@@ -128,56 +151,5 @@ public final class ExchangeBenchmark {
       Arrays.fill(full, ex.rank() + 1);
     }
     return best;
-  }
-
-  /** Best bytes per second writing {@code bytes} over loopback to a child JVM, 8 MiB writes. */
-  private static double rawLoopback(long bytes) throws Exception {
-    try (ServerSocketChannel listen = ServerSocketChannel.open()
-        .bind(new InetSocketAddress(LoopbackRendezvous.HOST, 0))) {
-      int port = ((InetSocketAddress) listen.getLocalAddress()).getPort();
-      Process sink = LoopbackRendezvous.spawn(ExchangeBenchmark.class.getName(), CHILD_JVM,
-          List.of("--raw-sink", String.valueOf(port), String.valueOf(bytes)));
-      try (SocketChannel ch = listen.accept()) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(8 << 20);
-        ByteBuffer ack = ByteBuffer.allocate(1);
-        double best = 0;
-        for (int it = 0; it <= ITERATIONS; it++) {
-          long t0 = System.nanoTime();
-          for (long left = bytes; left > 0; ) {
-            buf.clear().limit((int) Math.min(buf.capacity(), left));
-            left -= buf.remaining();
-            while (buf.hasRemaining()) {
-              ch.write(buf);
-            }
-          }
-          ack.clear();
-          ch.read(ack);
-          double rate = bytes / ((System.nanoTime() - t0) / 1e9);
-          best = it > 0 ? Math.max(best, rate) : best;
-        }
-        return best;
-      } finally {
-        if (!sink.waitFor(30, TimeUnit.SECONDS)) {
-          sink.destroyForcibly();
-        }
-      }
-    }
-  }
-
-  private static void rawSink(int port, long bytes) throws Exception {
-    try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(LoopbackRendezvous.HOST, port))) {
-      ByteBuffer buf = ByteBuffer.allocateDirect(8 << 20);
-      for (int it = 0; it <= ITERATIONS; it++) {
-        for (long left = bytes; left > 0; ) {
-          buf.clear().limit((int) Math.min(buf.capacity(), left));
-          int n = ch.read(buf);
-          if (n < 0) {
-            return;
-          }
-          left -= n;
-        }
-        ch.write(ByteBuffer.wrap(new byte[] {1}));
-      }
-    }
   }
 }
