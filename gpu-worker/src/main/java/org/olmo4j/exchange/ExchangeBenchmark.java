@@ -14,10 +14,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExchangeBenchmark {
 
-  static final int ITERATIONS = Integer.getInteger("olmo4j.bench.iterations", 3);
-  private static final List<String> CHILD_JVM = List.of("-Xmx1536m", "-XX:MaxDirectMemorySize=1g", "-Dolmo4j.bench.iterations=" + ITERATIONS);
+  static final int ITERATIONS = Integer.getInteger("olmo4j.bench.iterations", 5);
+  static final int WARMUP = 20;
+  private static final List<String> CHILD_JVM = childJvm();
+
+  private static final ExchangeOptions OPTIONS = ExchangeOptions.DEFAULTS.withChunkBytes(
+      Integer.getInteger("olmo4j.exchange.chunkBytes", ExchangeOptions.DEFAULTS.chunkBytes()));
 
   private ExchangeBenchmark() {}
+
+  /** Child JVM options: heap for the vectors, and this JVM's olmo4j.* tuning properties. */
+  private static List<String> childJvm() {
+    List<String> jvm = new ArrayList<>(List.of("-Xmx1536m", "-XX:MaxDirectMemorySize=1g"));
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("olmo4j."))
+        .forEach(k -> jvm.add("-D" + k + "=" + System.getProperty(k)));
+    return jvm;
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
@@ -26,10 +38,6 @@ public final class ExchangeBenchmark {
     }
     if (args.length > 0 && args[0].equals("--raw-sink")) {
       RawLoopback.sink(Integer.parseInt(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]));
-      return;
-    }
-    if (args.length > 0 && args[0].equals("--raw-mesh")) {
-      RawLoopback.meshChild(Long.parseLong(args[1]), Integer.parseInt(args[2]));
       return;
     }
     int workers = 2;
@@ -62,36 +70,34 @@ public final class ExchangeBenchmark {
     }
     long bytes = (long) mib << 20;
     double oneWay = RawLoopback.oneDirection(bytes, ITERATIONS, CHILD_JVM);
-    double rawFull = RawLoopback.allToAll(workers, bytes / workers, ITERATIONS, CHILD_JVM);
-    double rawHalf = RawLoopback.allToAll(workers, bytes / 2 / workers, ITERATIONS, CHILD_JVM);
-    double[] t = exchange(workers, mib);
+    double[] t = world(workers, mib);
     double frac = (workers - 1) / (double) workers;
-    out.printf("exchange benchmark: %d JVMs on 127.0.0.1, %d MiB fp32 per rank, best of %d after 1"
-        + " warm-up, %d CPUs%n", workers, mib, ITERATIONS, Runtime.getRuntime().availableProcessors());
+    out.printf("exchange benchmark: %d JVMs on 127.0.0.1, %d MiB fp32 per rank, %d CPUs; best of %d"
+        + " rounds after %d warm-up rounds%n", workers, mib, Runtime.getRuntime().availableProcessors(),
+        ITERATIONS, WARMUP);
     out.println("  S = bytes of the full vector; t = seconds of one call on rank 0");
     out.println("  bus bandwidth = (N-1)/N * S / t   (bytes each rank sends, and receives, per second)");
     out.println("  raw one-direction: one JVM writes S bytes to another, nothing comes back; S / t");
-    out.println("  raw same-pattern: every JVM sends S/N bytes to each other JVM and receives S/N from"
-        + " each, all at once, one connection per ordered pair; bus bandwidth as above");
+    out.println("  raw same-pattern: in the same JVMs and rounds as the collectives, every JVM sends"
+        + " S/N bytes to each other JVM and receives S/N from each, all at once, one connection per"
+        + " ordered pair; bus bandwidth as above");
     out.println("  ratio = collective bus bandwidth / raw same-pattern bus bandwidth at the same S"
         + " = t_raw / t   (target >= 0.6)");
     out.printf("%-20s S=%5d MiB  t=%7.1f ms  %.2f GB/s%n", "raw one-direction", mib,
         oneWay * 1e3, bytes / oneWay / 1e9);
-    double[] raw = {rawFull, rawFull, rawHalf};
-    long[] sizes = {bytes, bytes, bytes / 2};
-    for (int i = 0; i < 3; i += 2) {
-      out.printf("%-20s S=%5d MiB  t=%7.1f ms  bus %.2f GB/s%n", "raw same-pattern", sizes[i] >> 20,
-          raw[i] * 1e3, frac * sizes[i] / raw[i] / 1e9);
-    }
-    String[] names = {"reduce-scatter fp32", "all-gather fp32", "all-gather bf16"};
-    for (int i = 0; i < 3; i++) {
-      out.printf("%-20s S=%5d MiB  t=%7.1f ms  bus %.2f GB/s  ratio %.2f%n", names[i],
-          sizes[i] >> 20, t[i] * 1e3, frac * sizes[i] / t[i] / 1e9, raw[i] / t[i]);
+    String[] names = {"raw same-pattern", "reduce-scatter fp32", "all-gather fp32",
+        "raw same-pattern", "all-gather bf16"};
+    long[] sizes = {bytes, bytes, bytes, bytes / 2, bytes / 2};
+    for (int i = 0; i < t.length; i++) {
+      double raw = t[i < 3 ? 0 : 3];
+      out.printf("%-20s S=%5d MiB  t=%7.1f ms  bus %.2f GB/s%s%n", names[i], sizes[i] >> 20,
+          t[i] * 1e3, frac * sizes[i] / t[i] / 1e9,
+          i == 0 || i == 3 ? "" : String.format("  ratio %.2f", raw / t[i]));
     }
   }
 
-  /** Best seconds per reduce-scatter, all-gather fp32, all-gather bf16 on rank 0. */
-  private static double[] exchange(int workers, int mib) throws Exception {
+  /** Best seconds on rank 0 of each measurement of {@link #measure}, in its order. */
+  private static double[] world(int workers, int mib) throws Exception {
     List<Process> children = new ArrayList<>();
     try (ExchangeServer server = ExchangeServer.start(new InetSocketAddress(LoopbackRendezvous.HOST, 0))) {
       List<BufferedReader> outputs = new ArrayList<>();
@@ -102,7 +108,7 @@ public final class ExchangeBenchmark {
         outputs.add(LoopbackRendezvous.output(p));
       }
       List<InetSocketAddress> endpoints = LoopbackRendezvous.formWorld(server, children, outputs, 1);
-      try (NetworkExchange ex = server.join(0, 1, endpoints, ExchangeOptions.DEFAULTS)) {
+      try (NetworkExchange ex = server.join(0, 1, endpoints, OPTIONS)) {
         return measure(ex, mib);
       }
     } finally {
@@ -116,40 +122,74 @@ public final class ExchangeBenchmark {
 
   private static void child(int mib) throws Exception {
     try (ExchangeServer server = ExchangeServer.start(new InetSocketAddress(LoopbackRendezvous.HOST, 0));
-        NetworkExchange ex = LoopbackRendezvous.joinAsChild(server, ExchangeOptions.DEFAULTS)) {
+        NetworkExchange ex = LoopbackRendezvous.joinAsChild(server, OPTIONS)) {
       measure(ex, mib);
     }
   }
 
-  /** Every rank runs this; all-reduces of one scalar line the ranks up before each timed call. */
-  private static double[] measure(TensorExchange ex, int mib) {
+  /**
+   * Every rank runs this: warm-up rounds on 4 MiB (so that the JIT has compiled the copy and sum
+   * loops, as in training), then rounds of raw same-pattern S, reduce-scatter, all-gather fp32, raw
+   * same-pattern S/2, all-gather bf16, each after an all-reduce of one scalar that lines the ranks up.
+   */
+  private static double[] measure(TensorExchange ex, int mib) throws Exception {
     int psi = (mib << 20) / Float.BYTES;
-    ShardRanges ranges = new ShardRanges(psi, ex.worldSize());
-    float[] full = new float[psi];
-    Arrays.fill(full, ex.rank() + 1);
-    float[] shard = new float[ranges.length(ex.rank())];
-    short[] shardBf16 = new short[shard.length];
-    short[] fullBf16 = new short[psi];
-    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
-    for (int it = 0; it <= ITERATIONS; it++) { // iteration 0 warms up
-      double[] t = new double[3];
+    double[] best = new double[5];
+    Arrays.fill(best, Double.MAX_VALUE);
+    try (RawMesh raw = RawMesh.open(ex)) {
+      Vectors warm = new Vectors(ex, Math.min(psi, 1 << 20));
+      for (int it = 0; it < WARMUP; it++) {
+        warm.round(ex, raw);
+      }
+      Vectors v = new Vectors(ex, psi);
+      for (int it = 0; it < ITERATIONS; it++) {
+        double[] t = v.round(ex, raw);
+        for (int i = 0; i < t.length; i++) {
+          best[i] = Math.min(best[i], t[i]);
+        }
+      }
+    }
+    return best;
+  }
+
+  /** The vectors of one size and one round of measurements on them. */
+  private static final class Vectors {
+    final long bytes;
+    final float[] full;
+    final float[] shard;
+    final short[] shardBf16;
+    final short[] fullBf16;
+
+    Vectors(TensorExchange ex, int psi) {
+      ShardRanges ranges = new ShardRanges(psi, ex.worldSize());
+      bytes = (long) psi * Float.BYTES;
+      full = new float[psi];
+      shard = new float[ranges.length(ex.rank())];
+      shardBf16 = new short[shard.length];
+      fullBf16 = new short[psi];
+    }
+
+    double[] round(TensorExchange ex, RawMesh raw) throws Exception {
+      int n = ex.worldSize();
+      Arrays.fill(full, ex.rank() + 1);
+      double[] t = new double[5];
+      ex.allReduceSum(0);
+      t[0] = raw.allToAll(bytes / n);
       ex.allReduceSum(0);
       long t0 = System.nanoTime();
       ex.reduceScatter(full, shard);
-      t[0] = (System.nanoTime() - t0) / 1e9;
-      ex.allReduceSum(0);
-      t0 = System.nanoTime();
-      ex.allGather(shard, full);
       t[1] = (System.nanoTime() - t0) / 1e9;
       ex.allReduceSum(0);
       t0 = System.nanoTime();
-      ex.allGatherBf16(shardBf16, fullBf16);
+      ex.allGather(shard, full);
       t[2] = (System.nanoTime() - t0) / 1e9;
-      for (int i = 0; it > 0 && i < 3; i++) {
-        best[i] = Math.min(best[i], t[i]);
-      }
-      Arrays.fill(full, ex.rank() + 1);
+      ex.allReduceSum(0);
+      t[3] = raw.allToAll(bytes / 2 / n);
+      ex.allReduceSum(0);
+      t0 = System.nanoTime();
+      ex.allGatherBf16(shardBf16, fullBf16);
+      t[4] = (System.nanoTime() - t0) / 1e9;
+      return t;
     }
-    return best;
   }
 }
