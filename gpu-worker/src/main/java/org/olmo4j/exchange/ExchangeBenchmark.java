@@ -2,6 +2,8 @@ package org.olmo4j.exchange;
 
 import java.io.BufferedReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,7 +77,8 @@ public final class ExchangeBenchmark {
     out.printf("exchange benchmark: %d JVMs on 127.0.0.1, %d MiB fp32 per rank, %d CPUs; best of %d"
         + " rounds after %d warm-up rounds%n", workers, mib, Runtime.getRuntime().availableProcessors(),
         ITERATIONS, WARMUP);
-    out.println("  S = bytes of the full vector; t = seconds of one call on rank 0");
+    out.println("  S = bytes of the full vector; t = seconds of one call on rank 0; cpu = CPU time"
+        + " (user + system) of rank 0's JVM threads during it (each the best of the rounds)");
     out.println("  bus bandwidth = (N-1)/N * S / t   (bytes each rank sends, and receives, per second)");
     out.println("  raw one-direction: one JVM writes S bytes to another, nothing comes back; S / t");
     out.println("  raw same-pattern: in the same JVMs and rounds as the collectives, every JVM sends"
@@ -88,10 +91,10 @@ public final class ExchangeBenchmark {
     String[] names = {"raw same-pattern", "reduce-scatter fp32", "all-gather fp32",
         "raw same-pattern", "all-gather bf16"};
     long[] sizes = {bytes, bytes, bytes, bytes / 2, bytes / 2};
-    for (int i = 0; i < t.length; i++) {
+    for (int i = 0; i < 5; i++) {
       double raw = t[i < 3 ? 0 : 3];
-      out.printf("%-20s S=%5d MiB  t=%7.1f ms  bus %.2f GB/s%s%n", names[i], sizes[i] >> 20,
-          t[i] * 1e3, frac * sizes[i] / t[i] / 1e9,
+      out.printf("%-20s S=%5d MiB  t=%7.1f ms  cpu %6.1f ms  bus %.2f GB/s%s%n", names[i],
+          sizes[i] >> 20, t[i] * 1e3, t[5 + i] * 1e3, frac * sizes[i] / t[i] / 1e9,
           i == 0 || i == 3 ? "" : String.format("  ratio %.2f", raw / t[i]));
     }
   }
@@ -134,7 +137,7 @@ public final class ExchangeBenchmark {
    */
   private static double[] measure(TensorExchange ex, int mib) throws Exception {
     int psi = (mib << 20) / Float.BYTES;
-    double[] best = new double[5];
+    double[] best = new double[10];
     Arrays.fill(best, Double.MAX_VALUE);
     try (RawMesh raw = RawMesh.open(ex)) {
       Vectors warm = new Vectors(ex, Math.min(psi, 1 << 20));
@@ -154,6 +157,7 @@ public final class ExchangeBenchmark {
 
   /** The vectors of one size and one round of measurements on them. */
   private static final class Vectors {
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     final long bytes;
     final float[] full;
     final float[] shard;
@@ -169,27 +173,35 @@ public final class ExchangeBenchmark {
       fullBf16 = new short[psi];
     }
 
+    /** Seconds of each measurement, then CPU seconds of this process for each. */
     double[] round(TensorExchange ex, RawMesh raw) throws Exception {
       int n = ex.worldSize();
       Arrays.fill(full, ex.rank() + 1);
-      double[] t = new double[5];
-      ex.allReduceSum(0);
-      t[0] = raw.allToAll(bytes / n);
-      ex.allReduceSum(0);
-      long t0 = System.nanoTime();
-      ex.reduceScatter(full, shard);
-      t[1] = (System.nanoTime() - t0) / 1e9;
-      ex.allReduceSum(0);
-      t0 = System.nanoTime();
-      ex.allGather(shard, full);
-      t[2] = (System.nanoTime() - t0) / 1e9;
-      ex.allReduceSum(0);
-      t[3] = raw.allToAll(bytes / 2 / n);
-      ex.allReduceSum(0);
-      t0 = System.nanoTime();
-      ex.allGatherBf16(shardBf16, fullBf16);
-      t[4] = (System.nanoTime() - t0) / 1e9;
+      double[] t = new double[10];
+      for (int i = 0; i < 5; i++) {
+        ex.allReduceSum(0);
+        long c0 = cpuNanos();
+        long t0 = System.nanoTime();
+        switch (i) {
+          case 0 -> raw.allToAll(bytes / n);
+          case 1 -> ex.reduceScatter(full, shard);
+          case 2 -> ex.allGather(shard, full);
+          case 3 -> raw.allToAll(bytes / 2 / n);
+          default -> ex.allGatherBf16(shardBf16, fullBf16);
+        }
+        t[i] = (System.nanoTime() - t0) / 1e9;
+        t[5 + i] = (cpuNanos() - c0) / 1e9;
+      }
       return t;
+    }
+
+    /** CPU time of every live thread of this JVM (user and system), in nanoseconds. */
+    static long cpuNanos() {
+      long sum = 0;
+      for (long id : THREADS.getAllThreadIds()) {
+        sum += Math.max(0, THREADS.getThreadCpuTime(id));
+      }
+      return sum;
     }
   }
 }

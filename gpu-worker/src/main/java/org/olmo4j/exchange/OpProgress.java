@@ -23,8 +23,6 @@ final class OpProgress implements BulkReceiver.Progress {
   private final LongSupplier abortedBy;
   private final long generation;
   private int pendingTasks;
-  /** What the waiting thread needs: elements from every peer, or -1 (all tasks done). */
-  private long awaitedElements = -1;
   private ExchangeException failure;
   private long failureSeenAt;
   private boolean failureSeen;
@@ -59,14 +57,11 @@ final class OpProgress implements BulkReceiver.Progress {
     }
   }
 
-  // Wakes the waiting thread only when it can go on: every needless wake-up is a context switch
-  // taken from the socket threads on a small machine.
+  // Counted for the timeout message only: nobody waits for it, so nobody is woken (a needless
+  // wake-up is a context switch taken from the socket threads on a small machine).
   @Override
   public synchronized void advance(int peerRank, int n) {
     received[peerRank] += n;
-    if (awaitedElements >= 0 && received[peerRank] >= Math.min(awaitedElements, expected[peerRank])) {
-      notifyAll();
-    }
   }
 
   synchronized void fail(ExchangeException e) {
@@ -76,20 +71,19 @@ final class OpProgress implements BulkReceiver.Progress {
     notifyAll();
   }
 
-  synchronized void wake() {
-    notifyAll();
+  /** Throws if the operation was aborted or has failed (for helpers waiting outside this object). */
+  synchronized void checkRunning() {
+    long aborted = abortedBy.getAsLong();
+    if (aborted >= 0) {
+      throw new ExchangeAbortedException(generation, aborted);
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
 
-  /** Waits until every peer has delivered at least {@code min(upTo, expected)} elements. */
-  synchronized void awaitReceived(long upTo) {
-    awaitedElements = upTo;
-    try {
-      while (failure != null || !receivedAll(upTo)) {
-        waitOnce();
-      }
-    } finally {
-      awaitedElements = -1;
-    }
+  synchronized void wake() {
+    notifyAll();
   }
 
   /** Waits until every send and receive task has finished. */
@@ -97,16 +91,6 @@ final class OpProgress implements BulkReceiver.Progress {
     while (failure != null || pendingTasks > 0) {
       waitOnce();
     }
-  }
-
-  private boolean receivedAll(long upTo) {
-    checkAbortOrFailure();
-    for (int r = 0; r < expected.length; r++) {
-      if (received[r] < Math.min(upTo, expected[r])) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private void waitOnce() {
