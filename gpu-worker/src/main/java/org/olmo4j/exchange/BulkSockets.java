@@ -4,19 +4,16 @@ import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 
-/** Socket options of every bulk connection (and of the raw reference in the benchmark). */
+/**
+ * Socket options of every bulk connection (and of the raw references in the benchmark): no Nagle
+ * delay. Kernel buffer sizes are left to TCP autotuning: a fixed SO_SNDBUF/SO_RCVBUF turns
+ * autotuning off and is capped at net.core.{w,r}mem_max (often 4 MiB, below tcp_rmem's maximum).
+ */
 final class BulkSockets {
-
-  /** Requested kernel buffer per direction; the kernel caps it at net.core.{w,r}mem_max. */
-  static final int BUFFER_BYTES = Integer.getInteger("olmo4j.exchange.socketBuffer", 0);
 
   private BulkSockets() {}
 
   static void tune(SocketChannel ch) throws IOException {
     ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-    if (BUFFER_BYTES > 0) {
-      ch.setOption(StandardSocketOptions.SO_SNDBUF, BUFFER_BYTES);
-      ch.setOption(StandardSocketOptions.SO_RCVBUF, BUFFER_BYTES);
-    }
   }
 }

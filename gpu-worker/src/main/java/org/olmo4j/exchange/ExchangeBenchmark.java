@@ -20,6 +20,7 @@ public final class ExchangeBenchmark {
   static final int WARMUP = 20;
   private static final List<String> CHILD_JVM = childJvm();
 
+  /** -Dolmo4j.exchange.chunkBytes=N tries another frame size (children inherit olmo4j.* properties). */
   private static final ExchangeOptions OPTIONS = ExchangeOptions.DEFAULTS.withChunkBytes(
       Integer.getInteger("olmo4j.exchange.chunkBytes", ExchangeOptions.DEFAULTS.chunkBytes()));
 
