@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExchangeBenchmark {
 
+  /** Timed rounds; -Dolmo4j.bench.iterations=N for more on a noisy machine. */
   static final int ITERATIONS = Integer.getInteger("olmo4j.bench.iterations", 5);
   static final int WARMUP = 20;
   private static final List<String> CHILD_JVM = childJvm();
@@ -68,8 +69,8 @@ public final class ExchangeBenchmark {
     if (workers < 2) {
       throw new IllegalArgumentException("--workers must be >= 2 to move bytes, got " + workers);
     }
-    if (mib < 1 || mib > 1024) {
-      throw new IllegalArgumentException("--mib must be in 1..1024, got " + mib);
+    if (mib < 1 || mib > 512) {
+      throw new IllegalArgumentException("--mib must be in 1..512 (child heaps are 1.5 GiB), got " + mib);
     }
     long bytes = (long) mib << 20;
     double oneWay = RawLoopback.oneDirection(bytes, ITERATIONS, CHILD_JVM);
