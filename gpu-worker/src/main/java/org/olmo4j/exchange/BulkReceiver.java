@@ -18,6 +18,11 @@ final class BulkReceiver implements AutoCloseable {
     void commit(ByteBuffer filled, int at, int n);
   }
 
+  /** What is done with a payload that arrived in the reusable chunk buffer (positioned at 0). */
+  interface Landing {
+    void land(ByteBuffer payload, int at, int n);
+  }
+
   /** Called after each frame with the number of elements it carried. */
   interface Progress {
     void advance(int peerRank, int n);
@@ -31,7 +36,6 @@ final class BulkReceiver implements AutoCloseable {
   private final int myRank;
   private final ByteBuffer header = ByteBuffer.allocateDirect(FrameHeader.BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private ByteBuffer chunk;
-  private ByteBuffer staging;
 
   BulkReceiver(SocketChannel channel, Peer peer, int myRank, int chunkBytes) {
     this.channel = channel;
@@ -64,9 +68,14 @@ final class BulkReceiver implements AutoCloseable {
 
   /** A sink copying chunk by chunk into {@code dst} from index {@code base} on. */
   Sink into(Elements dst, int base) {
+    return via(dst.dtype(), (payload, at, n) -> dst.get(payload, base + at, n));
+  }
+
+  /** A sink reading each payload into the reusable chunk buffer, then handing it to {@code landing}. */
+  Sink via(DType dtype, Landing landing) {
     return new Sink() {
       public ByteBuffer target(int at, int n) {
-        int bytes = n * dst.dtype().bytes();
+        int bytes = n * dtype.bytes();
         if (chunk.capacity() < bytes) {
           chunk = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
         }
@@ -76,27 +85,8 @@ final class BulkReceiver implements AutoCloseable {
 
       public void commit(ByteBuffer filled, int at, int n) {
         filled.flip();
-        dst.get(filled, base + at, n);
+        landing.land(filled, at, n);
       }
-    };
-  }
-
-  /** A direct little-endian buffer of at least {@code bytes}, reused across calls. */
-  ByteBuffer staging(int bytes) {
-    if (staging == null || staging.capacity() < bytes) {
-      staging = ByteBuffer.allocateDirect(Math.max(bytes, 8)).order(ByteOrder.LITTLE_ENDIAN);
-    }
-    return staging;
-  }
-
-  /** A sink writing payloads in place into {@code buffer}, element {@code i} at byte i·size. */
-  static Sink inPlace(ByteBuffer buffer, DType dtype) {
-    return new Sink() {
-      public ByteBuffer target(int at, int n) {
-        return buffer.duplicate().limit((at + n) * dtype.bytes()).position(at * dtype.bytes());
-      }
-
-      public void commit(ByteBuffer filled, int at, int n) {}
     };
   }
 

@@ -2,25 +2,38 @@ package org.olmo4j.exchange;
 
 import java.io.BufferedReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Bandwidth of the network exchange between JVMs on loopback, against raw java.nio sockets.
- * Usage: {@code ExchangeBenchmark --workers 2 --mib 256}.
+ * Bandwidth of the network exchange between JVMs on loopback, against raw java.nio sockets moving
+ * the same bytes in the same pattern. Usage: {@code ExchangeBenchmark --workers 2 --mib 256}.
  */
 public final class ExchangeBenchmark {
 
-  static final int ITERATIONS = 3;
-  private static final List<String> CHILD_JVM = List.of("-Xmx1536m", "-XX:MaxDirectMemorySize=1g");
+  /** Timed rounds; -Dolmo4j.bench.iterations=N for more on a noisy machine. */
+  static final int ITERATIONS = Integer.getInteger("olmo4j.bench.iterations", 5);
+  static final int WARMUP = 20;
+  private static final List<String> CHILD_JVM = childJvm();
+
+  /** -Dolmo4j.exchange.chunkBytes=N tries another frame size (children inherit olmo4j.* properties). */
+  private static final ExchangeOptions OPTIONS = ExchangeOptions.DEFAULTS.withChunkBytes(
+      Integer.getInteger("olmo4j.exchange.chunkBytes", ExchangeOptions.DEFAULTS.chunkBytes()));
 
   private ExchangeBenchmark() {}
+
+  /** Child JVM options: heap for the vectors, and this JVM's olmo4j.* tuning properties. */
+  private static List<String> childJvm() {
+    List<String> jvm = new ArrayList<>(List.of("-Xmx1536m", "-XX:MaxDirectMemorySize=1g"));
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("olmo4j."))
+        .forEach(k -> jvm.add("-D" + k + "=" + System.getProperty(k)));
+    return jvm;
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
@@ -28,15 +41,15 @@ public final class ExchangeBenchmark {
       return;
     }
     if (args.length > 0 && args[0].equals("--raw-sink")) {
-      rawSink(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+      RawLoopback.sink(Integer.parseInt(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]));
       return;
     }
     int workers = 2;
     int mib = 256;
-    for (int i = 0; i + 1 < args.length; i += 2) {
+    for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
-        case "--workers" -> workers = Integer.parseInt(args[i + 1]);
-        case "--mib" -> mib = Integer.parseInt(args[i + 1]);
+        case "--workers" -> workers = Integer.parseInt(value(args, i));
+        case "--mib" -> mib = Integer.parseInt(value(args, i));
         default -> throw new IllegalArgumentException("unknown option " + args[i]
             + " (expected --workers N --mib M)");
       }
@@ -44,31 +57,52 @@ public final class ExchangeBenchmark {
     run(workers, mib, System.out);
   }
 
+  private static String value(String[] args, int i) {
+    if (i + 1 >= args.length) {
+      throw new IllegalArgumentException(args[i] + " needs a value");
+    }
+    return args[i + 1];
+  }
+
   /** Measures with {@code workers} JVMs (this one is rank 0) and {@code mib} MiB of fp32 per rank. */
   public static void run(int workers, int mib, PrintStream out) throws Exception {
     if (workers < 2) {
       throw new IllegalArgumentException("--workers must be >= 2 to move bytes, got " + workers);
     }
+    if (mib < 1 || mib > 512) {
+      throw new IllegalArgumentException("--mib must be in 1..512 (child heaps are 1.5 GiB), got " + mib);
+    }
     long bytes = (long) mib << 20;
-    double raw = rawLoopback(bytes);
-    double[] t = exchange(workers, mib);
+    double oneWay = RawLoopback.oneDirection(bytes, ITERATIONS, CHILD_JVM);
+    double[] t = world(workers, mib);
     double frac = (workers - 1) / (double) workers;
-    out.printf("exchange benchmark: %d JVMs on 127.0.0.1, %d MiB fp32 per rank, best of %d%n",
-        workers, mib, ITERATIONS);
-    out.println("bus bandwidth = (N-1)/N * S / t  (S = full buffer bytes: what each rank sends and"
-        + " receives per second)");
-    out.printf("raw java.nio loopback (8 MiB writes, %d MiB):  %.2f GB/s%n", mib, raw / 1e9);
-    String[] names = {"reduce-scatter fp32", "all-gather fp32", "all-gather bf16"};
-    long[] sizes = {bytes, bytes, bytes / 2};
-    for (int i = 0; i < 3; i++) {
-      double bus = frac * sizes[i] / t[i];
-      out.printf("%-20s S=%4d MiB  t=%7.1f ms  bus %.2f GB/s  = %.2f of raw (target >= 0.6)%n",
-          names[i], sizes[i] >> 20, t[i] * 1e3, bus / 1e9, bus / raw);
+    out.printf("exchange benchmark: %d JVMs on 127.0.0.1, %d MiB fp32 per rank, %d CPUs; best of %d"
+        + " rounds after %d warm-up rounds%n", workers, mib, Runtime.getRuntime().availableProcessors(),
+        ITERATIONS, WARMUP);
+    out.println("  S = bytes of the full vector; t = seconds of one call on rank 0; cpu = CPU time"
+        + " (user + system) of rank 0's JVM threads during it (each the best of the rounds)");
+    out.println("  bus bandwidth = (N-1)/N * S / t   (bytes each rank sends, and receives, per second)");
+    out.println("  raw one-direction: one JVM writes S bytes to another, nothing comes back; S / t");
+    out.println("  raw same-pattern: in the same JVMs and rounds as the collectives, every JVM sends"
+        + " S/N bytes to each other JVM and receives S/N from each, all at once, one connection per"
+        + " ordered pair; bus bandwidth as above");
+    out.println("  ratio = collective bus bandwidth / raw same-pattern bus bandwidth at the same S"
+        + " = t_raw / t   (target >= 0.6)");
+    out.printf("%-20s S=%5d MiB  t=%7.1f ms  %.2f GB/s%n", "raw one-direction", mib,
+        oneWay * 1e3, bytes / oneWay / 1e9);
+    String[] names = {"raw same-pattern", "reduce-scatter fp32", "all-gather fp32",
+        "raw same-pattern", "all-gather bf16"};
+    long[] sizes = {bytes, bytes, bytes, bytes / 2, bytes / 2};
+    for (int i = 0; i < 5; i++) {
+      double raw = t[i < 3 ? 0 : 3];
+      out.printf("%-20s S=%5d MiB  t=%7.1f ms  cpu %6.1f ms  bus %.2f GB/s%s%n", names[i],
+          sizes[i] >> 20, t[i] * 1e3, t[5 + i] * 1e3, frac * sizes[i] / t[i] / 1e9,
+          i == 0 || i == 3 ? "" : String.format("  ratio %.2f", raw / t[i]));
     }
   }
 
-  /** Best seconds per reduce-scatter, all-gather fp32, all-gather bf16 on rank 0. */
-  private static double[] exchange(int workers, int mib) throws Exception {
+  /** Best seconds on rank 0 of each measurement of {@link #measure}, in its order. */
+  private static double[] world(int workers, int mib) throws Exception {
     List<Process> children = new ArrayList<>();
     try (ExchangeServer server = ExchangeServer.start(new InetSocketAddress(LoopbackRendezvous.HOST, 0))) {
       List<BufferedReader> outputs = new ArrayList<>();
@@ -79,7 +113,7 @@ public final class ExchangeBenchmark {
         outputs.add(LoopbackRendezvous.output(p));
       }
       List<InetSocketAddress> endpoints = LoopbackRendezvous.formWorld(server, children, outputs, 1);
-      try (NetworkExchange ex = server.join(0, 1, endpoints, ExchangeOptions.DEFAULTS)) {
+      try (NetworkExchange ex = server.join(0, 1, endpoints, OPTIONS)) {
         return measure(ex, mib);
       }
     } finally {
@@ -93,91 +127,83 @@ public final class ExchangeBenchmark {
 
   private static void child(int mib) throws Exception {
     try (ExchangeServer server = ExchangeServer.start(new InetSocketAddress(LoopbackRendezvous.HOST, 0));
-        NetworkExchange ex = LoopbackRendezvous.joinAsChild(server, ExchangeOptions.DEFAULTS)) {
+        NetworkExchange ex = LoopbackRendezvous.joinAsChild(server, OPTIONS)) {
       measure(ex, mib);
     }
   }
 
-  /** Every rank runs this; all-reduces of one scalar line the ranks up before each timed call. */
-  private static double[] measure(TensorExchange ex, int mib) {
+  /**
+   * Every rank runs this: warm-up rounds on 4 MiB (so that the JIT has compiled the copy and sum
+   * loops, as in training), then rounds of raw same-pattern S, reduce-scatter, all-gather fp32, raw
+   * same-pattern S/2, all-gather bf16, each after an all-reduce of one scalar that lines the ranks up.
+   */
+  private static double[] measure(TensorExchange ex, int mib) throws Exception {
     int psi = (mib << 20) / Float.BYTES;
-    ShardRanges ranges = new ShardRanges(psi, ex.worldSize());
-    float[] full = new float[psi];
-    Arrays.fill(full, ex.rank() + 1);
-    float[] shard = new float[ranges.length(ex.rank())];
-    short[] shardBf16 = new short[shard.length];
-    short[] fullBf16 = new short[psi];
-    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
-    for (int it = 0; it <= ITERATIONS; it++) { // iteration 0 warms up
-      double[] t = new double[3];
-      ex.allReduceSum(0);
-      long t0 = System.nanoTime();
-      ex.reduceScatter(full, shard);
-      t[0] = (System.nanoTime() - t0) / 1e9;
-      ex.allReduceSum(0);
-      t0 = System.nanoTime();
-      ex.allGather(shard, full);
-      t[1] = (System.nanoTime() - t0) / 1e9;
-      ex.allReduceSum(0);
-      t0 = System.nanoTime();
-      ex.allGatherBf16(shardBf16, fullBf16);
-      t[2] = (System.nanoTime() - t0) / 1e9;
-      for (int i = 0; it > 0 && i < 3; i++) {
-        best[i] = Math.min(best[i], t[i]);
+    double[] best = new double[10];
+    Arrays.fill(best, Double.MAX_VALUE);
+    try (RawMesh raw = RawMesh.open(ex)) {
+      Vectors warm = new Vectors(ex, Math.min(psi, 1 << 20));
+      for (int it = 0; it < WARMUP; it++) {
+        warm.round(ex, raw);
       }
-      Arrays.fill(full, ex.rank() + 1);
+      Vectors v = new Vectors(ex, psi);
+      for (int it = 0; it < ITERATIONS; it++) {
+        double[] t = v.round(ex, raw);
+        for (int i = 0; i < t.length; i++) {
+          best[i] = Math.min(best[i], t[i]);
+        }
+      }
     }
     return best;
   }
 
-  /** Best bytes per second writing {@code bytes} over loopback to a child JVM, 8 MiB writes. */
-  private static double rawLoopback(long bytes) throws Exception {
-    try (ServerSocketChannel listen = ServerSocketChannel.open()
-        .bind(new InetSocketAddress(LoopbackRendezvous.HOST, 0))) {
-      int port = ((InetSocketAddress) listen.getLocalAddress()).getPort();
-      Process sink = LoopbackRendezvous.spawn(ExchangeBenchmark.class.getName(), CHILD_JVM,
-          List.of("--raw-sink", String.valueOf(port), String.valueOf(bytes)));
-      try (SocketChannel ch = listen.accept()) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(8 << 20);
-        ByteBuffer ack = ByteBuffer.allocate(1);
-        double best = 0;
-        for (int it = 0; it <= ITERATIONS; it++) {
-          long t0 = System.nanoTime();
-          for (long left = bytes; left > 0; ) {
-            buf.clear().limit((int) Math.min(buf.capacity(), left));
-            left -= buf.remaining();
-            while (buf.hasRemaining()) {
-              ch.write(buf);
-            }
-          }
-          ack.clear();
-          ch.read(ack);
-          double rate = bytes / ((System.nanoTime() - t0) / 1e9);
-          best = it > 0 ? Math.max(best, rate) : best;
-        }
-        return best;
-      } finally {
-        if (!sink.waitFor(30, TimeUnit.SECONDS)) {
-          sink.destroyForcibly();
-        }
-      }
-    }
-  }
+  /** The vectors of one size and one round of measurements on them. */
+  private static final class Vectors {
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    final long bytes;
+    final float[] full;
+    final float[] shard;
+    final short[] shardBf16;
+    final short[] fullBf16;
 
-  private static void rawSink(int port, long bytes) throws Exception {
-    try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(LoopbackRendezvous.HOST, port))) {
-      ByteBuffer buf = ByteBuffer.allocateDirect(8 << 20);
-      for (int it = 0; it <= ITERATIONS; it++) {
-        for (long left = bytes; left > 0; ) {
-          buf.clear().limit((int) Math.min(buf.capacity(), left));
-          int n = ch.read(buf);
-          if (n < 0) {
-            return;
-          }
-          left -= n;
+    Vectors(TensorExchange ex, int psi) {
+      ShardRanges ranges = new ShardRanges(psi, ex.worldSize());
+      bytes = (long) psi * Float.BYTES;
+      full = new float[psi];
+      shard = new float[ranges.length(ex.rank())];
+      shardBf16 = new short[shard.length];
+      fullBf16 = new short[psi];
+    }
+
+    /** Seconds of each measurement, then CPU seconds of this process for each. */
+    double[] round(TensorExchange ex, RawMesh raw) throws Exception {
+      int n = ex.worldSize();
+      Arrays.fill(full, ex.rank() + 1);
+      double[] t = new double[10];
+      for (int i = 0; i < 5; i++) {
+        ex.allReduceSum(0);
+        long c0 = cpuNanos();
+        long t0 = System.nanoTime();
+        switch (i) {
+          case 0 -> raw.allToAll(bytes / n);
+          case 1 -> ex.reduceScatter(full, shard);
+          case 2 -> ex.allGather(shard, full);
+          case 3 -> raw.allToAll(bytes / 2 / n);
+          default -> ex.allGatherBf16(shardBf16, fullBf16);
         }
-        ch.write(ByteBuffer.wrap(new byte[] {1}));
+        t[i] = (System.nanoTime() - t0) / 1e9;
+        t[5 + i] = (cpuNanos() - c0) / 1e9;
       }
+      return t;
+    }
+
+    /** CPU time of every live thread of this JVM (user and system), in nanoseconds. */
+    static long cpuNanos() {
+      long sum = 0;
+      for (long id : THREADS.getAllThreadIds()) {
+        sum += Math.max(0, THREADS.getThreadCpuTime(id));
+      }
+      return sum;
     }
   }
 }

@@ -4,7 +4,6 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
@@ -136,7 +135,7 @@ public final class ExchangeServer implements AutoCloseable {
   /** Reads a bulk connection's preface and hands it to the world it names, or refuses it. */
   private void admit(SocketChannel ch) {
     try {
-      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      BulkSockets.tune(ch);
       ByteBuffer b = ByteBuffer.allocate(Handshake.PREFACE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
       while (b.hasRemaining()) {
         if (ch.read(b) < 0) {

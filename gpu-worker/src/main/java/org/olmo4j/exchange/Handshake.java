@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
-import java.net.StandardSocketOptions;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.olmo4j.proto.collective.CollectiveGrpc;
@@ -104,7 +103,7 @@ final class Handshake {
       throws IOException {
     SocketChannel ch = SocketChannel.open();
     try {
-      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      BulkSockets.tune(ch);
       ch.socket().connect(peer.bulk(), 10_000);
       ByteBuffer b = ByteBuffer.allocate(PREFACE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
       b.putInt(PREFACE_MAGIC).putLong(generation).putInt(myRank).putInt(peer.rank()).putInt(worldSize);

@@ -35,8 +35,14 @@ final class LoopbackRendezvous {
   /** Parent side: reads every child's port, sends each its rank; returns the endpoints, rank order. */
   static List<InetSocketAddress> formWorld(ExchangeServer own, List<Process> children,
       List<BufferedReader> outputs, long generation) throws IOException {
+    return formWorld(own.controlAddress(), children, outputs, generation);
+  }
+
+  /** As above, with rank 0 listening on {@code own}. */
+  static List<InetSocketAddress> formWorld(InetSocketAddress own, List<Process> children,
+      List<BufferedReader> outputs, long generation) throws IOException {
     List<InetSocketAddress> endpoints = new ArrayList<>();
-    endpoints.add(own.controlAddress());
+    endpoints.add(own);
     for (int i = 0; i < children.size(); i++) {
       BufferedReader out = outputs.get(i);
       String line = out.readLine();
@@ -80,9 +86,12 @@ final class LoopbackRendezvous {
     return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
   }
 
-  /** Child side: announces the server's port on stdout and joins the world read from stdin. */
-  static NetworkExchange joinAsChild(ExchangeServer server, ExchangeOptions options) throws IOException {
-    System.out.println("CONTROL " + server.controlAddress().getPort());
+  /** A child's place in the world, as told by the parent. */
+  record World(int rank, long generation, List<InetSocketAddress> endpoints) {}
+
+  /** Child side: announces {@code port} on stdout and reads its world from stdin. */
+  static World announceAndReadWorld(int port) throws IOException {
+    System.out.println("CONTROL " + port);
     System.out.flush();
     BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line = stdin.readLine();
@@ -91,9 +100,15 @@ final class LoopbackRendezvous {
     }
     String[] f = line.split(" ");
     List<InetSocketAddress> endpoints = new ArrayList<>();
-    for (String port : f[3].split(",")) {
-      endpoints.add(new InetSocketAddress(HOST, Integer.parseInt(port)));
+    for (String p : f[3].split(",")) {
+      endpoints.add(new InetSocketAddress(HOST, Integer.parseInt(p)));
     }
-    return server.join(Integer.parseInt(f[1]), Long.parseLong(f[2]), endpoints, options);
+    return new World(Integer.parseInt(f[1]), Long.parseLong(f[2]), endpoints);
+  }
+
+  /** Child side: announces the server's port on stdout and joins the world read from stdin. */
+  static NetworkExchange joinAsChild(ExchangeServer server, ExchangeOptions options) throws IOException {
+    World w = announceAndReadWorld(server.controlAddress().getPort());
+    return server.join(w.rank(), w.generation(), w.endpoints(), options);
   }
 }

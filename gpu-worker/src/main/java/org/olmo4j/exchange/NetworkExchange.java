@@ -1,20 +1,9 @@
 package org.olmo4j.exchange;
 
-import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.olmo4j.proto.collective.AbortRequest;
-import org.olmo4j.proto.collective.CollectiveGrpc;
-import org.olmo4j.proto.collective.HelloRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,99 +16,43 @@ public final class NetworkExchange implements TensorExchange {
 
   private static final Logger log = LoggerFactory.getLogger(NetworkExchange.class);
 
-  /** A piece of blocking socket work run on a task thread. */
-  private interface IoTask {
-    void run() throws IOException;
-  }
-
   private final ExchangeServer server;
   private final int rank;
   private final int worldSize;
   private final long generation;
   private final ExchangeOptions options;
+  private final WorldLinks links;
   private final Peer[] peers;
-  private final ManagedChannel[] control;
-  private final BulkSender[] senders;
-  private final BulkReceiver[] receivers;
-  private ExecutorService tasks;
+  private BulkTasks tasks;
   private long sequence;
-  private float[] scratch = new float[0];
   private volatile long abortedBy = -1;
   private volatile String broken;
   private volatile OpProgress current;
 
   NetworkExchange(ExchangeServer server, int rank, long generation,
       List<InetSocketAddress> controlEndpoints, ExchangeOptions options) {
-    this.worldSize = controlEndpoints.size();
-    if (rank < 0 || rank >= worldSize) {
-      throw new IllegalArgumentException("rank " + rank + " outside world of " + worldSize);
-    }
+    this.links = new WorldLinks(rank, generation, controlEndpoints, server.bulkAddress(),
+        options.chunkBytes());
     this.server = server;
     this.rank = rank;
+    this.worldSize = links.worldSize;
     this.generation = generation;
     this.options = options;
-    this.peers = new Peer[worldSize];
-    this.control = new ManagedChannel[worldSize];
-    this.senders = new BulkSender[worldSize];
-    this.receivers = new BulkReceiver[worldSize];
-    for (int r = 0; r < worldSize; r++) {
-      peers[r] = new Peer(r, controlEndpoints.get(r), r == rank ? server.bulkAddress() : null);
-    }
+    this.peers = links.peers;
   }
 
   /** Hello to every peer, bulk connections both ways; fails after the configured timeout. */
   void connect() throws IOException {
     long deadline = System.nanoTime() + options.timeout().toNanos();
-    HelloRequest hello = server.helloFrom(rank, worldSize, generation);
-    for (int j = 0; j < worldSize; j++) {
-      if (j != rank) {
-        control[j] = Handshake.channel(peers[j].control());
-        peers[j] = Handshake.hello(control[j], peers[j], hello, deadline, () -> abortedBy);
-      }
-    }
-    for (int j = 0; j < worldSize; j++) {
-      if (j != rank) {
-        senders[j] = new BulkSender(Handshake.openBulk(peers[j], rank, worldSize, generation),
-            peers[j], options.chunkBytes());
-      }
-    }
-    awaitIncoming(deadline);
-    AtomicInteger n = new AtomicInteger();
-    tasks = Executors.newFixedThreadPool(Math.max(1, 2 * (worldSize - 1)), r -> {
-      Thread t = new Thread(r, "exchange-g" + generation + "-r" + rank + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    links.connect(server.helloFrom(rank, worldSize, generation), deadline, () -> abortedBy,
+        this::checkUsable);
+    tasks = new BulkTasks(peers, rank, generation);
     log.info("rank {} of {} joined generation {}", rank, worldSize, generation);
   }
 
-  /** Registers the bulk connection from {@code src}; false when one is already there. */
-  synchronized boolean attachIncoming(int src, SocketChannel channel) {
-    if (src == rank || receivers[src] != null || broken != null || abortedBy >= 0) {
-      return false;
-    }
-    receivers[src] = new BulkReceiver(channel, peers[src], rank, options.chunkBytes());
-    notifyAll();
-    return true;
-  }
-
-  private synchronized void awaitIncoming(long deadline) {
-    for (int j = 0; j < worldSize; j++) {
-      while (j != rank && receivers[j] == null) {
-        checkUsable();
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new ExchangeException("rank " + rank + " could not join generation " + generation
-              + ": " + peers[j] + " did not open its bulk connection in time");
-        }
-        try {
-          wait(Math.max(1, left / 1_000_000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new ExchangeException("interrupted while joining generation " + generation, e);
-        }
-      }
-    }
+  /** Registers the bulk connection from {@code src}; false when it cannot be used. */
+  boolean attachIncoming(int src, SocketChannel channel) {
+    return broken == null && abortedBy < 0 && links.attachIncoming(src, channel);
   }
 
   @Override
@@ -145,59 +78,34 @@ public final class NetworkExchange implements TensorExchange {
     OpProgress p = begin(OpKind.REDUCE_SCATTER, expectEach(myLen));
     try {
       Elements src = Elements.of(full);
-      FloatBuffer[] views = new FloatBuffer[worldSize];
+      ShardFold fold = new ShardFold(full, myStart, myShard, rank,
+          options.chunkBytes() / Float.BYTES, p);
       for (int j = 0; j < worldSize; j++) {
         if (j == rank) {
           continue;
         }
         int jStart = (int) ranges.start(j);
         int jLen = ranges.length(j);
-        FrameHeader out = header(OpKind.REDUCE_SCATTER, DType.FP32, rank, j, full.length, jStart, jLen);
-        BulkSender s = senders[j];
+        BulkSender s = links.senders[j];
         if (jLen > 0) {
-          submit(p, j, true, () -> s.send(out, src, jStart, jStart, jLen));
+          FrameHeader out = header(OpKind.REDUCE_SCATTER, DType.FP32, rank, j, full.length, jStart, jLen);
+          tasks.submit(p, j, true, () -> s.send(out, src, jStart, jStart, jLen));
         }
         if (myLen > 0) {
-          ByteBuffer staging = receivers[j].staging(myLen * Float.BYTES);
-          views[j] = staging.asFloatBuffer();
           FrameHeader in = header(OpKind.REDUCE_SCATTER, DType.FP32, j, rank, full.length, myStart, myLen);
-          BulkReceiver r = receivers[j];
-          submit(p, j, false, () -> r.receive(in, BulkReceiver.inPlace(staging, DType.FP32), p));
+          BulkReceiver r = links.receivers[j];
+          BulkReceiver.Sink sink = r.via(DType.FP32, fold.from(j));
+          tasks.submit(p, j, false, () -> r.receive(in, sink, p));
         }
       }
-      sumInRankOrder(full, myStart, myShard, views, p);
+      if (worldSize == 1) {
+        fold.ownOnly();
+      }
       p.awaitDone();
     } catch (ExchangeException e) {
       throw failed(e);
     } finally {
       current = null;
-    }
-  }
-
-  /** Sums chunk by chunk as contributions arrive, always adding rank 0, 1, 2, ... in order. */
-  private void sumInRankOrder(float[] full, int myStart, float[] myShard, FloatBuffer[] views,
-      OpProgress p) {
-    int step = options.chunkBytes() / Float.BYTES;
-    if (scratch.length < step) {
-      scratch = new float[step];
-    }
-    for (int c = 0; c < myShard.length; c += step) {
-      int n = Math.min(step, myShard.length - c);
-      p.awaitReceived(c + n);
-      for (int k = 0; k < worldSize; k++) {
-        if (k == 0) {
-          if (rank == 0) {
-            System.arraycopy(full, myStart + c, myShard, c, n);
-          } else {
-            views[0].get(c, myShard, c, n);
-          }
-        } else if (k == rank) {
-          RankOrderSum.add(myShard, c, full, myStart + c, n);
-        } else {
-          views[k].get(c, scratch, 0, n);
-          RankOrderSum.add(myShard, c, scratch, 0, n);
-        }
-      }
     }
   }
 
@@ -228,16 +136,16 @@ public final class NetworkExchange implements TensorExchange {
           continue;
         }
         FrameHeader out = header(OpKind.ALL_GATHER, shard.dtype(), rank, j, total, myStart, myLen);
-        BulkSender s = senders[j];
+        BulkSender s = links.senders[j];
         if (myLen > 0) {
-          submit(p, j, true, () -> s.send(out, shard, 0, myStart, myLen));
+          tasks.submit(p, j, true, () -> s.send(out, shard, 0, myStart, myLen));
         }
         int jStart = (int) ranges.start(j);
         int jLen = ranges.length(j);
         FrameHeader in = header(OpKind.ALL_GATHER, shard.dtype(), j, rank, total, jStart, jLen);
-        BulkReceiver r = receivers[j];
+        BulkReceiver r = links.receivers[j];
         if (jLen > 0) {
-          submit(p, j, false, () -> r.receive(in, r.into(full, jStart), p));
+          tasks.submit(p, j, false, () -> r.receive(in, r.into(full, jStart), p));
         }
       }
       System.arraycopy(shardArray, 0, fullArray, myStart, myLen);
@@ -255,7 +163,6 @@ public final class NetworkExchange implements TensorExchange {
     OpProgress p = begin(OpKind.ALL_REDUCE, expectEach(len));
     try {
       double[][] parts = new double[worldSize][];
-      parts[rank] = values;
       Elements mine = Elements.of(values);
       for (int j = 0; j < worldSize; j++) {
         if (j == rank || len == 0) {
@@ -263,12 +170,12 @@ public final class NetworkExchange implements TensorExchange {
           continue;
         }
         double[] part = parts[j] = new double[len];
-        BulkSender s = senders[j];
-        BulkReceiver r = receivers[j];
+        BulkSender s = links.senders[j];
+        BulkReceiver r = links.receivers[j];
         FrameHeader out = header(OpKind.ALL_REDUCE, DType.FP64, rank, j, len, 0, len);
         FrameHeader in = header(OpKind.ALL_REDUCE, DType.FP64, j, rank, len, 0, len);
-        submit(p, j, true, () -> s.send(out, mine, 0, 0, len));
-        submit(p, j, false, () -> r.receive(in, r.into(Elements.of(part), 0), p));
+        tasks.submit(p, j, true, () -> s.send(out, mine, 0, 0, len));
+        tasks.submit(p, j, false, () -> r.receive(in, r.into(Elements.of(part), 0), p));
       }
       p.awaitDone();
       double[] sum = parts[0].clone();
@@ -293,23 +200,8 @@ public final class NetworkExchange implements TensorExchange {
       return;
     }
     // Peers learn of the abort before our sockets close, so they report an abort, not a loss.
-    AbortRequest request = AbortRequest.newBuilder().setFromRank(rank).setNewGeneration(newGeneration).build();
-    long waitMillis = Math.min(2000, options.timeout().toMillis());
-    var replies = new java.util.ArrayList<com.google.common.util.concurrent.ListenableFuture<?>>();
-    for (int j = 0; j < worldSize; j++) {
-      if (control[j] != null) {
-        replies.add(CollectiveGrpc.newFutureStub(control[j])
-            .withDeadlineAfter(waitMillis, TimeUnit.MILLISECONDS).abort(request));
-      }
-    }
-    for (var reply : replies) {
-      try {
-        reply.get(waitMillis, TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        log.warn("rank {}: a peer did not acknowledge abort of generation {}: {}", rank, generation,
-            e.toString());
-      }
-    }
+    AbortBroadcast.send(links.control, rank, generation, newGeneration,
+        Math.min(2000, options.timeout().toMillis()));
     closeTransport();
   }
 
@@ -327,8 +219,8 @@ public final class NetworkExchange implements TensorExchange {
         return false;
       }
       abortedBy = newGeneration;
-      notifyAll();
     }
+    links.wake();
     OpProgress p = current;
     if (p != null) {
       p.wake();
@@ -342,25 +234,14 @@ public final class NetworkExchange implements TensorExchange {
       broken = "closed";
     }
     closeTransport();
-    for (ManagedChannel ch : control) {
-      if (ch != null) {
-        ch.shutdownNow();
-      }
-    }
+    links.closeControl();
     server.leave(this);
   }
 
   private void closeTransport() {
-    for (int j = 0; j < worldSize; j++) {
-      if (senders[j] != null) {
-        senders[j].close();
-      }
-      if (receivers[j] != null) {
-        receivers[j].close();
-      }
-    }
+    links.closeBulk();
     if (tasks != null) {
-      tasks.shutdownNow();
+      tasks.shutdown();
     }
   }
 
@@ -404,26 +285,5 @@ public final class NetworkExchange implements TensorExchange {
       int count) {
     return new FrameHeader(op, dtype, src, dst, generation, sequence, total, offset, count,
         count * dtype.bytes());
-  }
-
-  private void submit(OpProgress p, int peer, boolean isSend, IoTask task) {
-    p.taskStarted(peer, isSend);
-    try {
-      tasks.execute(() -> {
-        try {
-          task.run();
-        } catch (ExchangeException e) {
-          p.fail(e);
-        } catch (IOException | RuntimeException e) {
-          p.fail(new ExchangeException((isSend ? "sending to " : "receiving from ") + peers[peer]
-              + " failed (rank " + rank + ", generation " + generation + "): " + e, e));
-        } finally {
-          p.taskDone(peer, isSend);
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      p.taskDone(peer, isSend);
-      p.fail(new ExchangeException("exchange of rank " + rank + " is shut down", e));
-    }
   }
 }

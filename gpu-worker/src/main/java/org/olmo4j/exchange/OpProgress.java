@@ -52,13 +52,16 @@ final class OpProgress implements BulkReceiver.Progress {
     if (isSend) {
       sendPending[peerRank] = false;
     }
-    notifyAll();
+    if (pendingTasks == 0) {
+      notifyAll();
+    }
   }
 
+  // Counted for the timeout message only: nobody waits for it, so nobody is woken (a needless
+  // wake-up is a context switch taken from the socket threads on a small machine).
   @Override
   public synchronized void advance(int peerRank, int n) {
     received[peerRank] += n;
-    notifyAll();
   }
 
   synchronized void fail(ExchangeException e) {
@@ -68,15 +71,19 @@ final class OpProgress implements BulkReceiver.Progress {
     notifyAll();
   }
 
-  synchronized void wake() {
-    notifyAll();
+  /** Throws if the operation was aborted or has failed (for helpers waiting outside this object). */
+  synchronized void checkRunning() {
+    long aborted = abortedBy.getAsLong();
+    if (aborted >= 0) {
+      throw new ExchangeAbortedException(generation, aborted);
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
 
-  /** Waits until every peer has delivered at least {@code min(upTo, expected)} elements. */
-  synchronized void awaitReceived(long upTo) {
-    while (failure != null || !receivedAll(upTo)) {
-      waitOnce();
-    }
+  synchronized void wake() {
+    notifyAll();
   }
 
   /** Waits until every send and receive task has finished. */
@@ -84,16 +91,6 @@ final class OpProgress implements BulkReceiver.Progress {
     while (failure != null || pendingTasks > 0) {
       waitOnce();
     }
-  }
-
-  private boolean receivedAll(long upTo) {
-    checkAbortOrFailure();
-    for (int r = 0; r < expected.length; r++) {
-      if (received[r] < Math.min(upTo, expected[r])) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private void waitOnce() {

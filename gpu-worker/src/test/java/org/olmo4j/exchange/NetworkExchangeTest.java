@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The exchange contract over real gRPC and TCP on 127.0.0.1, one {@link ExchangeServer} per rank. */
 class NetworkExchangeTest extends TensorExchangeContractTest {
@@ -28,15 +31,52 @@ class NetworkExchangeTest extends TensorExchangeContractTest {
     return join(servers.subList(0, n), generation, options);
   }
 
+  /**
+   * Many chunks per shard, chunks larger than a summation block, and ranks whose chunk sizes differ
+   * (frames then straddle the receiver's chunks): the sum is still the rank-order sum, to the bit.
+   */
+  @ParameterizedTest(name = "N={0} chunk bytes {1}")
+  @CsvSource({"2,4096 4096", "3,4096 262144 1048576", "4,262144 4096 8192 4096"})
+  void reduceScatterFoldsManyChunksInRankOrder(int n, String chunkBytes) throws Exception {
+    int psi = 300_007;
+    String[] chunks = chunkBytes.split(" ");
+    List<ExchangeOptions> options = new ArrayList<>();
+    for (int r = 0; r < n; r++) {
+      options.add(OPTIONS.withChunkBytes(Integer.parseInt(chunks[r])));
+      servers.add(ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0)));
+    }
+    List<TensorExchange> w = join(servers, 1, options);
+    opened.addAll(w);
+    ShardRanges ranges = new ShardRanges(psi, n);
+    float[] expected = rankOrderSum(n, psi);
+    for (int round = 0; round < 2; round++) {
+      List<float[]> shards = onAll(w, ex -> {
+        float[] shard = new float[ranges.length(ex.rank())];
+        ex.reduceScatter(gradient(ex.rank(), psi), shard);
+        return shard;
+      });
+      for (int r = 0; r < n; r++) {
+        float[] want = Arrays.copyOfRange(expected, (int) ranges.start(r), (int) ranges.end(r));
+        assertBitsEqual(want, shards.get(r), "round " + round + ", rank " + r + " shard");
+      }
+    }
+  }
+
   /** Joins every server to one world, in parallel (each join waits for the others). */
   static List<TensorExchange> join(List<ExchangeServer> servers, long generation, ExchangeOptions options) {
+    return join(servers, generation, java.util.Collections.nCopies(servers.size(), options));
+  }
+
+  /** As above, rank r with {@code options.get(r)}. */
+  static List<TensorExchange> join(List<ExchangeServer> servers, long generation,
+      List<ExchangeOptions> options) {
     List<InetSocketAddress> endpoints = servers.stream().map(ExchangeServer::controlAddress).toList();
     ExecutorService pool = Executors.newCachedThreadPool();
     try {
       List<Future<NetworkExchange>> joins = new ArrayList<>();
       for (int r = 0; r < servers.size(); r++) {
         int rank = r;
-        joins.add(pool.submit(() -> servers.get(rank).join(rank, generation, endpoints, options)));
+        joins.add(pool.submit(() -> servers.get(rank).join(rank, generation, endpoints, options.get(rank))));
       }
       List<TensorExchange> world = new ArrayList<>();
       for (Future<NetworkExchange> f : joins) {

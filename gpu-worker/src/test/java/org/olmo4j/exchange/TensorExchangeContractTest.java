@@ -33,7 +33,7 @@ abstract class TensorExchangeContractTest {
   }
 
   private final ExecutorService threads = Executors.newCachedThreadPool();
-  private final List<TensorExchange> opened = new ArrayList<>();
+  final List<TensorExchange> opened = new ArrayList<>();
 
   /** A world of {@code n} ranks for {@code generation}; may be called again for a newer generation. */
   protected abstract List<TensorExchange> newWorld(int n, long generation, ExchangeOptions options);
