@@ -16,6 +16,9 @@ import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.coordinator.Coordinator;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainData;
 
 /**
@@ -49,6 +52,9 @@ public final class ClusterNode {
       stepsPerEpoch = data.stepsPerEpoch();
       maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), stepsPerEpoch);
     }
+    // Refuse a bad load_path / corrupt or incompatible checkpoint before any actor starts.
+    new TrainCheckpoints(cfg, new FlatLayout(OlmoModel.specs(cfg.model())),
+        java.nio.file.Path.of(cfg.saveFolder()), p -> 0).resumePoint();
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     Behavior<Void> root = Behaviors.setup(ctx -> {
       ActorRef<Coordinator.Command> coordinator = ClusterSingleton.get(ctx.getSystem()).init(

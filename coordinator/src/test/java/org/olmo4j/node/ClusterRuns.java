@@ -50,6 +50,7 @@ final class ClusterRuns {
         "precision: fp32",
         "save_folder: " + saveFolder,
         "save_interval: " + saveInterval,
+        "save_num_checkpoints_to_keep: -1",
         "model: {d_model: 32, n_heads: 2, n_layers: 2, mlp_ratio: 4, vocab_size: 64,",
         "  embedding_size: 64, max_sequence_length: 16, eos_token_id: 63, pad_token_id: 62,",
         "  init_fn: mitchell}",
@@ -91,14 +92,21 @@ final class ClusterRuns {
 
   /** Starts {@code olmo4j node} in a child JVM. */
   static Process startNodeJvm(Path config, int seedPort, Path log, String... overrides) throws IOException {
+    List<String> args = new ArrayList<>(List.of("node", config.toString(),
+        "--seed-nodes=127.0.0.1:" + seedPort, "--port=0"));
+    args.addAll(List.of(overrides));
+    return startCliJvm(log, args);
+  }
+
+  /** Runs {@code olmo4j ARGS…} in a child JVM, output to {@code log}. */
+  static Process startCliJvm(Path log, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
         "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-        "-Dai.djl.pytorch.num_interop_threads=1",
-        "org.olmo4j.cli.Main", "node", config.toString(),
-        "--seed-nodes=127.0.0.1:" + seedPort, "--port=0"));
-    cmd.addAll(List.of(overrides));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        "-Dai.djl.pytorch.num_interop_threads=1", "org.olmo4j.cli.Main"));
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 }

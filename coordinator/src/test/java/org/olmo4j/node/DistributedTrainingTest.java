@@ -60,6 +60,27 @@ class DistributedTrainingTest {
   }
 
   @Test
+  void resumingOneCheckpointWithOneTwoOrFourWorkersGivesTheSameFirstLoss() throws Exception {
+    Path checkpoint = tmp.resolve("n1/step10");
+    double[] first = new double[3];
+    int[] worlds = {1, 2, 4};
+    for (int i = 0; i < worlds.length; i++) {
+      int n = worlds[i];
+      Path save = tmp.resolve("resume-n" + n);
+      List<Double> losses = ClusterRuns.runInJvm(ClusterRuns.config(ClusterRuns.yaml(data, save, n, n,
+          "load_path: " + checkpoint)));
+      assertEquals(10, losses.size(), "steps 11..20 after resuming step 10 with N=" + n);
+      first[i] = losses.get(0);
+    }
+    for (int i = 1; i < worlds.length; i++) {
+      double rel = Math.abs(first[i] - first[0]) / first[0];
+      assertTrue(rel < 1e-5, "first loss with N=" + worlds[i] + ": " + first[i] + " vs N=1: "
+          + first[0] + " (relative " + rel + ")");
+    }
+    assertEquals(single.get(10), first[0], 0.0, "resuming with the same N reproduces step 11");
+  }
+
+  @Test
   void eachRankHoldsItsShareOfOptimizerState() throws Exception {
     Path save = tmp.resolve("n4-state");
     TrainConfig cfg = ClusterRuns.config(ClusterRuns.yaml(data, save, 4, 4));
