@@ -174,10 +174,11 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     WriteShard w = d.request();
     writing = null;
     if (d.error() == null) {
-      getContext().getLog().info("wrote shard of rank {} step {} ({} MiB) in {} s ({} MB/s); training stalled {} s ({}% of the write)",
-          w.rank(), w.step(), d.bytes() >> 20, String.format("%.3f", d.seconds()),
-          String.format("%.0f", d.bytes() / 1e6 / Math.max(d.seconds(), 1e-9)),
-          String.format("%.4f", w.stallSeconds()), String.format("%.1f", 100 * w.stallSeconds() / Math.max(d.seconds(), 1e-9)));
+      double seconds = Math.max(d.seconds(), 1e-9);
+      getContext().getLog().info("wrote shard of rank {} step {}: {} in {} s ({} MB/s); training stalled {} s ({}% of the write)",
+          w.rank(), w.step(), String.format("%.1f MB", d.bytes() / 1e6), String.format("%.3f", d.seconds()),
+          String.format("%.0f", d.bytes() / 1e6 / seconds), String.format("%.4f", w.stallSeconds()),
+          String.format("%.1f", 100 * w.stallSeconds() / seconds));
     } else {
       getContext().getLog().error("shard of rank {} step {}: {}", w.rank(), w.step(), d.error());
     }
