@@ -146,7 +146,8 @@ public final class CheckpointBenchmark {
     }
     out.printf("  stall (snapshot copies of all ranks) best %.4f s median %.4f s; stall / write time "
         + "best %.3f median %.3f (target ≤ 0.10)%n", min(stall), median(stall), min(ratio), median(ratio));
-    out.printf("  for comparison, cloning into fresh arrays (ShardSnapshot.take) stalls median %.4f s (%.3f of the write)%n",
+    out.printf("  for comparison, cloning into fresh arrays (ShardSnapshot.take) stalls median %.4f s "
+        + "(%.3f of the write)%n",
         median(cloneStall), median(cloneStall) / median(actor));
   }
 

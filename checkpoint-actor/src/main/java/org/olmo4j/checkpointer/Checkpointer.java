@@ -175,8 +175,8 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     writing = null;
     if (d.error() == null) {
       double seconds = Math.max(d.seconds(), 1e-9);
-      getContext().getLog().info("wrote shard of rank {} step {}: {} in {} s ({} MB/s); training stalled {} s ({}% of the write)",
-          w.rank(), w.step(), String.format("%.1f MB", d.bytes() / 1e6), String.format("%.3f", d.seconds()),
+      getContext().getLog().info("wrote shard of rank {} step {}: {} in {} s ({} MB/s); "
+          + "training stalled {} s ({}% of the write)", w.rank(), w.step(), String.format("%.1f MB", d.bytes() / 1e6), String.format("%.3f", d.seconds()),
           String.format("%.0f", d.bytes() / 1e6 / seconds), String.format("%.4f", w.stallSeconds()),
           String.format("%.1f", 100 * w.stallSeconds() / seconds));
     } else {
@@ -189,7 +189,8 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
   }
 
   private void refuse(WriteShard m, String reason) {
-    String error = "shard of rank " + m.rank() + " step " + m.step() + " (" + target(m) + ") not written: " + reason;
+    String error = "shard of rank " + m.rank() + " step " + m.step() + " (" + target(m) + ") not written: "
+        + reason;
     getContext().getLog().warn(error);
     m.replyTo().tell(new ShardWritten(m.generation(), m.step(), m.rank(), target(m).toString(), 0, 0,
         m.stallSeconds(), error));
