@@ -1,0 +1,70 @@
+package org.olmo4j.checkpointer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.optim.AdamWShard;
+
+class ShardSnapshotTest {
+
+  static Checkpointer.ShardWritten written(Checkpointer.WriteShard w) {
+    return new Checkpointer.ShardWritten(w.generation(), w.step(), w.rank(), "f", 1, 0.1, w.stallSeconds(), null);
+  }
+
+  @Test
+  void takeClonesTheStateAndTheRange() {
+    FlatLayout layout = TestShards.layout(11, 4);
+    AdamWShard shard = TestShards.filled(layout, 1, 2, 7);
+    float[] master = shard.master().clone();
+    Checkpointer.WriteShard w = ShardSnapshot.take(shard, 3, 40, 1, 2, null);
+    Arrays.fill(shard.master(), 0f);
+    assertArrayEquals(master, w.master());
+    assertArrayEquals(shard.expAvg(), w.expAvg());
+    assertNotSame(shard.expAvgSq(), w.expAvgSq());
+    assertEquals(layout.shardRange(1, 2).start(), w.rangeStart());
+    assertEquals(layout.shardRange(1, 2).end(), w.rangeEnd());
+    assertEquals(3, w.generation());
+    assertEquals(40, w.step());
+    assertTrue(w.stallSeconds() >= 0);
+  }
+
+  @Test
+  void copyReusesReleasedBuffersAndRefusesBeyondCapacity() {
+    FlatLayout layout = TestShards.layout(11, 4);
+    AdamWShard shard = TestShards.filled(layout, 0, 2, 8);
+    ShardSnapshot pool = new ShardSnapshot(2);
+    Checkpointer.WriteShard a = pool.copy(shard, 1, 10, 0, 2, null).orElseThrow();
+    float[] atStep10 = shard.master().clone();
+    Arrays.fill(shard.master(), 2f);
+    Checkpointer.WriteShard b = pool.copy(shard, 1, 20, 0, 2, null).orElseThrow();
+    assertArrayEquals(atStep10, a.master(), "a later copy leaves an earlier snapshot alone");
+    assertTrue(pool.copy(shard, 1, 30, 0, 2, null).isEmpty(), "both buffer sets are with the checkpointer");
+    assertThrows(IllegalStateException.class, () -> pool.copy(shard, 1, 20, 0, 2, null));
+
+    pool.release(written(a));
+    Arrays.fill(shard.master(), 3f);
+    Checkpointer.WriteShard c = pool.copy(shard, 1, 30, 0, 2, null).orElseThrow();
+    assertSame(a.master(), c.master(), "the released set is reused");
+    assertArrayEquals(shard.master(), c.master());
+    assertNotSame(b.master(), c.master());
+  }
+
+  @Test
+  void aShardOfAnotherLengthGetsNewBuffers() {
+    FlatLayout layout = TestShards.layout(11, 4);
+    ShardSnapshot pool = new ShardSnapshot(1);
+    Checkpointer.WriteShard a = pool.copy(TestShards.filled(layout, 0, 2, 1), 1, 10, 0, 2, null).orElseThrow();
+    pool.release(written(a));
+    AdamWShard wider = TestShards.filled(layout, 0, 1, 2); // the world re-formed with one rank
+    Checkpointer.WriteShard b = pool.copy(wider, 2, 10, 0, 1, null).orElseThrow();
+    assertEquals(wider.master().length, b.master().length);
+    assertArrayEquals(wider.expAvgSq(), b.expAvgSq());
+  }
+}
