@@ -75,6 +75,9 @@ final class ConfigValidator {
         "save_num_checkpoints_to_keep must be >= 1, or -1 to keep all, got "
             + c.saveNumCheckpointsToKeep());
     positive(c.consoleLogInterval(), "console_log_interval");
+    if (c.saveIntervalUnsharded() != null) {
+      positive(c.saveIntervalUnsharded(), "save_interval_unsharded");
+    }
     required(c.model(), "model");
     required(c.optimizer(), "optimizer");
     required(c.scheduler(), "scheduler");

@@ -26,14 +26,16 @@ public record TrainConfig(
     OptimizerConfig optimizer,
     SchedulerConfig scheduler,
     DataConfig data,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    /* nullable: no unsharded exports */ Integer saveIntervalUnsharded) {
 
   /** This config with another model (e.g. one read from a Hugging Face config.json). */
   public TrainConfig withModel(ModelConfig newModel) {
     return new TrainConfig(runName, seed, maxDuration, globalTrainBatchSize,
         deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
-        resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data, cluster);
+        resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data, cluster,
+        saveIntervalUnsharded);
   }
 
   /** Tokens consumed by one optimizer step (every instance is max_sequence_length tokens). */

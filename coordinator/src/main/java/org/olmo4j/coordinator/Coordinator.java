@@ -89,6 +89,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private int failedWorlds;
   private boolean waitingLogged;
   private boolean settling;
+  /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
+  private boolean finishing;
+  private long lastCommittedStep = -1;
+  private java.util.concurrent.CompletableFuture<Void> pendingExport =
+      java.util.concurrent.CompletableFuture.completedFuture(null);
   private final TimerScheduler<Command> timers;
 
   private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, TrainConfig cfg,
@@ -235,17 +240,52 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onShardSaved(WorkerEvent.ShardSaved s) {
+    if (s.error() != null) {
+      getContext().getLog().warn("rank {} could not write its shard of step {}: {}; the checkpoint "
+          + "of that step will not be committed", s.rank(), s.step(), s.error());
+      return finishing && s.step() == progress.lastStep()
+          ? finish(1, "the final checkpoint could not be written: " + s.error()) : this;
+    }
     if (!progress.shardSaved(s)) {
       return this;
     }
+    RunProgress.ShardTimes times = progress.shardTimes(s.step());
     Path dir = progress.commit(checkpoints, s.step(), world.generation());
     resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(s.step()), false));
-    getContext().getLog().info("committed checkpoint {} ({} shards)", dir, world.ranks().size());
+    lastCommittedStep = s.step();
+    getContext().getLog().info("committed checkpoint {} ({} shards; slowest write {} s, training "
+            + "stall {} s = {}% of it)", dir, world.ranks().size(),
+        String.format("%.3f", times.write()), String.format("%.4f", times.stall()),
+        String.format("%.1f", 100 * times.stall() / Math.max(1e-9, times.write())));
+    exportUnsharded(dir, s.step());
+    if (finishing && s.step() == progress.lastStep()) {
+      return finish(0, "training finished at step " + progress.lastStep());
+    }
     int joiners = eligibleWorkers().size() - world.ranks().size();
     if (joiners > 0 && world.ranks().size() < cfg.cluster().maxWorkers() && s.step() < maxSteps) {
       return reform(joiners + " worker(s) joining at checkpoint step " + s.step());
     }
     return this;
+  }
+
+  /** Every save_interval_unsharded steps: the committed checkpoint as a Hugging Face model. */
+  private void exportUnsharded(Path dir, long step) {
+    Integer every = cfg.saveIntervalUnsharded();
+    if (every == null || step % every != 0) {
+      return;
+    }
+    Path out = dir.resolveSibling(dir.getFileName() + "-unsharded");
+    var log = getContext().getLog();
+    var blocking = getContext().getSystem().dispatchers()
+        .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+    pendingExport = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        org.olmo4j.hf.HfExport.fromCheckpoint(dir, cfg.model(), out);
+        log.info("exported {} as a Hugging Face model to {}", dir.getFileName(), out);
+      } catch (java.io.IOException | RuntimeException e) {
+        log.warn("unsharded export of {} failed: {}", dir, e.getMessage());
+      }
+    }, blocking);
   }
 
   private Behavior<Command> onRankStopped(WorkerEvent.Stopped s) {
@@ -258,10 +298,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return reform("rank " + s.rank() + " failed: " + s.error());
     }
     stopped.add(s.rank());
-    if (stopped.size() == world.ranks().size()) {
-      return finish(0, "training finished at step " + progress.lastStep());
+    if (stopped.size() < world.ranks().size()) {
+      return this;
     }
-    return this;
+    if (lastCommittedStep < progress.lastStep()) {
+      finishing = true; // the final shards are still with the Checkpointers
+      return this;
+    }
+    return finish(0, "training finished at step " + progress.lastStep());
   }
 
   private Behavior<Command> onSettled() {
@@ -290,6 +334,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> finish(int exitCode, String reason) {
+    pendingExport.join(); // the last unsharded export, if one is running, completes first
     getContext().getLog().info("{}; shutting the cluster down", reason);
     if (progress != null) {
       progress.close();

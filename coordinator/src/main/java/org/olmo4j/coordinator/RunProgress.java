@@ -29,6 +29,14 @@ final class RunProgress implements AutoCloseable {
   private final ConsoleProgress console;
   private final Map<Long, Map<Integer, WorkerEvent.StepDone>> steps = new HashMap<>();
   private final Map<Long, Set<Integer>> shards = new HashMap<>();
+  private final Map<Long, ShardTimes> shardTimes = new HashMap<>();
+
+  /** The slowest rank's shard write and training stall of one checkpoint. */
+  record ShardTimes(double write, double stall) {
+    ShardTimes max(double w, double s) {
+      return new ShardTimes(Math.max(write, w), Math.max(stall, s));
+    }
+  }
   private long lastStepNanos = System.nanoTime();
   private long lastStep;
 
@@ -89,11 +97,19 @@ final class RunProgress implements AutoCloseable {
   boolean shardSaved(WorkerEvent.ShardSaved s) {
     Set<Integer> ranks = shards.computeIfAbsent(s.step(), k -> new HashSet<>());
     ranks.add(s.rank());
+    shardTimes.merge(s.step(), new ShardTimes(s.writeSeconds(), s.stallSeconds()),
+        (a, b) -> a.max(b.write(), b.stall()));
     if (ranks.size() < worldSize) {
       return false;
     }
     shards.remove(s.step());
     return true;
+  }
+
+  /** Write and stall times of a completed checkpoint (forgotten after this call). */
+  ShardTimes shardTimes(long step) {
+    ShardTimes t = shardTimes.remove(step);
+    return t == null ? new ShardTimes(0, 0) : t;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.olmo4j.node;
 
 import ai.djl.engine.Engine;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -11,6 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.olmo4j.cluster.ClusterMessage;
+import org.olmo4j.checkpointer.Checkpointer;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.coordinator.Coordinator;
@@ -18,7 +20,8 @@ import org.olmo4j.loader.DataLoader;
 import org.olmo4j.worker.GpuWorker;
 
 /**
- * The composition root of a node: one {@link DataLoader}, {@code cluster.workers_per_node}
+ * The composition root of a node: one {@link DataLoader}, one {@link Checkpointer},
+ * {@code cluster.workers_per_node}
  * {@link GpuWorker}s, and the node's introduction to the coordinator. Ends the node's actor
  * system when the coordinator says the run is over, or refuses the node.
  */
@@ -45,8 +48,10 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     int workers = workersOnThisNode(cfg);
     if (workers > 0) {
       ActorRef<DataLoader.Command> loader = ctx.spawn(DataLoader.create(cfg), "data-loader");
+      ActorRef<Checkpointer.Command> checkpointer =
+          ctx.spawn(Checkpointer.create(Path.of(cfg.saveFolder())), "checkpointer");
       for (int i = 0; i < workers; i++) {
-        ctx.spawn(GpuWorker.create(cfg, address, i, loader, host), "worker-" + i);
+        ctx.spawn(GpuWorker.create(cfg, address, i, loader, checkpointer, host), "worker-" + i);
       }
     }
     coordinator.tell(new Coordinator.NodeUp(ctx.getSelf(), address, ConfigLoader.toYaml(cfg)));

@@ -18,6 +18,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.olmo4j.checkpointer.Checkpointer;
+import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.DataException;
@@ -57,10 +59,15 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
 
   private record LoopEnded(Assign assign, Long lastStep, Throwable failure) implements Command {}
 
+  private record ShardWritten(Checkpointer.ShardWritten written) implements Command {}
+
   private final TrainConfig cfg;
   private final String node;
   private final int localIndex;
   private final ActorRef<DataLoader.Command> loader;
+  private final TrainingLoop.ShardSink shards;
+  /** The coordinator of the newest assignment: where shard reports go. */
+  private ActorRef<WorkerEvent> coordinator;
   private final ExchangeServer server;
   private final Executor blocking;
   private volatile TrainingLoop loop;
@@ -70,12 +77,14 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private Assign pending;
 
   private GpuWorker(ActorContext<Command> ctx, TrainConfig cfg, String node, int localIndex,
-      ActorRef<DataLoader.Command> loader, String host) {
+      ActorRef<DataLoader.Command> loader, ActorRef<Checkpointer.Command> checkpointer, String host) {
     super(ctx);
     this.cfg = cfg;
     this.node = node;
     this.localIndex = localIndex;
     this.loader = loader;
+    this.shards = new TrainingLoop.ShardSink(checkpointer, new ShardSnapshot(2),
+        ctx.messageAdapter(Checkpointer.ShardWritten.class, ShardWritten::new));
     try {
       this.server = ExchangeServer.start(new InetSocketAddress(host, 0));
     } catch (IOException e) {
@@ -86,12 +95,13 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   }
 
   /**
+   * @param checkpointer this node's Checkpointer (shards are written there, off the step)
    * @param node this node's cluster address (for reports)
    * @param host the address peers reach this worker's data plane at
    */
   public static Behavior<Command> create(TrainConfig cfg, String node, int localIndex,
-      ActorRef<DataLoader.Command> loader, String host) {
-    return Behaviors.setup(ctx -> new GpuWorker(ctx, cfg, node, localIndex, loader, host));
+      ActorRef<DataLoader.Command> loader, ActorRef<Checkpointer.Command> checkpointer, String host) {
+    return Behaviors.setup(ctx -> new GpuWorker(ctx, cfg, node, localIndex, loader, checkpointer, host));
   }
 
   @Override
@@ -102,6 +112,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
         .onMessage(StreamReady.class, this::onStreamReady)
         .onMessage(Abort.class, this::onAbort)
         .onMessage(LoopEnded.class, this::onLoopEnded)
+        .onMessage(ShardWritten.class, this::onShardWritten)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
@@ -128,6 +139,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
 
   private Behavior<Command> start(Assign a) {
     running = true;
+    coordinator = a.coordinator();
     ActorRef<DataLoader.StreamOpened> reply =
         getContext().messageAdapter(DataLoader.StreamOpened.class, o -> new StreamReady(a, o));
     loader.tell(new DataLoader.OpenStream(a.rank(), a.worldSize(), a.generation(),
@@ -150,7 +162,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     var queue = m.opened().microBatches(2 * perStep)
         .runWith(Sink.queue(), Materializer.matFromSystem(getContext().getSystem()));
     CompletableFuture<Long> run = CompletableFuture.supplyAsync(() -> {
-      try (TrainingLoop l = new TrainingLoop(cfg, a, server, queue)) {
+      try (TrainingLoop l = new TrainingLoop(cfg, a, server, queue, shards)) {
         loop = l;
         return l.run();
       } catch (RuntimeException e) {
@@ -160,6 +172,16 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
       }
     }, blocking);
     getContext().pipeToSelf(run, (last, failure) -> new LoopEnded(a, last, failure));
+    return this;
+  }
+
+  private Behavior<Command> onShardWritten(ShardWritten m) {
+    Checkpointer.ShardWritten w = m.written();
+    shards.snapshots().release(w);
+    if (coordinator != null) {
+      coordinator.tell(new WorkerEvent.ShardSaved(w.generation(), w.rank(), w.step(), w.file(),
+          w.writeSeconds(), w.stallSeconds(), w.error()));
+    }
     return this;
   }
 

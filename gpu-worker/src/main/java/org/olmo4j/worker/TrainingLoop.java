@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
+import org.olmo4j.checkpointer.Checkpointer;
+import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.exchange.ExchangeOptions;
 import org.olmo4j.exchange.ExchangeServer;
@@ -44,9 +46,16 @@ final class TrainingLoop implements AutoCloseable {
   private final ZeroStep zero;
   private volatile boolean stopped;
 
+  /** Where shards go: the node's Checkpointer, fed from a pool of host snapshots. */
+  record ShardSink(ActorRef<Checkpointer.Command> checkpointer, ShardSnapshot snapshots,
+      ActorRef<Checkpointer.ShardWritten> replyTo) {}
+
+  private final ShardSink shards;
+
   TrainingLoop(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
-      SinkQueueWithCancel<MicroBatch> batches) {
+      SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
     this.cfg = cfg;
+    this.shards = shards;
     this.assign = assign;
     this.batches = batches;
     this.events = assign.coordinator();
@@ -106,13 +115,28 @@ final class TrainingLoop implements AutoCloseable {
           (System.nanoTime() - t0) / 1e9, o.computeSeconds(), o.exchangeSeconds(),
           o.optimizerSeconds(), ProcessMemory.rssBytes()));
       if (s % cfg.saveInterval() == 0 || s == assign.maxSteps()) {
-        long w0 = System.nanoTime();
-        Path file = checkpoints.writeShard(s, assign.rank(), assign.worldSize(), optimizer);
-        events.tell(new WorkerEvent.ShardSaved(assign.generation(), assign.rank(), s,
-            file.toString(), (System.nanoTime() - w0) / 1e9));
+        saveShard(s);
       }
     }
     return step;
+  }
+
+  /**
+   * Hands a host copy of the shard to the node's Checkpointer and goes on training; writes it
+   * here (a stall) only when every snapshot buffer is still with the Checkpointer.
+   */
+  private void saveShard(long step) {
+    var request = shards.snapshots().copy(optimizer, assign.generation(), step, assign.rank(),
+        assign.worldSize(), shards.replyTo());
+    if (request.isPresent()) {
+      shards.checkpointer().tell(request.get());
+      return;
+    }
+    long w0 = System.nanoTime();
+    Path file = checkpoints.writeShard(step, assign.rank(), assign.worldSize(), optimizer);
+    double seconds = (System.nanoTime() - w0) / 1e9;
+    events.tell(new WorkerEvent.ShardSaved(assign.generation(), assign.rank(), step,
+        file.toString(), seconds, seconds, null));
   }
 
   /** This rank's part of the global batch of step {@code s}: its micro-batches, concatenated. */

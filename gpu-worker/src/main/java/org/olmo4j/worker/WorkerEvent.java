@@ -20,9 +20,12 @@ public sealed interface WorkerEvent extends ClusterMessage {
       double computeSeconds, double exchangeSeconds, double optimizerSeconds, long rssBytes)
       implements WorkerEvent {}
 
-  /** This rank's shard of step {@code step} is durable in {@code stepN.tmp/}. */
-  record ShardSaved(long generation, int rank, long step, String file, double seconds)
-      implements WorkerEvent {}
+  /**
+   * This rank's shard of step {@code step} is durable in {@code stepN.tmp/} ({@code error} null),
+   * or could not be written. {@code stallSeconds}: how long training waited for the snapshot.
+   */
+  record ShardSaved(long generation, int rank, long step, String file, double writeSeconds,
+      double stallSeconds, String error) implements WorkerEvent {}
 
   /**
    * The loop of {@code generation} ended after {@code lastStep}; {@code error} null if it

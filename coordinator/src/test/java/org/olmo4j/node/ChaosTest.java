@@ -1,0 +1,63 @@
+package org.olmo4j.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Opt-in chaos run ({@code mvn -B verify -Pchaos}): a few hundred steps on two JVMs while the
+ * second JVM is killed with kill -9 and restarted at random moments; the final losses must equal
+ * an uninterrupted run's (same world size after every rejoin, so bit for bit).
+ */
+@Tag("chaos")
+class ChaosTest {
+
+  @TempDir Path tmp;
+
+  private List<Double> run(Path data, String name, int kills, long seed) throws Exception {
+    Path save = tmp.resolve(name);
+    String yaml = ClusterRuns.yaml(data, save, 1, 2, 300, 10);
+    Path cfgFile = tmp.resolve(name + ".yaml");
+    Files.writeString(cfgFile, yaml);
+    ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
+    int port = Cluster.get(first.system()).selfMember().address().getPort().get();
+    Path log = tmp.resolve(name + "-nodes.log");
+    Process node = ClusterRuns.startNodeJvm(cfgFile, port, log);
+    SplittableRandom rnd = new SplittableRandom(seed);
+    try {
+      for (int k = 0; k < kills; k++) {
+        Thread.sleep(3000 + rnd.nextInt(6000));
+        if (!first.system().whenTerminated().isCompleted()) {
+          node.destroyForcibly().waitFor();
+          Thread.sleep(rnd.nextInt(3000));
+          node = ClusterRuns.startNodeJvm(cfgFile, port, log);
+        }
+      }
+      first.system().getWhenTerminated().toCompletableFuture().get(900, TimeUnit.SECONDS);
+      assertEquals(0, first.exitCode().getNow(-1));
+      assertTrue(node.waitFor(60, TimeUnit.SECONDS));
+    } finally {
+      node.destroyForcibly();
+      first.system().terminate();
+    }
+    return ClusterRuns.losses(save);
+  }
+
+  @Test
+  void randomKillsAndRestartsEndWhereAnUninterruptedRunEnds() throws Exception {
+    Path data = ClusterRuns.writeTokens(tmp);
+    List<Double> reference = run(data, "calm", 0, 0);
+    List<Double> chaos = run(data, "chaos", 4, 2026);
+    assertEquals(300, chaos.size());
+    assertEquals(reference, chaos, "losses of every step after the chaos equal the calm run's");
+  }
+}
