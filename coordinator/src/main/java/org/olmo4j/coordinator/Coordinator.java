@@ -45,6 +45,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public record NodeUp(ActorRef<NodeGuardian.Command> guardian, String address, String configYaml)
       implements Command {}
 
+  /** A node is shutting down gracefully (SIGTERM): checkpoint, re-form without it, then reply. */
+  public record Drain(String address, ActorRef<Drained> replyTo) implements Command {}
+
+  /** Reply to {@link Drain}: the node's workers are out of the world; it may leave. */
+  public record Drained(String address, String outcome) implements ClusterMessage {}
+
   private record WorkerReported(WorkerEvent event) implements Command {}
 
   private record WorkersListed(Receptionist.Listing listing) implements Command {}
@@ -76,6 +82,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Set<ActorRef<GpuWorker.Command>> introduced = new HashSet<>();
   private final Map<ActorRef<GpuWorker.Command>, WorkerEvent.Registered> workers = new LinkedHashMap<>();
   private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
+  private final Map<String, ActorRef<Drained>> draining = new LinkedHashMap<>();
   private final Set<Integer> stopped = new HashSet<>();
   /** The ranks of one generation and where they start. */
   private record World(long generation, List<WorkerEvent.Registered> ranks,
@@ -138,6 +145,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
         .onMessage(SettleTimeout.class, m -> onSettled())
+        .onMessage(Drain.class, this::onDrain)
         .build();
   }
 
@@ -191,6 +199,44 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return this;
   }
 
+  private Behavior<Command> onDrain(Drain m) {
+    boolean holdsRanks = world != null && world.ranks().stream().anyMatch(r -> r.node().equals(m.address()));
+    if (!holdsRanks) {
+      forgetNode(m.address());
+      m.replyTo().tell(new Drained(m.address(), "held no ranks"));
+      return this;
+    }
+    getContext().getLog().info("node {} is leaving: checkpointing at the next step, then re-forming "
+        + "the world without it", m.address());
+    draining.put(m.address(), m.replyTo());
+    for (WorkerEvent.Registered r : world.ranks()) {
+      r.worker().tell(new GpuWorker.SaveNow(world.generation()));
+    }
+    return this;
+  }
+
+  /** After a commit: lets draining nodes go and re-forms the world without them. */
+  private Behavior<Command> releaseDrainingNodes(long step) {
+    String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
+    boolean selfLeaving = draining.containsKey(self);
+    for (var e : draining.entrySet()) {
+      forgetNode(e.getKey());
+      e.getValue().tell(new Drained(e.getKey(), "drained at checkpoint step " + step));
+    }
+    String who = String.join(", ", draining.keySet());
+    draining.clear();
+    if (selfLeaving) {
+      return finish(0, "the coordinator's node is shutting down; stopped after checkpoint step "
+          + step + " (resume with --try_load_latest_save=true)");
+    }
+    return reform("node(s) " + who + " left gracefully at checkpoint step " + step);
+  }
+
+  private void forgetNode(String address) {
+    workers.values().removeIf(r -> r.node().equals(address));
+    nodes.remove(address);
+  }
+
   /** Forgets a node's workers; re-forms the world if it held ranks. */
   private Behavior<Command> dropNode(String address, String why) {
     boolean held = false;
@@ -219,7 +265,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (e instanceof WorkerEvent.Ready r) {
       ready.put(r.rank(), r);
       if (ready.size() == world.ranks().size()) {
-        WorldFile.write(Path.of(cfg.saveFolder()), world.generation(), world.ranks(), ready);
+        WorldFile.write(Path.of(cfg.saveFolder()), world.generation(), world.start().step(),
+            world.ranks(), ready);
         if (recovery != null) {
           recovery = recovery.loaded();
         }
@@ -260,6 +307,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     exportUnsharded(dir, s.step());
     if (finishing && s.step() == progress.lastStep()) {
       return finish(0, "training finished at step " + progress.lastStep());
+    }
+    if (!draining.isEmpty()) {
+      return releaseDrainingNodes(s.step());
     }
     int joiners = eligibleWorkers().size() - world.ranks().size();
     if (joiners > 0 && world.ranks().size() < cfg.cluster().maxWorkers() && s.step() < maxSteps) {

@@ -22,10 +22,11 @@ final class WorldFile {
 
   private WorldFile() {}
 
-  static void write(Path saveFolder, long generation, List<WorkerEvent.Registered> ranks,
-      Map<Integer, WorkerEvent.Ready> ready) {
+  static void write(Path saveFolder, long generation, long startStep,
+      List<WorkerEvent.Registered> ranks, Map<Integer, WorkerEvent.Ready> ready) {
     ObjectNode root = JSON.createObjectNode();
     root.put("generation", generation);
+    root.put("start_step", startStep);
     root.put("world_size", ranks.size());
     ArrayNode list = root.putArray("ranks");
     for (int r = 0; r < ranks.size(); r++) {

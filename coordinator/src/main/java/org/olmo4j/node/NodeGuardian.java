@@ -2,6 +2,11 @@ package org.olmo4j.node;
 
 import ai.djl.engine.Engine;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -39,6 +44,8 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   public static final int EXIT_REFUSED = 3;
 
   private final CompletableFuture<Integer> exitCode;
+  /** Off once the coordinator ends the run: then there is nothing to drain. */
+  private final AtomicBoolean drainOnShutdown = new AtomicBoolean();
 
   private NodeGuardian(ActorContext<Command> ctx, TrainConfig cfg, String host,
       ActorRef<Coordinator.Command> coordinator, CompletableFuture<Integer> exitCode) {
@@ -55,7 +62,36 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
       }
     }
     coordinator.tell(new Coordinator.NodeUp(ctx.getSelf(), address, ConfigLoader.toYaml(cfg)));
+    drainOnShutdown.set(workers > 0);
+    registerDrain(ctx, coordinator, address);
     ctx.getLog().info("node {} up with {} worker(s)", address, workers);
+  }
+
+  /**
+   * On a graceful shutdown (SIGTERM runs Pekko's coordinated shutdown) the node first asks the
+   * coordinator to checkpoint and re-form the world without it, so no step is lost.
+   */
+  private void registerDrain(ActorContext<Command> ctx, ActorRef<Coordinator.Command> coordinator,
+      String address) {
+    var log = ctx.getLog();
+    var system = ctx.getSystem();
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(),
+        "olmo4j-drain", () -> {
+          if (!drainOnShutdown.get()) {
+            return CompletableFuture.completedFuture(Done.getInstance());
+          }
+          log.info("shutting down: asking the coordinator to drain this node");
+          return AskPattern.<Coordinator.Command, Coordinator.Drained>ask(coordinator,
+                  r -> new Coordinator.Drain(address, r), Duration.ofSeconds(110), system.scheduler())
+              .handle((d, e) -> {
+                if (e != null) {
+                  log.warn("drain did not complete ({}); leaving anyway", e.toString());
+                } else {
+                  log.info("drained: {}", d.outcome());
+                }
+                return Done.getInstance();
+              });
+        });
   }
 
   /** {@code cluster.workers_per_node}, or one per visible GPU (at least one) when it is null. */
@@ -90,6 +126,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   }
 
   private Behavior<Command> stop(int code) {
+    drainOnShutdown.set(false);
     exitCode.complete(code);
     getContext().getSystem().terminate();
     return Behaviors.stopped();

@@ -65,6 +65,10 @@ class MessageSerializationTest {
         20, "/tmp/run/step10", false, events));
     assertRoundTrips(new GpuWorker.Assign(1, 0, 1, List.of("h:1"), 0, 0, 5, null, true, events));
     assertRoundTrips(new GpuWorker.Abort(4));
+    assertRoundTrips(new GpuWorker.SaveNow(4));
+    ActorRef<Coordinator.Drained> drained = kit.createTestProbe(Coordinator.Drained.class).getRef();
+    assertRoundTrips(new Coordinator.Drain("pekko://olmo4j@h:2", drained));
+    assertRoundTrips(new Coordinator.Drained("pekko://olmo4j@h:2", "drained at checkpoint step 7"));
     assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3"));
     assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
     assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,

@@ -16,10 +16,14 @@ import org.olmo4j.optim.GradClip;
  */
 public final class ZeroStep {
 
-  /** What the step did, identical on every rank. */
+  /**
+   * What the step did, identical on every rank. {@code checkpointRequested}: some rank asked for
+   * a checkpoint at this step, so every rank saves it (the request rides on the loss all-reduce).
+   */
   public record Outcome(
       double loss, double zLoss, double gradNorm, double clipCoefficient, long labelTokens,
-      double computeSeconds, double exchangeSeconds, double optimizerSeconds) {}
+      double computeSeconds, double exchangeSeconds, double optimizerSeconds,
+      boolean checkpointRequested) {}
 
   private final OlmoModel model;
   private final AdamWShard optimizer;
@@ -55,13 +59,23 @@ public final class ZeroStep {
    */
   public Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step, double lr,
       Double maxGradNorm) {
+    return run(part, microBatchSize, zLossMultiplier, step, lr, maxGradNorm, false);
+  }
+
+  /**
+   * As {@link #run(Batch, int, double, long, double, Double)}; {@code requestCheckpoint}: this
+   * rank asks every rank to checkpoint this step (see {@link Outcome#checkpointRequested}).
+   */
+  public Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step, double lr,
+      Double maxGradNorm, boolean requestCheckpoint) {
     long t0 = System.nanoTime();
     long globalTokens = (long) collectives.allReduceSum(new double[] {part.labelTokens()})[0];
     GradientStep.Result local =
         GradientStep.run(model, part, microBatchSize, zLossMultiplier, globalTokens);
     model.readGrads(fullGrads);
     long t1 = System.nanoTime();
-    double[] sums = collectives.allReduceSum(new double[] {local.ceSum(), local.zSum()});
+    double[] sums = collectives.allReduceSum(
+        new double[] {local.ceSum(), local.zSum(), requestCheckpoint ? 1 : 0});
     double loss = sums[0] / globalTokens;
     if (!Double.isFinite(loss)) {
       throw new TrainingDivergedException("loss is " + loss + " at step " + step);
@@ -80,7 +94,7 @@ public final class ZeroStep {
     publishParameters();
     long t4 = System.nanoTime();
     return new Outcome(loss, sums[1] / globalTokens, gradNorm, clip, globalTokens,
-        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9);
+        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9, sums[2] > 0);
   }
 
   /**

@@ -55,6 +55,9 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   /** Stop the loop of an older generation at once (collectives in flight fail fast). */
   public record Abort(long newGeneration) implements Command {}
 
+  /** Checkpoint at the next step boundary (all ranks agree on the step through the data plane). */
+  public record SaveNow(long generation) implements Command {}
+
   private record StreamReady(Assign assign, DataLoader.StreamOpened opened) implements Command {}
 
   private record LoopEnded(Assign assign, Long lastStep, Throwable failure) implements Command {}
@@ -111,6 +114,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
         .onMessage(Assign.class, this::onAssign)
         .onMessage(StreamReady.class, this::onStreamReady)
         .onMessage(Abort.class, this::onAbort)
+        .onMessage(SaveNow.class, this::onSaveNow)
         .onMessage(LoopEnded.class, this::onLoopEnded)
         .onMessage(ShardWritten.class, this::onShardWritten)
         .onSignal(PostStop.class, s -> onPostStop())
@@ -181,6 +185,14 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     if (coordinator != null) {
       coordinator.tell(new WorkerEvent.ShardSaved(w.generation(), w.rank(), w.step(), w.file(),
           w.writeSeconds(), w.stallSeconds(), w.error()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSaveNow(SaveNow m) {
+    TrainingLoop l = loop;
+    if (l != null) {
+      l.requestCheckpoint();
     }
     return this;
   }

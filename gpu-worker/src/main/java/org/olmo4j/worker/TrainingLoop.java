@@ -45,6 +45,7 @@ final class TrainingLoop implements AutoCloseable {
   private final TensorExchange exchange;
   private final ZeroStep zero;
   private volatile boolean stopped;
+  private volatile boolean checkpointRequested;
 
   /** Where shards go: the node's Checkpointer, fed from a pool of host snapshots. */
   record ShardSink(ActorRef<Checkpointer.Command> checkpointer, ShardSnapshot snapshots,
@@ -107,14 +108,18 @@ final class TrainingLoop implements AutoCloseable {
       long s = step + 1;
       Batch part = nextPart(s);
       double lr = schedule.lr(s);
+      boolean ask = checkpointRequested;
       ZeroStep.Outcome o = zero.run(part, cfg.deviceTrainMicrobatchSize(), zMult, s, lr,
-          LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s));
+          LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s), ask);
+      if (ask) {
+        checkpointRequested = false;
+      }
       step = s;
       events.tell(new WorkerEvent.StepDone(assign.generation(), assign.rank(), s, o.loss(),
           o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(), cfg.tokensPerStep(),
           (System.nanoTime() - t0) / 1e9, o.computeSeconds(), o.exchangeSeconds(),
           o.optimizerSeconds(), ProcessMemory.rssBytes()));
-      if (s % cfg.saveInterval() == 0 || s == assign.maxSteps()) {
+      if (s % cfg.saveInterval() == 0 || s == assign.maxSteps() || o.checkpointRequested()) {
         saveShard(s);
       }
     }
@@ -171,6 +176,11 @@ final class TrainingLoop implements AutoCloseable {
       off += mb.tokens().length;
     }
     return new Batch(tokens, mask, rows, seqLen);
+  }
+
+  /** Every rank checkpoints the next step this rank completes (agreed through the all-reduce). */
+  void requestCheckpoint() {
+    checkpointRequested = true;
   }
 
   /** Makes the loop stop at the next step boundary and fails any collective in flight. */
