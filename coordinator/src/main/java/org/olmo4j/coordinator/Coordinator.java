@@ -265,11 +265,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (e instanceof WorkerEvent.Ready r) {
       ready.put(r.rank(), r);
       if (ready.size() == world.ranks().size()) {
-        WorldFile.write(Path.of(cfg.saveFolder()), world.generation(), world.start().step(),
-            world.ranks(), ready);
         if (recovery != null) {
           recovery = recovery.loaded();
         }
+        WorldFile.write(Path.of(cfg.saveFolder()), world.generation(), world.start().step(),
+            world.ranks(), ready, recovery);
       }
     } else if (e instanceof WorkerEvent.StepDone d) {
       progress.stepDone(d);

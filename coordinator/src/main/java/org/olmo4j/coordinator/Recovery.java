@@ -5,18 +5,24 @@ package org.olmo4j.coordinator;
  * the world, loading the shards, running the first step. (Failure detection itself happens
  * before: Pekko's failure detector and the exchange timeouts.)
  */
-record Recovery(String reason, long detectedNanos, long reformedNanos, long loadedNanos) {
+record Recovery(String reason, long detectedNanos, long reformedNanos, long loadedNanos,
+    long detectedEpochMillis) {
 
   static Recovery detected(String reason) {
-    return new Recovery(reason, System.nanoTime(), 0, 0);
+    return new Recovery(reason, System.nanoTime(), 0, 0, System.currentTimeMillis());
   }
 
   Recovery reformed() {
-    return new Recovery(reason, detectedNanos, System.nanoTime(), 0);
+    return new Recovery(reason, detectedNanos, System.nanoTime(), 0, detectedEpochMillis);
   }
 
   Recovery loaded() {
-    return new Recovery(reason, detectedNanos, reformedNanos, System.nanoTime());
+    return new Recovery(reason, detectedNanos, reformedNanos, System.nanoTime(), detectedEpochMillis);
+  }
+
+  /** Wall-clock milliseconds at which the world was re-formed (for world.json). */
+  long reformedEpochMillis() {
+    return detectedEpochMillis + (reformedNanos - detectedNanos) / 1_000_000;
   }
 
   /** A one-line summary, at the first completed step of the new world. */

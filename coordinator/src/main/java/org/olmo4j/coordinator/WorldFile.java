@@ -23,10 +23,17 @@ final class WorldFile {
   private WorldFile() {}
 
   static void write(Path saveFolder, long generation, long startStep,
-      List<WorkerEvent.Registered> ranks, Map<Integer, WorkerEvent.Ready> ready) {
+      List<WorkerEvent.Registered> ranks, Map<Integer, WorkerEvent.Ready> ready, Recovery recovery) {
     ObjectNode root = JSON.createObjectNode();
     root.put("generation", generation);
     root.put("start_step", startStep);
+    root.put("ready_epoch_ms", System.currentTimeMillis());
+    if (recovery != null) {
+      ObjectNode r = root.putObject("recovery");
+      r.put("reason", recovery.reason());
+      r.put("detected_epoch_ms", recovery.detectedEpochMillis());
+      r.put("reformed_epoch_ms", recovery.reformedEpochMillis());
+    }
     root.put("world_size", ranks.size());
     ArrayNode list = root.putArray("ranks");
     for (int r = 0; r < ranks.size(); r++) {

@@ -1,0 +1,137 @@
+package org.olmo4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.node.ClusterNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code olmo4j bench recovery CONFIG}: a run on two JVMs (this one and a child node); the child
+ * is killed with kill -9 and the time to the first completed step after it is split into
+ * detection, re-forming, loading and the first step.
+ */
+@Command(name = "recovery", mixinStandardHelpOptions = true,
+    description = "Kill -9 one of two nodes mid-run; print detection / re-forming / loading / first step.")
+final class BenchRecoveryCommand implements Callable<Integer> {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Parameters(index = "0", description = "YAML config")
+  Path config;
+
+  @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
+  List<String> overrides;
+
+  @Option(names = "--save-interval", defaultValue = "5", description = "Checkpoint every N steps (default ${DEFAULT-VALUE})")
+  int saveInterval;
+
+  @Override
+  public Integer call() throws Exception {
+    Path tmp = Files.createTempDirectory("olmo4j-bench-recovery");
+    List<String> all = new ArrayList<>(Overrides.check(overrides));
+    all.addAll(List.of("--save_folder=" + tmp.resolve("run"), "--save_interval=" + saveInterval,
+        "--max_duration=100000", "--cluster.workers_per_node=1", "--cluster.min_workers=1",
+        "--try_load_latest_save=false", "--load_path=null"));
+    TrainConfig cfg = ConfigLoader.load(config, all);
+    Path cfgFile = tmp.resolve("config.yaml");
+    Files.writeString(cfgFile, ConfigLoader.toYaml(cfg));
+    Path save = Path.of(cfg.saveFolder());
+    ClusterNode.Handle first = ClusterNode.start(cfg, "127.0.0.1", 0, List.of());
+    Process child = null;
+    try {
+      int port = Cluster.get(first.system()).selfMember().address().getPort().get();
+      child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
+          "-Dai.djl.pytorch.num_threads=1", "org.olmo4j.cli.Main", "node", cfgFile.toString(),
+          "--seed-nodes=127.0.0.1:" + port, "--port=0")
+          .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+      System.out.println("waiting for a world of 2 workers and a committed checkpoint…");
+      while (!(worldSize(save) == 2 && Files.exists(save.resolve("latest"))
+          && lastStep(save) > worldStart(save) + 1)) {
+        Thread.sleep(50);
+      }
+      long killMs = System.currentTimeMillis();
+      long stepAtKill = lastStep(save);
+      child.destroyForcibly().waitFor();
+      System.out.println("killed the child node at step " + stepAtKill);
+      JsonNode world;
+      while (true) {
+        world = world(save);
+        if (world != null && world.has("recovery") && world.get("world_size").asInt() == 1) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      long start = world.get("start_step").asLong();
+      double firstStepTime;
+      while ((firstStepTime = stepTime(save, start + 1)) < 0) {
+        Thread.sleep(20);
+      }
+      double detected = world.get("recovery").get("detected_epoch_ms").asLong() / 1000.0;
+      double reformed = world.get("recovery").get("reformed_epoch_ms").asLong() / 1000.0;
+      double ready = world.get("ready_epoch_ms").asLong() / 1000.0;
+      double kill = killMs / 1000.0;
+      System.out.printf("recovery of %s (%s), checkpoint every %d steps, rolled back from step %d to %d%n",
+          cfg.runName(), world.get("recovery").get("reason").asText(), saveInterval, stepAtKill, start);
+      System.out.printf("detection      %6.2f s  (kill -9 → the coordinator learns of it)%n", detected - kill);
+      System.out.printf("re-forming     %6.2f s  (settle for the failure detector, new world assigned)%n", reformed - detected);
+      System.out.printf("loading        %6.2f s  (model built, shard read from the checkpoint, data plane joined)%n", ready - reformed);
+      System.out.printf("first step     %6.2f s%n", firstStepTime - ready);
+      System.out.printf("total          %6.2f s  (target ≤ 15 s)%n", firstStepTime - kill);
+    } finally {
+      if (child != null) {
+        child.destroyForcibly();
+      }
+      first.system().terminate();
+    }
+    return 0;
+  }
+
+  private static JsonNode world(Path save) {
+    try {
+      return JSON.readTree(save.resolve("world.json").toFile());
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private static int worldSize(Path save) {
+    JsonNode w = world(save);
+    return w == null ? 0 : w.get("world_size").asInt();
+  }
+
+  private static long worldStart(Path save) {
+    JsonNode w = world(save);
+    return w == null ? Long.MAX_VALUE : w.get("start_step").asLong();
+  }
+
+  private static long lastStep(Path save) throws Exception {
+    Path m = save.resolve("metrics.jsonl");
+    if (!Files.exists(m)) {
+      return -1;
+    }
+    List<String> lines = Files.readAllLines(m);
+    return lines.isEmpty() ? -1 : JSON.readTree(lines.get(lines.size() - 1)).get("step").asLong();
+  }
+
+  /** When the metrics line of {@code step} was written, or -1 if it is not there yet. */
+  private static double stepTime(Path save, long step) throws Exception {
+    for (String line : Files.readAllLines(save.resolve("metrics.jsonl"))) {
+      JsonNode n = JSON.readTree(line);
+      if (n.get("step").asLong() == step) {
+        return n.get("time").asDouble();
+      }
+    }
+    return -1;
+  }
+}
