@@ -102,10 +102,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private java.util.concurrent.CompletableFuture<Void> pendingExport =
       java.util.concurrent.CompletableFuture.completedFuture(null);
   private final TimerScheduler<Command> timers;
+  private final double nodePeakFlops;
 
   private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, TrainConfig cfg,
-      long maxSteps, long stepsPerEpoch) {
+      long maxSteps, long stepsPerEpoch, double nodePeakFlops) {
     super(ctx);
+    this.nodePeakFlops = nodePeakFlops;
     this.timers = timers;
     this.cfg = cfg;
     this.maxSteps = maxSteps;
@@ -129,10 +131,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /**
    * @param maxSteps the run's length in steps (max_duration resolved against the data)
    * @param stepsPerEpoch steps of one pass over the data
+   * @param nodePeakFlops peak fp32 matmul FLOP/s measured on this node (the MFU reference)
    */
-  public static Behavior<Command> create(TrainConfig cfg, long maxSteps, long stepsPerEpoch) {
+  public static Behavior<Command> create(TrainConfig cfg, long maxSteps, long stepsPerEpoch,
+      double nodePeakFlops) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new Coordinator(ctx, timers, cfg, maxSteps, stepsPerEpoch)));
+        timers -> new Coordinator(ctx, timers, cfg, maxSteps, stepsPerEpoch, nodePeakFlops)));
   }
 
   @Override
@@ -430,7 +434,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     world = new World(++generation, ranks, start);
     ready.clear();
     stopped.clear();
-    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, 0);
+    // MFU reference: this node's measured fp32 matmul peak once per node of the world (the
+    // workers of one node share its cores).
+    long nodesInWorld = ranks.stream().map(WorkerEvent.Registered::node).distinct().count();
+    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * nodesInWorld);
     if (recovery != null) {
       recovery = recovery.reformed();
     }

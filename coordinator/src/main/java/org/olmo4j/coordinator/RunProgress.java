@@ -40,6 +40,7 @@ final class RunProgress implements AutoCloseable {
   private long lastStepNanos = System.nanoTime();
   private long lastStep;
 
+  /** @param peakFlops the reference FLOP/s of the whole world, for MFU */
   RunProgress(TrainConfig cfg, int worldSize, TrainState start, long maxSteps, double peakFlops) {
     this.cfg = cfg;
     this.worldSize = worldSize;
@@ -47,7 +48,7 @@ final class RunProgress implements AutoCloseable {
     this.lastStep = start.step();
     this.metrics = MetricsLog.open(Path.of(cfg.saveFolder()).resolve("metrics.jsonl"), start.step());
     this.speed = new SpeedMonitor(20,
-        OlmoModel.flopsPerToken(cfg.model(), cfg.model().maxSequenceLength()), peakFlops * worldSize);
+        OlmoModel.flopsPerToken(cfg.model(), cfg.model().maxSequenceLength()), peakFlops);
     this.console = new ConsoleProgress(cfg.runName(), maxSteps, cfg.consoleLogInterval());
   }
 

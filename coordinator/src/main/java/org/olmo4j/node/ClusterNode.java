@@ -55,10 +55,14 @@ public final class ClusterNode {
     // Refuse a bad load_path / corrupt or incompatible checkpoint before any actor starts.
     new TrainCheckpoints(cfg, new FlatLayout(OlmoModel.specs(cfg.model())),
         java.nio.file.Path.of(cfg.saveFolder()), p -> 0).resumePoint();
+    double peak;
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      peak = org.olmo4j.train.PeakFlops.measureMatmul(m, 1024, 0.5);
+    }
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     Behavior<Void> root = Behaviors.setup(ctx -> {
       ActorRef<Coordinator.Command> coordinator = ClusterSingleton.get(ctx.getSystem()).init(
-          SingletonActor.of(Coordinator.create(cfg, maxSteps, stepsPerEpoch), "coordinator"));
+          SingletonActor.of(Coordinator.create(cfg, maxSteps, stepsPerEpoch, peak), "coordinator"));
       ctx.spawn(NodeGuardian.create(cfg, host, coordinator, exitCode), "node");
       return Behaviors.empty();
     });
