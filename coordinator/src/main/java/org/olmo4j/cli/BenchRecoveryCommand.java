@@ -12,6 +12,7 @@ import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.node.ClusterNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,11 +27,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Parameters(index = "0", description = "YAML config")
-  Path config;
-
-  @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
-  List<String> overrides;
+  @Mixin RunConfig run;
 
   @Option(names = "--save-interval", defaultValue = "5", description = "Checkpoint every N steps (default ${DEFAULT-VALUE})")
   int saveInterval;
@@ -38,11 +35,9 @@ final class BenchRecoveryCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path tmp = Files.createTempDirectory("olmo4j-bench-recovery");
-    List<String> all = new ArrayList<>(Overrides.check(overrides));
-    all.addAll(List.of("--save_folder=" + tmp.resolve("run"), "--save_interval=" + saveInterval,
+    TrainConfig cfg = run.load("--save_folder=" + tmp.resolve("run"), "--save_interval=" + saveInterval,
         "--max_duration=100000", "--cluster.workers_per_node=1", "--cluster.min_workers=1",
-        "--try_load_latest_save=false", "--load_path=null"));
-    TrainConfig cfg = ConfigLoader.load(config, all);
+        "--try_load_latest_save=false", "--load_path=null");
     Path cfgFile = tmp.resolve("config.yaml");
     Files.writeString(cfgFile, ConfigLoader.toYaml(cfg));
     Path save = Path.of(cfg.saveFolder());

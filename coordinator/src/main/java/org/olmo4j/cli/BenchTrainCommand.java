@@ -16,6 +16,7 @@ import org.olmo4j.train.StepMetrics;
 import org.olmo4j.train.TrainData;
 import org.olmo4j.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,11 +28,7 @@ import picocli.CommandLine.Parameters;
     description = "Measure tokens/s, model FLOP/s and MFU of training steps; print RSS per step.")
 final class BenchTrainCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", description = "YAML config")
-  Path config;
-
-  @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
-  List<String> overrides;
+  @Mixin RunConfig run;
 
   @Option(names = "--steps", defaultValue = "10", description = "Measured steps (default ${DEFAULT-VALUE})")
   int steps;
@@ -46,14 +43,8 @@ final class BenchTrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Path tmp = Files.createTempDirectory("olmo4j-bench");
-    List<String> all = new ArrayList<>(Overrides.check(overrides));
-    all.add("--save_folder=" + tmp);
-    all.add("--save_interval=1000000000");
-    all.add("--max_duration=" + (warmup + steps));
-    all.add("--try_load_latest_save=false");
-    all.add("--load_path=null");
-    TrainConfig cfg = ConfigLoader.load(config, all);
-    ConfigLoader.validateForTraining(cfg);
+    TrainConfig cfg = run.loadForTraining("--save_folder=" + tmp, "--save_interval=1000000000",
+        "--max_duration=" + (warmup + steps), "--try_load_latest_save=false", "--load_path=null");
     try (NDManager manager = NDManager.newBaseManager();
         TrainData data = TrainData.open(cfg);
         Trainer trainer = Trainer.create(cfg, data, manager)) {

@@ -9,6 +9,7 @@ import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code olmo4j info CONFIG}: parameter counts and FLOPs per token of a config's model. */
@@ -16,15 +17,11 @@ import picocli.CommandLine.Parameters;
     description = "Print the model's parameter count and FLOPs per token.")
 final class InfoCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", description = "YAML config, e.g. configs/OLMo-1B.yaml")
-  Path config;
-
-  @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
-  List<String> overrides;
+  @Mixin RunConfig run;
 
   @Override
   public Integer call() {
-    TrainConfig cfg = ConfigLoader.load(config, Overrides.check(overrides));
+    TrainConfig cfg = run.load();
     ModelConfig m = cfg.model();
     FlatLayout layout = new FlatLayout(OlmoModel.specs(m));
     System.out.printf("model %s: d_model %d, n_heads %d, n_layers %d, mlp hidden %d, vocab %d "

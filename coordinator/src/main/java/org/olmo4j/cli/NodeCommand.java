@@ -7,6 +7,7 @@ import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.node.ClusterNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,11 +18,7 @@ import picocli.CommandLine.Parameters;
         "a refused node logs the differing keys and exits with code 3."})
 final class NodeCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", description = "YAML config (the run's)")
-  Path config;
-
-  @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
-  List<String> overrides;
+  @Mixin RunConfig run;
 
   @Option(names = "--seed-nodes", required = true, split = ",",
       description = "HOST:PORT of one or more nodes of the cluster")
@@ -37,8 +34,6 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig cfg = ConfigLoader.load(config, Overrides.check(overrides));
-    ConfigLoader.validateForTraining(cfg);
-    return ClusterNode.start(cfg, host, port, seedNodes).awaitExit();
+    return ClusterNode.start(run.loadForTraining(), host, port, seedNodes).awaitExit();
   }
 }

@@ -7,6 +7,7 @@ import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.node.ClusterNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,11 +22,7 @@ import picocli.CommandLine.Parameters;
         "Example: bin/olmo4j train configs/olmo-tiny.yaml --max_duration=50"})
 final class TrainCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", description = "YAML config, e.g. configs/olmo-tiny.yaml")
-  Path config;
-
-  @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
-  List<String> overrides;
+  @Mixin RunConfig run;
 
   @Option(names = "--host", defaultValue = "127.0.0.1",
       description = "Address other nodes reach this one at (default ${DEFAULT-VALUE})")
@@ -37,8 +34,6 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig cfg = ConfigLoader.load(config, Overrides.check(overrides));
-    ConfigLoader.validateForTraining(cfg);
-    return ClusterNode.start(cfg, host, port, List.of()).awaitExit();
+    return ClusterNode.start(run.loadForTraining(), host, port, List.of()).awaitExit();
   }
 }

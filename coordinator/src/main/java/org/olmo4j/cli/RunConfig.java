@@ -1,0 +1,32 @@
+package org.olmo4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.TrainConfig;
+import picocli.CommandLine.Parameters;
+
+/** The config arguments every run-like command takes: a YAML file and OLMo-style overrides. */
+final class RunConfig {
+
+  @Parameters(index = "0", description = "YAML config, e.g. configs/olmo-tiny.yaml")
+  Path config;
+
+  @Parameters(index = "1..*", arity = "0..*", description = "Overrides: --key.path=value")
+  List<String> overrides;
+
+  /** The config with the user's overrides and then {@code forced} ones applied. */
+  TrainConfig load(String... forced) {
+    List<String> all = new ArrayList<>(Overrides.check(overrides));
+    all.addAll(List.of(forced));
+    return ConfigLoader.load(config, all);
+  }
+
+  /** As {@link #load}, checked for training (data paths present). */
+  TrainConfig loadForTraining(String... forced) {
+    TrainConfig cfg = load(forced);
+    ConfigLoader.validateForTraining(cfg);
+    return cfg;
+  }
+}
