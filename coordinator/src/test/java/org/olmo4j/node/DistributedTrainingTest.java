@@ -30,8 +30,12 @@ class DistributedTrainingTest {
   static void singleWorkerReference() throws Exception {
     data = ClusterRuns.writeTokens(tmp);
     single = ClusterRuns.runInJvm(ClusterRuns.config(
-        ClusterRuns.yaml(data, tmp.resolve("n1"), 1, 1)));
+        ClusterRuns.yaml(data, tmp.resolve("n1"), 1, 1, "save_interval_unsharded: 10")));
     assertEquals(20, single.size());
+    for (String step : new String[] {"step10-unsharded", "step20-unsharded"}) {
+      assertTrue(Files.isRegularFile(tmp.resolve("n1").resolve(step).resolve("config.json")), step);
+      assertTrue(Files.isRegularFile(tmp.resolve("n1").resolve(step).resolve("model.safetensors")), step);
+    }
   }
 
   private static void assertClose(List<Double> expected, List<Double> actual, String what) {

@@ -1,0 +1,73 @@
+package org.olmo4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.olmo4j.checkpoint.CheckpointStore;
+import org.olmo4j.config.TrainConfig;
+
+/** Resume choices: a corrupted newest checkpoint falls back, an incompatible one is refused. */
+class TrainCheckpointsTest {
+
+  @TempDir Path tmp;
+  Path data;
+  Path run;
+
+  @BeforeEach
+  void twentySteps() throws Exception {
+    data = TinyRun.writeTokens(tmp, 40_000, 5);
+    run = tmp.resolve("run");
+    try (NDManager m = NDManager.newBaseManager();
+        TrainData d = TrainData.open(TinyRun.config(data, run));
+        Trainer t = Trainer.create(TinyRun.config(data, run), d, m)) {
+      t.fit(20);
+    }
+  }
+
+  private long resumedStep(TrainConfig cfg) {
+    try (NDManager m = NDManager.newBaseManager();
+        TrainData d = TrainData.open(cfg);
+        Trainer t = Trainer.create(cfg, d, m)) {
+      return t.state().step();
+    }
+  }
+
+  @Test
+  void corruptedNewestCheckpointFallsBackToThePreviousOne() throws Exception {
+    Path shard = run.resolve("step20").resolve(CheckpointStore.shardFileName(0, 1));
+    try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(1);
+      ch.read(b, 200);
+      b.put(0, (byte) (b.get(0) ^ 0x5a));
+      ch.write(b.flip(), 200);
+    }
+    assertEquals(10, resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true")));
+  }
+
+  @Test
+  void checkpointOfAnotherModelIsRefusedNamingTheKeys() {
+    TrainConfig other = TinyRun.config(data, run, "--try_load_latest_save=true", "--model.n_layers=3");
+    UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> resumedStep(other));
+    assertTrue(e.getMessage().contains("model.n_layers"), e.getMessage());
+    assertTrue(e.getMessage().contains("step20"), e.getMessage());
+  }
+
+  @Test
+  void resumesFromLatestOrAnExplicitLoadPath() {
+    assertEquals(20, resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true")));
+    assertEquals(10, resumedStep(TinyRun.config(data, tmp.resolve("other"),
+        "--load_path=" + run.resolve("step10"))));
+    assertEquals(0, resumedStep(TinyRun.config(data, tmp.resolve("other2"),
+        "--load_path=" + run.resolve("step10"), "--reset_trainer_state=true")));
+  }
+}
