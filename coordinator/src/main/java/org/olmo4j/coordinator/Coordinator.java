@@ -1,8 +1,6 @@
 package org.olmo4j.coordinator;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,7 +66,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * detector to name the dead node before forming the next world, so it is not formed with the
    * dead node again. Slightly above the failure detector's acceptable heartbeat pause.
    */
-  private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(4);
+  private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(6);
 
   /** Consecutive failed worlds (no step completed) before the run gives up. */
   private static final int MAX_FAILED_WORLDS = 5;
@@ -77,17 +75,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final long maxSteps;
   private final TrainCheckpoints checkpoints;
   private final ActorRef<WorkerEvent> events;
-  private final Map<String, ActorRef<NodeGuardian.Command>> nodes = new LinkedHashMap<>();
-  private final Set<String> refusedNodes = new HashSet<>();
-  private final Set<ActorRef<GpuWorker.Command>> introduced = new HashSet<>();
-  private final Map<ActorRef<GpuWorker.Command>, WorkerEvent.Registered> workers = new LinkedHashMap<>();
+  private final WorkerPool pool = new WorkerPool();
+  private final UnshardedExports exports;
   private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
   private final Map<String, ActorRef<Drained>> draining = new LinkedHashMap<>();
   private final Set<Integer> stopped = new HashSet<>();
-  /** The ranks of one generation and where they start. */
-  private record World(long generation, List<WorkerEvent.Registered> ranks,
-      org.olmo4j.train.TrainState start) {}
-
   private Optional<TrainCheckpoints.ResumePoint> resume;
   private long generation;
   private World world;
@@ -99,8 +91,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finishing;
   private long lastCommittedStep = -1;
-  private java.util.concurrent.CompletableFuture<Void> pendingExport =
-      java.util.concurrent.CompletableFuture.completedFuture(null);
   private final TimerScheduler<Command> timers;
   private final double nodePeakFlops;
 
@@ -116,6 +106,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.checkpoints = new TrainCheckpoints(cfg, layout, Path.of(cfg.saveFolder()),
         position -> position / examplesPerEpoch);
     this.resume = checkpoints.resumePoint();
+    this.exports = new UnshardedExports(cfg, ctx.getSystem().dispatchers()
+        .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog());
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY,
         ctx.messageAdapter(Receptionist.Listing.class, WorkersListed::new)));
@@ -157,18 +149,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     List<String> diff = NodeConfigs.differences(cfg, m.configYaml());
     if (!diff.isEmpty()) {
       getContext().getLog().error("refusing node {}: its config differs: {}", m.address(), diff);
-      refusedNodes.add(m.address());
+      pool.refuse(m.address());
       m.guardian().tell(new NodeGuardian.Refused(diff));
       return this;
     }
-    nodes.put(m.address(), m.guardian());
+    pool.admit(m.address(), m.guardian());
     getContext().getLog().info("node {} joined the run", m.address());
     return maybeFormWorld();
   }
 
   private Behavior<Command> onWorkersListed(WorkersListed m) {
     for (ActorRef<GpuWorker.Command> w : m.listing().getServiceInstances(GpuWorker.KEY)) {
-      if (introduced.add(w)) {
+      if (pool.firstSeen(w)) {
         getContext().watchWith(w, new WorkerGone(w));
         w.tell(new GpuWorker.Introduce(events));
       }
@@ -177,8 +169,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onWorkerGone(WorkerGone m) {
-    introduced.remove(m.worker());
-    WorkerEvent.Registered r = workers.remove(m.worker());
+    WorkerEvent.Registered r = pool.remove(m.worker());
     return inWorld(m.worker()) ? reform("worker " + describe(r) + " stopped") : this;
   }
 
@@ -195,27 +186,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return dropNode(address, "is unreachable");
     }
     // Reachable again: its workers may rejoin (at the next checkpoint if a world is running).
-    for (ActorRef<GpuWorker.Command> w : introduced) {
-      if (w.path().address().toString().equals(address)) {
-        w.tell(new GpuWorker.Introduce(events));
-      }
+    for (ActorRef<GpuWorker.Command> w : pool.seenOn(address)) {
+      w.tell(new GpuWorker.Introduce(events));
     }
     return this;
   }
 
   private Behavior<Command> onDrain(Drain m) {
-    boolean holdsRanks = world != null && world.ranks().stream().anyMatch(r -> r.node().equals(m.address()));
-    if (!holdsRanks) {
-      forgetNode(m.address());
+    if (world == null || !world.holdsRanksOn(m.address())) {
+      pool.removeNode(m.address());
       m.replyTo().tell(new Drained(m.address(), "held no ranks"));
       return this;
     }
     getContext().getLog().info("node {} is leaving: checkpointing at the next step, then re-forming "
         + "the world without it", m.address());
     draining.put(m.address(), m.replyTo());
-    for (WorkerEvent.Registered r : world.ranks()) {
-      r.worker().tell(new GpuWorker.SaveNow(world.generation()));
-    }
+    world.requestCheckpoint();
     return this;
   }
 
@@ -224,7 +210,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
     boolean selfLeaving = draining.containsKey(self);
     for (var e : draining.entrySet()) {
-      forgetNode(e.getKey());
+      pool.removeNode(e.getKey());
       e.getValue().tell(new Drained(e.getKey(), "drained at checkpoint step " + step));
     }
     String who = String.join(", ", draining.keySet());
@@ -236,34 +222,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return reform("node(s) " + who + " left gracefully at checkpoint step " + step);
   }
 
-  private void forgetNode(String address) {
-    workers.values().removeIf(r -> r.node().equals(address));
-    nodes.remove(address);
-  }
-
   /** Forgets a node's workers; re-forms the world if it held ranks. */
   private Behavior<Command> dropNode(String address, String why) {
-    boolean held = false;
-    for (var it = workers.entrySet().iterator(); it.hasNext(); ) {
-      var e = it.next();
-      if (e.getValue().node().equals(address)) {
-        held |= inWorld(e.getKey());
-        it.remove();
-      }
-    }
+    boolean held = pool.removeWorkersOf(address).stream().anyMatch(this::inWorld);
     return held ? reform("node " + address + " " + why) : this;
   }
 
   private Behavior<Command> onWorkerReported(WorkerReported m) {
     WorkerEvent e = m.event();
     if (e instanceof WorkerEvent.Registered r) {
-      boolean isNew = workers.put(r.worker(), r) == null;
+      boolean isNew = pool.register(r);
       if (world != null && isNew && !inWorld(r.worker())) {
         getContext().getLog().info("worker {} will join at the next checkpoint", describe(r));
       }
       return maybeFormWorld();
     }
-    if (world == null || generationOf(e) != world.generation()) {
+    if (world == null || e.generation() != world.generation()) {
       return this; // a report of a world that no longer exists
     }
     if (e instanceof WorkerEvent.Ready r) {
@@ -308,38 +282,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             + "stall {} s = {}% of it)", dir, world.ranks().size(),
         String.format("%.3f", times.write()), String.format("%.4f", times.stall()),
         String.format("%.1f", 100 * times.stall() / Math.max(1e-9, times.write())));
-    exportUnsharded(dir, s.step());
+    exports.afterCommit(dir, s.step());
     if (finishing && s.step() == progress.lastStep()) {
       return finish(0, "training finished at step " + progress.lastStep());
     }
     if (!draining.isEmpty()) {
       return releaseDrainingNodes(s.step());
     }
-    int joiners = eligibleWorkers().size() - world.ranks().size();
+    int joiners = pool.eligible().size() - world.ranks().size();
     if (joiners > 0 && world.ranks().size() < cfg.cluster().maxWorkers() && s.step() < maxSteps) {
       return reform(joiners + " worker(s) joining at checkpoint step " + s.step());
     }
     return this;
-  }
-
-  /** Every save_interval_unsharded steps: the committed checkpoint as a Hugging Face model. */
-  private void exportUnsharded(Path dir, long step) {
-    Integer every = cfg.saveIntervalUnsharded();
-    if (every == null || step % every != 0) {
-      return;
-    }
-    Path out = dir.resolveSibling(dir.getFileName() + "-unsharded");
-    var log = getContext().getLog();
-    var blocking = getContext().getSystem().dispatchers()
-        .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
-    pendingExport = java.util.concurrent.CompletableFuture.runAsync(() -> {
-      try {
-        org.olmo4j.hf.HfExport.fromCheckpoint(dir, cfg.model(), out);
-        log.info("exported {} as a Hugging Face model to {}", dir.getFileName(), out);
-      } catch (java.io.IOException | RuntimeException e) {
-        log.warn("unsharded export of {} failed: {}", dir, e.getMessage());
-      }
-    }, blocking);
   }
 
   private Behavior<Command> onRankStopped(WorkerEvent.Stopped s) {
@@ -376,11 +330,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     getContext().getLog().warn("re-forming the world: {} (generation {} → {}; resuming from {})",
         reason, world.generation(), next,
         resume.map(r -> r.dir().getFileName().toString()).orElse("the initialisation"));
-    for (WorkerEvent.Registered r : world.ranks()) {
-      if (workers.containsKey(r.worker())) {
-        r.worker().tell(new GpuWorker.Abort(next));
-      }
-    }
+    world.abort(next, pool);
     progress.close();
     recovery = Recovery.detected(reason);
     world = null;
@@ -388,28 +338,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> finish(int exitCode, String reason) {
-    pendingExport.join(); // the last unsharded export, if one is running, completes first
+    exports.awaitAll(); // the last unsharded export, if one is running, completes first
     getContext().getLog().info("{}; shutting the cluster down", reason);
     if (progress != null) {
       progress.close();
     }
-    for (ActorRef<NodeGuardian.Command> g : nodes.values()) {
+    for (ActorRef<NodeGuardian.Command> g : pool.guardians()) {
       g.tell(new NodeGuardian.Shutdown(exitCode, reason));
     }
     return Behaviors.stopped();
-  }
-
-  private List<WorkerEvent.Registered> eligibleWorkers() {
-    List<String> nodeOrder = new ArrayList<>(nodes.keySet());
-    List<WorkerEvent.Registered> out = new ArrayList<>();
-    for (WorkerEvent.Registered r : workers.values()) {
-      if (nodes.containsKey(r.node()) && !refusedNodes.contains(r.node())) {
-        out.add(r);
-      }
-    }
-    out.sort(Comparator.comparingInt((WorkerEvent.Registered r) -> nodeOrder.indexOf(r.node()))
-        .thenComparingInt(WorkerEvent.Registered::localIndex));
-    return out;
   }
 
   /** Forms a world once enough workers of admitted nodes are registered. */
@@ -417,9 +354,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (world != null || settling) {
       return this;
     }
-    List<WorkerEvent.Registered> candidates = eligibleWorkers();
+    List<WorkerEvent.Registered> candidates = pool.eligible();
     if (candidates.size() < cfg.cluster().minWorkers()) {
-      if (!waitingLogged && !workers.isEmpty()) {
+      if (!waitingLogged && pool.hasWorkers()) {
         getContext().getLog().info("waiting for workers: {} of cluster.min_workers = {} up",
             candidates.size(), cfg.cluster().minWorkers());
         waitingLogged = true;
@@ -434,47 +371,27 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     world = new World(++generation, ranks, start);
     ready.clear();
     stopped.clear();
-    // MFU reference: this node's measured fp32 matmul peak once per node of the world (the
-    // workers of one node share its cores).
-    long nodesInWorld = ranks.stream().map(WorkerEvent.Registered::node).distinct().count();
-    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * nodesInWorld);
+    // MFU reference: this node's measured fp32 matmul peak once per node of the world.
+    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes());
     if (recovery != null) {
       recovery = recovery.reformed();
     }
-    List<String> endpoints = ranks.stream().map(WorkerEvent.Registered::exchangeEndpoint).toList();
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
         world.generation(), ranks.size(), start.step(), maxSteps,
         resume.map(r -> " (checkpoint " + r.dir() + ")").orElse(""));
     if (start.step() >= maxSteps) {
       return finish(0, "nothing to do: the checkpoint is already at step " + start.step());
     }
-    for (int rank = 0; rank < ranks.size(); rank++) {
-      ranks.get(rank).worker().tell(new GpuWorker.Assign(world.generation(), rank, ranks.size(),
-          endpoints, start.step(), start.dataPosition(), maxSteps,
-          resume.map(r -> r.dir().toString()).orElse(null),
-          resume.map(TrainCheckpoints.ResumePoint::weightsOnly).orElse(false), events));
-    }
+    world.assign(maxSteps, resume, events);
     return this;
   }
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {
-    return world != null && world.ranks().stream().anyMatch(r -> r.worker().equals(worker));
+    return world != null && world.contains(worker);
   }
 
   private static String describe(WorkerEvent.Registered r) {
     return r == null ? "(unregistered)" : r.node() + "#" + r.localIndex();
   }
 
-  private static long generationOf(WorkerEvent e) {
-    if (e instanceof WorkerEvent.Ready r) {
-      return r.generation();
-    } else if (e instanceof WorkerEvent.StepDone d) {
-      return d.generation();
-    } else if (e instanceof WorkerEvent.ShardSaved s) {
-      return s.generation();
-    } else if (e instanceof WorkerEvent.Stopped s) {
-      return s.generation();
-    }
-    return -1;
-  }
 }

@@ -35,7 +35,13 @@ class ChaosTest {
     SplittableRandom rnd = new SplittableRandom(seed);
     try {
       for (int k = 0; k < kills; k++) {
-        Thread.sleep(3000 + rnd.nextInt(6000));
+        // Kill only a node that holds a rank: wait until the world has both again.
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (worldSize(save) != 2 && System.nanoTime() < deadline
+            && !first.system().whenTerminated().isCompleted()) {
+          Thread.sleep(50);
+        }
+        Thread.sleep(500 + rnd.nextInt(3000));
         if (!first.system().whenTerminated().isCompleted()) {
           node.destroyForcibly().waitFor();
           Thread.sleep(rnd.nextInt(3000));
@@ -50,6 +56,15 @@ class ChaosTest {
       first.system().terminate();
     }
     return ClusterRuns.losses(save);
+  }
+
+  private static int worldSize(Path save) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(save.resolve("world.json").toFile()).get("world_size").asInt();
+    } catch (Exception e) {
+      return 0;
+    }
   }
 
   @Test

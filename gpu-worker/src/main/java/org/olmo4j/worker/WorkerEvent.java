@@ -6,6 +6,11 @@ import org.olmo4j.cluster.ClusterMessage;
 /** What a {@link GpuWorker} tells the coordinator; every event names its generation and rank. */
 public sealed interface WorkerEvent extends ClusterMessage {
 
+  /** The generation (world) the event belongs to; -1 for events outside any world. */
+  default long generation() {
+    return -1;
+  }
+
   /** The worker is up: where its data plane listens and how much it can hold. */
   record Registered(ActorRef<GpuWorker.Command> worker, String node, int localIndex,
       String exchangeEndpoint) implements WorkerEvent {}

@@ -1,0 +1,100 @@
+package org.olmo4j.coordinator;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.olmo4j.node.NodeGuardian;
+import org.olmo4j.worker.GpuWorker;
+import org.olmo4j.worker.WorkerEvent;
+
+/**
+ * The coordinator's view of who may train: admitted nodes (config matched) and the workers
+ * registered on them, in a stable rank order (node join order, then local index).
+ */
+final class WorkerPool {
+
+  private final Map<String, ActorRef<NodeGuardian.Command>> nodes = new LinkedHashMap<>();
+  private final Set<String> refused = new HashSet<>();
+  private final Set<ActorRef<GpuWorker.Command>> introduced = new HashSet<>();
+  private final Map<ActorRef<GpuWorker.Command>, WorkerEvent.Registered> workers = new LinkedHashMap<>();
+
+  void admit(String address, ActorRef<NodeGuardian.Command> guardian) {
+    nodes.put(address, guardian);
+  }
+
+  void refuse(String address) {
+    refused.add(address);
+  }
+
+  Collection<ActorRef<NodeGuardian.Command>> guardians() {
+    return nodes.values();
+  }
+
+  /** True the first time a worker is seen (it should then be watched and introduced). */
+  boolean firstSeen(ActorRef<GpuWorker.Command> worker) {
+    return introduced.add(worker);
+  }
+
+  /** Workers seen on the node at {@code address} (e.g. to introduce them again). */
+  List<ActorRef<GpuWorker.Command>> seenOn(String address) {
+    return introduced.stream().filter(w -> w.path().address().toString().equals(address)).toList();
+  }
+
+  /** Registers a worker; true if it was not registered before. */
+  boolean register(WorkerEvent.Registered r) {
+    return workers.put(r.worker(), r) == null;
+  }
+
+  boolean isRegistered(ActorRef<GpuWorker.Command> worker) {
+    return workers.containsKey(worker);
+  }
+
+  /** Forgets a stopped worker; returns its registration (null if it had none). */
+  WorkerEvent.Registered remove(ActorRef<GpuWorker.Command> worker) {
+    introduced.remove(worker);
+    return workers.remove(worker);
+  }
+
+  /** Forgets the workers of the node at {@code address}; returns them. */
+  List<ActorRef<GpuWorker.Command>> removeWorkersOf(String address) {
+    List<ActorRef<GpuWorker.Command>> out = new ArrayList<>();
+    workers.values().removeIf(r -> {
+      boolean on = r.node().equals(address);
+      if (on) {
+        out.add(r.worker());
+      }
+      return on;
+    });
+    return out;
+  }
+
+  /** Forgets a node that left: its workers and its guardian. */
+  void removeNode(String address) {
+    removeWorkersOf(address);
+    nodes.remove(address);
+  }
+
+  boolean hasWorkers() {
+    return !workers.isEmpty();
+  }
+
+  /** Registered workers of admitted nodes, in rank order. */
+  List<WorkerEvent.Registered> eligible() {
+    List<String> nodeOrder = new ArrayList<>(nodes.keySet());
+    List<WorkerEvent.Registered> out = new ArrayList<>();
+    for (WorkerEvent.Registered r : workers.values()) {
+      if (nodes.containsKey(r.node()) && !refused.contains(r.node())) {
+        out.add(r);
+      }
+    }
+    out.sort(Comparator.comparingInt((WorkerEvent.Registered r) -> nodeOrder.indexOf(r.node()))
+        .thenComparingInt(WorkerEvent.Registered::localIndex));
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+package org.olmo4j.coordinator;
+
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.olmo4j.train.TrainCheckpoints;
+import org.olmo4j.train.TrainState;
+import org.olmo4j.worker.GpuWorker;
+import org.olmo4j.worker.WorkerEvent;
+
+/** The ranks of one generation and where they start; what the coordinator tells them. */
+record World(long generation, List<WorkerEvent.Registered> ranks, TrainState start) {
+
+  int size() {
+    return ranks.size();
+  }
+
+  boolean contains(ActorRef<GpuWorker.Command> worker) {
+    return ranks.stream().anyMatch(r -> r.worker().equals(worker));
+  }
+
+  boolean holdsRanksOn(String nodeAddress) {
+    return ranks.stream().anyMatch(r -> r.node().equals(nodeAddress));
+  }
+
+  /** Nodes taking part (the workers of one node share its cores). */
+  long nodes() {
+    return ranks.stream().map(WorkerEvent.Registered::node).distinct().count();
+  }
+
+  /** Sends every rank its assignment: train from {@code start} to {@code maxSteps}. */
+  void assign(long maxSteps, Optional<TrainCheckpoints.ResumePoint> from,
+      ActorRef<WorkerEvent> reportTo) {
+    List<String> endpoints = ranks.stream().map(WorkerEvent.Registered::exchangeEndpoint).toList();
+    for (int rank = 0; rank < ranks.size(); rank++) {
+      ranks.get(rank).worker().tell(new GpuWorker.Assign(generation, rank, ranks.size(),
+          endpoints, start.step(), start.dataPosition(), maxSteps,
+          from.map(r -> r.dir().toString()).orElse(null),
+          from.map(TrainCheckpoints.ResumePoint::weightsOnly).orElse(false), reportTo));
+    }
+  }
+
+  /** Every rank checkpoints the next step. */
+  void requestCheckpoint() {
+    ranks.forEach(r -> r.worker().tell(new GpuWorker.SaveNow(generation)));
+  }
+
+  /** Stops the ranks still registered in {@code pool}; their collectives fail fast. */
+  void abort(long nextGeneration, WorkerPool pool) {
+    for (WorkerEvent.Registered r : ranks) {
+      if (pool.isRegistered(r.worker())) {
+        r.worker().tell(new GpuWorker.Abort(nextGeneration));
+      }
+    }
+  }
+}
