@@ -88,6 +88,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
         child.destroyForcibly();
       }
       first.system().terminate();
+      first.awaitExit();
     }
     return 0;
   }

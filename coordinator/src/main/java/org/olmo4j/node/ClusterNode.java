@@ -35,6 +35,8 @@ public final class ClusterNode {
     /** Blocks until the node's system has terminated; returns its exit code. */
     public int awaitExit() {
       system.getWhenTerminated().toCompletableFuture().join();
+      // Stopped workers abort their loops; let them leave libtorch before the JVM exits.
+      org.olmo4j.worker.GpuWorker.awaitLoops(java.time.Duration.ofSeconds(60));
       return exitCode.getNow(1);
     }
   }

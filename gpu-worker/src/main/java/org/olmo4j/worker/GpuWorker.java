@@ -74,6 +74,12 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private final ExchangeServer server;
   private final Executor blocking;
   private volatile TrainingLoop loop;
+  /**
+   * Training loops still running in this JVM: the process must not exit while one is inside a
+   * libtorch call (native teardown under a running op crashes the JVM).
+   */
+  private static final java.util.Set<CompletableFuture<Long>> RUNNING =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** True from the start of a loop until its LoopEnded is handled. */
   private boolean running;
   /** An assignment that waits for the previous generation's loop to end. */
@@ -175,6 +181,8 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
         throw new IllegalStateException(e.getMessage(), e);
       }
     }, blocking);
+    RUNNING.add(run);
+    run.whenComplete((last, failure) -> RUNNING.remove(run));
     getContext().pipeToSelf(run, (last, failure) -> new LoopEnded(a, last, failure));
     return this;
   }
@@ -226,6 +234,17 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
       return start(next);
     }
     return this;
+  }
+
+  /** Waits (bounded) until the training loops of this JVM have ended, e.g. before it exits. */
+  public static void awaitLoops(java.time.Duration timeout) {
+    CompletableFuture<?>[] loops = RUNNING.toArray(new CompletableFuture<?>[0]);
+    try {
+      CompletableFuture.allOf(loops).handle((v, e) -> null)
+          .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // Timed out or interrupted: the caller exits anyway.
+    }
   }
 
   private Behavior<Command> onPostStop() {
