@@ -38,6 +38,11 @@ public record TrainConfig(
         saveIntervalUnsharded);
   }
 
+  /** The z-loss weight of a step: auxiliary_loss_multiplier when softmax_auxiliary_loss, else 0. */
+  public double zLossMultiplier() {
+    return softmaxAuxiliaryLoss ? auxiliaryLossMultiplier : 0;
+  }
+
   /** Tokens consumed by one optimizer step (every instance is max_sequence_length tokens). */
   public long tokensPerStep() {
     return (long) globalTrainBatchSize * model.maxSequenceLength();

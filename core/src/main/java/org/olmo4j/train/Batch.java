@@ -32,6 +32,15 @@ public record Batch(long[] tokens, boolean[] labelMask, int size, int seqLen) {
     return n;
   }
 
+  /** This batch cut into micro-batches of at most {@code microBatchSize} instances, in order. */
+  public java.util.List<Batch> split(int microBatchSize) {
+    java.util.List<Batch> out = new java.util.ArrayList<>();
+    for (int from = 0; from < size; from += microBatchSize) {
+      out.add(slice(from, Math.min(microBatchSize, size - from)));
+    }
+    return out;
+  }
+
   /** Instances {@code [from, from + count)} as their own batch (a micro-batch). */
   public Batch slice(int from, int count) {
     long[] t = java.util.Arrays.copyOfRange(tokens, from * seqLen, (from + count) * seqLen);

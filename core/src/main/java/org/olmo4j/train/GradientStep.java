@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.List;
 import org.olmo4j.model.LossTerms;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.model.StepScope;
@@ -37,31 +38,27 @@ public final class GradientStep {
   private GradientStep() {}
 
   /**
-   * Zeroes the model's gradients, then accumulates the gradient of the batch loss into them.
+   * Zeroes the model's gradients, then accumulates into them the gradient of
+   * {@code Σ CE / normaliser} (plus z-loss) over the micro-batches.
    *
    * @param zLossMultiplier OLMo's auxiliary_loss_multiplier, or 0 for no z-loss
+   * @param normaliser label tokens of the whole global batch (all ranks)
    */
-  public static Result run(OlmoModel model, Batch batch, int microBatchSize, double zLossMultiplier) {
-    return run(model, batch, microBatchSize, zLossMultiplier, batch.labelTokens());
-  }
-
-  /** As {@link #run(OlmoModel, Batch, int, double)} with the normaliser given (ZeRO: global count). */
   public static Result run(
-      OlmoModel model, Batch batch, int microBatchSize, double zLossMultiplier, long normaliser) {
+      OlmoModel model, List<Batch> microBatches, double zLossMultiplier, long normaliser) {
     synchronized (COLLECTOR) {
-      return accumulate(model, batch, microBatchSize, zLossMultiplier, normaliser);
+      return accumulate(model, microBatches, zLossMultiplier, normaliser);
     }
   }
 
   private static Result accumulate(
-      OlmoModel model, Batch batch, int microBatchSize, double zLossMultiplier, long normaliser) {
+      OlmoModel model, List<Batch> microBatches, double zLossMultiplier, long normaliser) {
     model.zeroGrads();
     boolean zLoss = zLossMultiplier != 0;
     double ce = 0;
     double z = 0;
     long tokens = 0;
-    for (int from = 0; from < batch.size(); from += microBatchSize) {
-      Batch micro = batch.slice(from, Math.min(microBatchSize, batch.size() - from));
+    for (Batch micro : microBatches) {
       // One scope per micro-batch: its activations are freed before the next one runs.
       try (StepScope scope = model.newStepScope();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {

@@ -101,12 +101,11 @@ public final class Trainer implements AutoCloseable {
     long t0 = System.nanoTime();
     long step = state.step() + 1;
     Batch batch = data.batch(state.dataPosition(), cfg.globalTrainBatchSize());
-    double zMult = cfg.softmaxAuxiliaryLoss() ? cfg.auxiliaryLossMultiplier() : 0;
     double lr = schedule.lr(step);
     Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), step);
     ZeroStep.Outcome o;
     try {
-      o = zero.run(batch, cfg.deviceTrainMicrobatchSize(), zMult, step, lr, maxNorm);
+      o = zero.run(batch, cfg.deviceTrainMicrobatchSize(), cfg.zLossMultiplier(), step, lr, maxNorm);
     } catch (TrainingDivergedException e) {
       throw new TrainingDivergedException(e.getMessage() + ": stopping; the last committed checkpoint ("
           + checkpoints.lastCommittedDescription() + ") is kept");

@@ -1,5 +1,6 @@
 package org.olmo4j.train;
 
+import java.util.List;
 import org.olmo4j.config.Precision;
 import org.olmo4j.io.Bf16;
 import org.olmo4j.model.FlatLayout;
@@ -59,19 +60,24 @@ public final class ZeroStep {
    */
   public Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step, double lr,
       Double maxGradNorm) {
-    return run(part, microBatchSize, zLossMultiplier, step, lr, maxGradNorm, false);
+    return run(part.split(microBatchSize), zLossMultiplier, step, lr, maxGradNorm, false);
   }
 
   /**
-   * As {@link #run(Batch, int, double, long, double, Double)}; {@code requestCheckpoint}: this
-   * rank asks every rank to checkpoint this step (see {@link Outcome#checkpointRequested}).
+   * As {@link #run(Batch, int, double, long, double, Double)} on this rank's micro-batches;
+   * {@code requestCheckpoint}: this rank asks every rank to checkpoint this step (see
+   * {@link Outcome#checkpointRequested}).
    */
-  public Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step, double lr,
+  public Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
       Double maxGradNorm, boolean requestCheckpoint) {
     long t0 = System.nanoTime();
-    long globalTokens = (long) collectives.allReduceSum(new double[] {part.labelTokens()})[0];
+    long labelTokens = 0;
+    for (Batch b : microBatches) {
+      labelTokens += b.labelTokens();
+    }
+    long globalTokens = (long) collectives.allReduceSum(new double[] {labelTokens})[0];
     GradientStep.Result local =
-        GradientStep.run(model, part, microBatchSize, zLossMultiplier, globalTokens);
+        GradientStep.run(model, microBatches, zLossMultiplier, globalTokens);
     model.readGrads(fullGrads);
     long t1 = System.nanoTime();
     double[] sums = collectives.allReduceSum(

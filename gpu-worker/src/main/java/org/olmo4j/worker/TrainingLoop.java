@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
+import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.checkpointer.Checkpointer;
 import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.config.TrainConfig;
@@ -41,7 +42,7 @@ final class TrainingLoop implements AutoCloseable {
   private final NDManager manager;
   private final OlmoModel model;
   private final AdamWShard optimizer;
-  private final TrainCheckpoints checkpoints;
+  private final CheckpointStore store;
   private final TensorExchange exchange;
   private final ZeroStep zero;
   private volatile boolean stopped;
@@ -65,7 +66,7 @@ final class TrainingLoop implements AutoCloseable {
     FlatLayout layout = model.layout();
     this.optimizer = new AdamWShard(layout, layout.shardRange(assign.rank(), assign.worldSize()),
         cfg.optimizer());
-    this.checkpoints = new TrainCheckpoints(cfg, layout, Path.of(cfg.saveFolder()), p -> 0);
+    this.store = new CheckpointStore(Path.of(cfg.saveFolder()));
     if (assign.checkpointDir() == null) {
       TrainCheckpoints.initShard(cfg, layout, optimizer);
     } else {
@@ -101,15 +102,14 @@ final class TrainingLoop implements AutoCloseable {
   /** Steps from the assigned start to max steps; returns the last completed step. */
   long run() throws Exception {
     LrSchedule schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), assign.maxSteps());
-    double zMult = cfg.softmaxAuxiliaryLoss() ? cfg.auxiliaryLossMultiplier() : 0;
     long step = assign.startStep();
     while (step < assign.maxSteps() && !stopped) {
       long t0 = System.nanoTime();
       long s = step + 1;
-      Batch part = nextPart(s);
+      List<Batch> micro = nextMicroBatches(s);
       double lr = schedule.lr(s);
       boolean ask = checkpointRequested;
-      ZeroStep.Outcome o = zero.run(part, cfg.deviceTrainMicrobatchSize(), zMult, s, lr,
+      ZeroStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr,
           LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s), ask);
       if (ask) {
         checkpointRequested = false;
@@ -130,7 +130,7 @@ final class TrainingLoop implements AutoCloseable {
    * Hands a host copy of the shard to the node's Checkpointer and goes on training; writes it
    * here (a stall) only when every snapshot buffer is still with the Checkpointer.
    */
-  private void saveShard(long step) {
+  private void saveShard(long step) throws java.io.IOException {
     var request = shards.snapshots().copy(optimizer, assign.generation(), step, assign.rank(),
         assign.worldSize(), shards.replyTo());
     if (request.isPresent()) {
@@ -138,15 +138,16 @@ final class TrainingLoop implements AutoCloseable {
       return;
     }
     long w0 = System.nanoTime();
-    Path file = checkpoints.writeShard(step, assign.rank(), assign.worldSize(), optimizer);
+    Path file = store.writeShard(step, assign.rank(), assign.worldSize(), optimizer.range(),
+        optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
     double seconds = (System.nanoTime() - w0) / 1e9;
     events.tell(new WorkerEvent.ShardSaved(assign.generation(), assign.rank(), step,
         file.toString(), seconds, seconds, null));
   }
 
-  /** This rank's part of the global batch of step {@code s}: its micro-batches, concatenated. */
-  private Batch nextPart(long s) throws Exception {
-    List<MicroBatch> parts = new ArrayList<>();
+  /** This rank's micro-batches of step {@code s}, as the DataLoader streams them. */
+  private List<Batch> nextMicroBatches(long s) throws Exception {
+    List<Batch> parts = new ArrayList<>();
     int count = 1;
     while (parts.size() < count) {
       Optional<MicroBatch> next = batches.pull().toCompletableFuture()
@@ -158,24 +159,9 @@ final class TrainingLoop implements AutoCloseable {
             + ", got step " + mb.step());
       }
       count = mb.count();
-      parts.add(mb);
+      parts.add(mb.toBatch());
     }
-    int rows = 0;
-    for (MicroBatch mb : parts) {
-      rows += mb.rows();
-    }
-    int seqLen = parts.get(0).seqLen();
-    long[] tokens = new long[rows * seqLen];
-    boolean[] mask = parts.get(0).labelMask() == null ? null : new boolean[tokens.length];
-    int off = 0;
-    for (MicroBatch mb : parts) {
-      System.arraycopy(mb.tokens(), 0, tokens, off, mb.tokens().length);
-      if (mask != null) {
-        System.arraycopy(mb.labelMask(), 0, mask, off, mb.labelMask().length);
-      }
-      off += mb.tokens().length;
-    }
-    return new Batch(tokens, mask, rows, seqLen);
+    return parts;
   }
 
   /** Every rank checkpoints the next step this rank completes (agreed through the all-reduce). */
