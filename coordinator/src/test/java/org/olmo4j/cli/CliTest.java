@@ -9,15 +9,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.olmo4j.node.ClusterRuns;
 import picocli.CommandLine;
 
 /** The CLI end to end on real files: train, info, export-hf, import-hf, score, errors. */
@@ -47,15 +45,7 @@ class CliTest {
 
   @BeforeAll
   static void tinyRunOnRealFiles() throws Exception {
-    SplittableRandom rnd = new SplittableRandom(5);
-    ByteBuffer buf = ByteBuffer.allocate(20_000 * 2).order(ByteOrder.LITTLE_ENDIAN);
-    int t = 0;
-    for (int i = 0; i < 20_000; i++) {
-      t = rnd.nextInt(6) == 0 ? rnd.nextInt(60) : (t + 1) % 60;
-      buf.putShort((short) t);
-    }
-    Path data = tmp.resolve("tokens.npy");
-    Files.write(data, buf.array());
+    Path data = ClusterRuns.writeTokens(tmp);
     config = tmp.resolve("tiny.yaml");
     Files.writeString(config, String.join("\n",
         "run_name: cli-test",

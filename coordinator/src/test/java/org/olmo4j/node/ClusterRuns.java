@@ -17,11 +17,12 @@ import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 
 /** Real multi-worker runs of a tiny OLMo on real files, for the cluster tests. */
-final class ClusterRuns {
+public final class ClusterRuns {
 
   private ClusterRuns() {}
 
-  static Path writeTokens(Path dir) throws IOException {
+  /** A uint16 memmap file of learnable "next = previous + 1" runs with noise, vocab < 64. */
+  public static Path writeTokens(Path dir) throws IOException {
     SplittableRandom rnd = new SplittableRandom(9);
     ByteBuffer buf = ByteBuffer.allocate(30_000 * 2).order(ByteOrder.LITTLE_ENDIAN);
     int t = 0;
