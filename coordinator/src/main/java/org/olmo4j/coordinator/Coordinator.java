@@ -51,7 +51,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record WorkerReported(WorkerEvent event) implements Command {}
 
-  private record WorkersListed(Receptionist.Listing listing) implements Command {}
+  /** Workers or guardians (one message adapter per class: both listings come as this). */
+  private record Listed(Receptionist.Listing listing) implements Command {}
+
+  private record IntroductionsTimedOut() implements Command {}
 
   private record WorkerGone(ActorRef<GpuWorker.Command> worker) implements Command {}
 
@@ -67,6 +70,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * dead node again. Slightly above the failure detector's acceptable heartbeat pause.
    */
   private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(6);
+
+  /**
+   * How long the coordinator waits for introduced guardians and workers to answer before it
+   * forms a world without them. It waits for the answers because a coordinator that takes over
+   * learns from the workers where the run stands.
+   */
+  private static final java.time.Duration INTRODUCTIONS = java.time.Duration.ofSeconds(10);
 
   /** Consecutive failed worlds (no step completed) before the run gives up. */
   private static final int MAX_FAILED_WORLDS = 5;
@@ -91,6 +101,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finishing;
   private long lastCommittedStep = -1;
+  /** The newest world of a previous coordinator the workers report: the run to continue. */
+  private WorkerEvent.RestartPoint takeOver;
   private final TimerScheduler<Command> timers;
   private final double nodePeakFlops;
 
@@ -109,8 +121,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.exports = new UnshardedExports(cfg, ctx.getSystem().dispatchers()
         .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog());
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY,
-        ctx.messageAdapter(Receptionist.Listing.class, WorkersListed::new)));
+    ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY, listings));
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeGuardian.KEY, listings));
     Cluster cluster = Cluster.get(ctx.getSystem());
     cluster.subscriptions().tell(Subscribe.create(
         ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new),
@@ -135,7 +148,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(NodeUp.class, this::onNodeUp)
-        .onMessage(WorkersListed.class, this::onWorkersListed)
+        .onMessage(Listed.class, m -> m.listing().isForKey(GpuWorker.KEY)
+            ? onWorkersListed(m.listing()) : onNodesListed(m.listing()))
+        .onMessage(IntroductionsTimedOut.class, m -> onIntroductionsTimedOut())
         .onMessage(WorkerReported.class, this::onWorkerReported)
         .onMessage(WorkerGone.class, this::onWorkerGone)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
@@ -149,7 +164,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     List<String> diff = NodeConfigs.differences(cfg, m.configYaml());
     if (!diff.isEmpty()) {
       getContext().getLog().error("refusing node {}: its config differs: {}", m.address(), diff);
-      pool.refuse(m.address());
+      pool.refuse(m.address(), m.guardian());
       m.guardian().tell(new NodeGuardian.Refused(diff));
       return this;
     }
@@ -158,14 +173,34 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return maybeFormWorld();
   }
 
-  private Behavior<Command> onWorkersListed(WorkersListed m) {
-    for (ActorRef<GpuWorker.Command> w : m.listing().getServiceInstances(GpuWorker.KEY)) {
+  private Behavior<Command> onWorkersListed(Receptionist.Listing listing) {
+    for (ActorRef<GpuWorker.Command> w : listing.getServiceInstances(GpuWorker.KEY)) {
       if (pool.firstSeen(w)) {
         getContext().watchWith(w, new WorkerGone(w));
         w.tell(new GpuWorker.Introduce(events));
+        timers.startSingleTimer(new IntroductionsTimedOut(), INTRODUCTIONS);
       }
     }
     return this;
+  }
+
+  private Behavior<Command> onNodesListed(Receptionist.Listing listing) {
+    for (ActorRef<NodeGuardian.Command> g : listing.getServiceInstances(NodeGuardian.KEY)) {
+      if (pool.firstSeenNode(g)) {
+        g.tell(new NodeGuardian.Introduce(getContext().getSelf()));
+        timers.startSingleTimer(new IntroductionsTimedOut(), INTRODUCTIONS);
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onIntroductionsTimedOut() {
+    int missing = pool.stopAwaiting();
+    if (missing > 0) {
+      getContext().getLog().warn("{} introduced node(s)/worker(s) did not answer within {} s; going "
+          + "on without them", missing, INTRODUCTIONS.toSeconds());
+    }
+    return maybeFormWorld();
   }
 
   private Behavior<Command> onWorkerGone(WorkerGone m) {
@@ -232,6 +267,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     WorkerEvent e = m.event();
     if (e instanceof WorkerEvent.Registered r) {
       boolean isNew = pool.register(r);
+      takeOver = TakeOver.newer(takeOver, r.lastWorld(), generation);
       if (world != null && isNew && !inWorld(r.worker())) {
         getContext().getLog().info("worker {} will join at the next checkpoint", describe(r));
       }
@@ -275,9 +311,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     RunProgress.ShardTimes times = progress.shardTimes(s.step());
-    Path dir = progress.commit(checkpoints, s.step(), world.generation());
+    Path dir;
+    try {
+      dir = progress.commit(checkpoints, s.step(), world.generation());
+    } catch (RuntimeException e) {
+      return finish(1, "committing the checkpoint of step " + s.step() + " failed: " + e.getMessage());
+    }
     resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(s.step()), false));
     lastCommittedStep = s.step();
+    world.committed(dir);
     getContext().getLog().info("committed checkpoint {} ({} shards; slowest write {} s, training "
             + "stall {} s = {}% of it)", dir, world.ranks().size(),
         String.format("%.3f", times.write()), String.format("%.4f", times.stall()),
@@ -351,7 +393,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** Forms a world once enough workers of admitted nodes are registered. */
   private Behavior<Command> maybeFormWorld() {
-    if (world != null || settling) {
+    if (world != null || settling || pool.awaitingAnswers()) {
       return this;
     }
     List<WorkerEvent.Registered> candidates = pool.eligible();
@@ -364,6 +406,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     waitingLogged = false;
+    if (takeOver != null) {
+      continueRun(takeOver);
+      takeOver = null;
+    }
     List<WorkerEvent.Registered> ranks =
         List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
     var start = resume.map(TrainCheckpoints.ResumePoint::state)
@@ -384,6 +430,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     world.assign(maxSteps, resume, events);
     return this;
+  }
+
+  /**
+   * This coordinator took over from one on a lost node: it continues that run at the checkpoint
+   * its last world can restart from, in a newer generation than any before.
+   */
+  private void continueRun(WorkerEvent.RestartPoint from) {
+    resume = checkpoints.continueFrom(from.checkpointDir(), from.weightsOnly(), from.generation());
+    generation = from.generation();
+    recovery = Recovery.detected("the coordinator moved to "
+        + Cluster.get(getContext().getSystem()).selfMember().address());
+    getContext().getLog().warn("taking over the run: the workers' last world was generation {}; "
+        + "continuing from {}", from.generation(),
+        resume.map(r -> r.dir().toString()).orElse("the initialisation"));
   }
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {

@@ -69,7 +69,14 @@ class MessageSerializationTest {
     ActorRef<Coordinator.Drained> drained = kit.createTestProbe(Coordinator.Drained.class).getRef();
     assertRoundTrips(new Coordinator.Drain("pekko://olmo4j@h:2", drained));
     assertRoundTrips(new Coordinator.Drained("pekko://olmo4j@h:2", "drained at checkpoint step 7"));
-    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3"));
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3", null));
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3",
+        new WorkerEvent.RestartPoint(4, "/tmp/run/step20", false)));
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 0, "h:3",
+        new WorkerEvent.RestartPoint(1, null, false)));
+    assertRoundTrips(new GpuWorker.Committed(4, "/tmp/run/step30"));
+    ActorRef<Coordinator.Command> coordinator = kit.createTestProbe(Coordinator.Command.class).getRef();
+    assertRoundTrips(new NodeGuardian.Introduce(coordinator));
     assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
     assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,
         0.8, 0.1, 0.1, 123456789L));
