@@ -148,8 +148,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(NodeUp.class, this::onNodeUp)
-        .onMessage(Listed.class, m -> m.listing().isForKey(GpuWorker.KEY)
-            ? onWorkersListed(m.listing()) : onNodesListed(m.listing()))
+        .onMessage(Listed.class, m -> onListed(m.listing()))
         .onMessage(IntroductionsTimedOut.class, m -> onIntroductionsTimedOut())
         .onMessage(WorkerReported.class, this::onWorkerReported)
         .onMessage(WorkerGone.class, this::onWorkerGone)
@@ -173,24 +172,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return maybeFormWorld();
   }
 
-  private Behavior<Command> onWorkersListed(Receptionist.Listing listing) {
-    for (ActorRef<GpuWorker.Command> w : listing.getServiceInstances(GpuWorker.KEY)) {
-      if (pool.firstSeen(w)) {
-        getContext().watchWith(w, new WorkerGone(w));
-        w.tell(new GpuWorker.Introduce(events));
-        timers.startSingleTimer(new IntroductionsTimedOut(), INTRODUCTIONS);
+  /** Introduces this coordinator to the workers and node guardians it has not seen yet. */
+  private Behavior<Command> onListed(Receptionist.Listing listing) {
+    if (listing.isForKey(GpuWorker.KEY)) {
+      for (ActorRef<GpuWorker.Command> w : listing.getServiceInstances(GpuWorker.KEY)) {
+        if (pool.firstSeen(w)) {
+          getContext().watchWith(w, new WorkerGone(w));
+          w.tell(new GpuWorker.Introduce(events));
+        }
+      }
+    } else {
+      for (ActorRef<NodeGuardian.Command> g : listing.getServiceInstances(NodeGuardian.KEY)) {
+        if (pool.firstSeenNode(g)) {
+          g.tell(new NodeGuardian.Introduce(getContext().getSelf()));
+        }
       }
     }
-    return this;
-  }
-
-  private Behavior<Command> onNodesListed(Receptionist.Listing listing) {
-    for (ActorRef<NodeGuardian.Command> g : listing.getServiceInstances(NodeGuardian.KEY)) {
-      if (pool.firstSeenNode(g)) {
-        g.tell(new NodeGuardian.Introduce(getContext().getSelf()));
-        timers.startSingleTimer(new IntroductionsTimedOut(), INTRODUCTIONS);
-      }
-    }
+    timers.startSingleTimer(new IntroductionsTimedOut(), INTRODUCTIONS);
     return this;
   }
 
