@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ImportHfCommand.class,
       ScoreCommand.class,
       BenchCommand.class,
+      CtlCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

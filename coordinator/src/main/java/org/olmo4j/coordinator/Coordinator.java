@@ -49,6 +49,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Reply to {@link Drain}: the node's workers are out of the world; it may leave. */
   public record Drained(String address, String outcome) implements ClusterMessage {}
 
+  /** What an operator may ask of the run (control plane). */
+  public enum ControlAction { PAUSE, RESUME, SAVE, STOP, DRAIN }
+
+  /** An operator's request from the control service on this node; {@code node} for DRAIN. */
+  public record Control(ControlAction action, String node, ActorRef<ControlReply> replyTo)
+      implements Command {}
+
+  /** The control service asks where the run stands. */
+  public record GetStatus(ActorRef<RunStatus> replyTo) implements Command {}
+
   private record WorkerReported(WorkerEvent event) implements Command {}
 
   /** Workers or guardians (one message adapter per class: both listings come as this). */
@@ -88,7 +98,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final WorkerPool pool = new WorkerPool();
   private final UnshardedExports exports;
   private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
+  /** Nodes leaving at the next checkpoint: their SIGTERM drain's reply (null: the operator's). */
   private final Map<String, ActorRef<Drained>> draining = new LinkedHashMap<>();
+  private final ControlDesk desk = new ControlDesk();
+  private final RunEvents runEvents;
+  private final org.olmo4j.control.ControlServer control;
   private final Set<Integer> stopped = new HashSet<>();
   private Optional<TrainCheckpoints.ResumePoint> resume;
   private long generation;
@@ -121,6 +135,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.exports = new UnshardedExports(cfg, ctx.getSystem().dispatchers()
         .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog());
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
+    this.runEvents = new RunEvents(ctx.getSystem());
+    this.control = org.olmo4j.control.ControlServer.start(ctx.getSystem(), ctx.getSelf(),
+        runEvents, cfg);
     ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY, listings));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeGuardian.KEY, listings));
@@ -156,6 +173,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
         .onMessage(SettleTimeout.class, m -> onSettled())
         .onMessage(Drain.class, this::onDrain)
+        .onMessage(Control.class, this::onControl)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, sig -> onPostStop())
         .build();
   }
 
@@ -238,13 +258,93 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return this;
   }
 
+  private Behavior<Command> onControl(Control m) {
+    String refusal = desk.refusal(m.action(), world);
+    if (refusal == null && m.action() == ControlAction.DRAIN) {
+      refusal = pool.guardian(m.node()) == null ? "no node " + m.node() + " in the run"
+          : m.node().equals(selfAddress()) ? m.node() + " hosts the coordinator: use stop" : null;
+    }
+    if (refusal != null) {
+      m.replyTo().tell(ControlReply.refused(refusal));
+      return this;
+    }
+    getContext().getLog().info("operator: {}{}", m.action().name().toLowerCase(),
+        m.node() == null ? "" : " " + m.node());
+    switch (m.action()) {
+      case PAUSE -> {
+        desk.pauseRequested(m.replyTo());
+        world.pause();
+      }
+      case RESUME -> {
+        desk.resumed();
+        world.resume();
+        m.replyTo().tell(ControlReply.done("resumed"));
+        runEvents.notice("resumed", progress.lastStep(), "resumed by the operator");
+      }
+      case SAVE -> {
+        desk.saveRequested(m.replyTo());
+        world.requestCheckpoint();
+      }
+      case STOP -> {
+        desk.stopRequested(m.replyTo());
+        if (world == null) {
+          return finish(0, "stopped by the operator (no world was training)");
+        }
+        // Checkpoint the next step and pause after it (both ride on that step's all-reduce), so
+        // the run stops at the step it saved.
+        world.requestCheckpoint();
+        if (desk.paused()) {
+          desk.resumed();
+          world.resume();
+        }
+        world.pause();
+      }
+      case DRAIN -> {
+        if (world == null || !world.holdsRanksOn(m.node())) {
+          pool.guardian(m.node()).tell(new NodeGuardian.Shutdown(0, "drained by the operator"));
+          pool.removeNode(m.node());
+          m.replyTo().tell(ControlReply.done(m.node() + " held no ranks; it is leaving"));
+          return this;
+        }
+        desk.drainRequested(m.node(), m.replyTo());
+        draining.put(m.node(), null);
+        world.requestCheckpoint();
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus m) {
+    m.replyTo().tell(RunStatus.of(desk.state(world, false), world, pool, progress, maxSteps,
+        generation, lastCommittedStep, resume, selfAddress()));
+    return this;
+  }
+
+  private String selfAddress() {
+    return Cluster.get(getContext().getSystem()).selfMember().address().toString();
+  }
+
+  private Behavior<Command> onPostStop() {
+    desk.runEnded("the run has ended");
+    runEvents.close();
+    control.close();
+    return this;
+  }
+
   /** After a commit: lets draining nodes go and re-forms the world without them. */
   private Behavior<Command> releaseDrainingNodes(long step) {
-    String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
+    String self = selfAddress();
     boolean selfLeaving = draining.containsKey(self);
     for (var e : draining.entrySet()) {
+      ActorRef<ControlReply> operator = desk.drainOf(e.getKey());
+      if (operator != null) {
+        pool.guardian(e.getKey()).tell(new NodeGuardian.Shutdown(0, "drained by the operator"));
+        operator.tell(ControlReply.done(e.getKey() + " drained at checkpoint step " + step));
+      }
       pool.removeNode(e.getKey());
-      e.getValue().tell(new Drained(e.getKey(), "drained at checkpoint step " + step));
+      if (e.getValue() != null) {
+        e.getValue().tell(new Drained(e.getKey(), "drained at checkpoint step " + step));
+      }
     }
     String who = String.join(", ", draining.keySet());
     draining.clear();
@@ -294,6 +394,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return onShardSaved(s);
     } else if (e instanceof WorkerEvent.Stopped s) {
       return onRankStopped(s);
+    } else if (e instanceof WorkerEvent.Paused p && desk.rankPaused(p.rank(), p.step(), world.size())) {
+      getContext().getLog().info("paused after step {}", p.step());
+      runEvents.notice("paused", p.step(), "paused by the operator");
     }
     return this;
   }
@@ -318,6 +421,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(s.step()), false));
     lastCommittedStep = s.step();
     world.committed(dir);
+    desk.committed(s.step(), dir.toString());
+    runEvents.notice("checkpoint_committed", s.step(), dir.toString());
     getContext().getLog().info("committed checkpoint {} ({} shards; slowest write {} s, training "
             + "stall {} s = {}% of it)", dir, world.ranks().size(),
         String.format("%.3f", times.write()), String.format("%.4f", times.stall()),
@@ -325,6 +430,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     exports.afterCommit(dir, s.step());
     if (finishing && s.step() == progress.lastStep()) {
       return finish(0, "training finished at step " + progress.lastStep());
+    }
+    if (desk.stopping()) {
+      return finish(0, "stopped by the operator after checkpoint step " + s.step()
+          + " (resume with --try_load_latest_save=true)");
     }
     if (!draining.isEmpty()) {
       return releaseDrainingNodes(s.step());
@@ -372,6 +481,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         resume.map(r -> r.dir().getFileName().toString()).orElse("the initialisation"));
     world.abort(next, pool);
     progress.close();
+    desk.worldEnded("the world was re-formed: " + reason);
+    runEvents.notice("world_reformed", progress.lastStep(), reason);
     recovery = Recovery.detected(reason);
     world = null;
     return maybeFormWorld();
@@ -380,6 +491,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> finish(int exitCode, String reason) {
     exports.awaitAll(); // the last unsharded export, if one is running, completes first
     getContext().getLog().info("{}; shutting the cluster down", reason);
+    runEvents.notice("finished", progress == null ? 0 : progress.lastStep(), reason);
+    desk.runEnded(reason);
     if (progress != null) {
       progress.close();
     }
@@ -416,7 +529,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     ready.clear();
     stopped.clear();
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
-    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes());
+    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
+        runEvents);
     if (recovery != null) {
       recovery = recovery.reformed();
     }

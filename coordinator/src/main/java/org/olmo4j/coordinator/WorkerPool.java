@@ -58,6 +58,16 @@ final class WorkerPool {
     return n;
   }
 
+  /** The guardian of the admitted node at {@code address}, or null. */
+  ActorRef<NodeGuardian.Command> guardian(String address) {
+    return nodes.get(address);
+  }
+
+  /** Every registered worker of an admitted node (in rank order) with its node. */
+  List<WorkerEvent.Registered> registered() {
+    return eligible();
+  }
+
   Collection<ActorRef<NodeGuardian.Command>> guardians() {
     return nodes.values();
   }

@@ -46,6 +46,16 @@ record World(long generation, List<WorkerEvent.Registered> ranks, TrainState sta
     ranks.forEach(r -> r.worker().tell(new GpuWorker.SaveNow(generation)));
   }
 
+  /** Every rank pauses at the next step boundary. */
+  void pause() {
+    ranks.forEach(r -> r.worker().tell(new GpuWorker.Pause(generation)));
+  }
+
+  /** Every paused rank goes on. */
+  void resume() {
+    ranks.forEach(r -> r.worker().tell(new GpuWorker.Resume(generation)));
+  }
+
   /** Tells every rank the checkpoint committed in {@code dir}: where this world can restart. */
   void committed(Path dir) {
     ranks.forEach(r -> r.worker().tell(new GpuWorker.Committed(generation, dir.toString())));

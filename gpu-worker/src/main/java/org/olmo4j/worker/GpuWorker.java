@@ -58,6 +58,12 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   /** Checkpoint at the next step boundary (all ranks agree on the step through the data plane). */
   public record SaveNow(long generation) implements Command {}
 
+  /** Pause every rank at the next step boundary (agreed through the data plane). */
+  public record Pause(long generation) implements Command {}
+
+  /** End the pause the rank is in. */
+  public record Resume(long generation) implements Command {}
+
   /** The checkpoint in {@code dir} was committed during the world of {@code generation}. */
   public record Committed(long generation, String dir) implements Command {}
 
@@ -127,6 +133,8 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
         .onMessage(Abort.class, this::onAbort)
         .onMessage(SaveNow.class, this::onSaveNow)
         .onMessage(Committed.class, this::onCommitted)
+        .onMessage(Pause.class, m -> withLoop(m.generation(), TrainingLoop::requestPause))
+        .onMessage(Resume.class, m -> withLoop(m.generation(), TrainingLoop::resume))
         .onMessage(LoopEnded.class, this::onLoopEnded)
         .onMessage(ShardWritten.class, this::onShardWritten)
         .onSignal(PostStop.class, s -> onPostStop())
@@ -208,6 +216,14 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     TrainingLoop l = loop;
     if (l != null) {
       l.requestCheckpoint();
+    }
+    return this;
+  }
+
+  private Behavior<Command> withLoop(long generation, java.util.function.Consumer<TrainingLoop> action) {
+    TrainingLoop l = loop;
+    if (l != null && lastWorld != null && lastWorld.generation() == generation) {
+      action.accept(l);
     }
     return this;
   }

@@ -42,6 +42,9 @@ public sealed interface WorkerEvent extends ClusterMessage {
   record ShardSaved(long generation, int rank, long step, String file, double writeSeconds,
       double stallSeconds, String error) implements WorkerEvent {}
 
+  /** Every rank agreed to pause after {@code step}; this one waits for {@link GpuWorker.Resume}. */
+  record Paused(long generation, int rank, long step) implements WorkerEvent {}
+
   /**
    * The loop of {@code generation} ended after {@code lastStep}; {@code error} null if it
    * completed. {@code fatal}: retrying cannot help (the loss diverged, the data is bad).
