@@ -24,6 +24,69 @@ final class ControlDesk {
   private boolean stopping;
   private final Map<String, ActorRef<ControlReply>> drains = new LinkedHashMap<>();
 
+  /**
+   * Carries out an operator's request that the state allows (telling the world's ranks), or
+   * answers with the refusal. Returns true when the run should stop at once: a stop with no
+   * world to checkpoint.
+   */
+  boolean accept(Coordinator.Control m, World world, WorkerPool pool,
+      Map<String, ActorRef<Coordinator.Drained>> draining, String self, long lastStep,
+      RunEvents events, org.slf4j.Logger log) {
+    String refusal = refusal(m.action(), world);
+    if (refusal == null && m.action() == Coordinator.ControlAction.DRAIN) {
+      refusal = pool.guardian(m.node()) == null ? "no node " + m.node() + " in the run"
+          : m.node().equals(self) ? m.node() + " hosts the coordinator: use stop" : null;
+    }
+    if (refusal != null) {
+      m.replyTo().tell(ControlReply.refused(refusal));
+      return false;
+    }
+    log.info("operator: {}{}", m.action().name().toLowerCase(), m.node() == null ? "" : " " + m.node());
+    switch (m.action()) {
+      case PAUSE -> {
+        pauseRequested(m.replyTo());
+        world.pause();
+      }
+      case RESUME -> {
+        resumed();
+        world.resume();
+        m.replyTo().tell(ControlReply.done("resumed"));
+        events.notice("resumed", lastStep, "resumed by the operator");
+      }
+      case SAVE -> {
+        saveReplies.add(m.replyTo());
+        world.requestCheckpoint();
+      }
+      case STOP -> {
+        stopping = true;
+        stopReply = m.replyTo();
+        if (world == null) {
+          return true;
+        }
+        // Checkpoint the next step and pause after it (both ride on that step's all-reduce), so
+        // the run stops at the step it saved.
+        world.requestCheckpoint();
+        if (paused) {
+          resumed();
+          world.resume();
+        }
+        world.pause();
+      }
+      case DRAIN -> {
+        if (world == null || !world.holdsRanksOn(m.node())) {
+          pool.guardian(m.node()).tell(new org.olmo4j.node.NodeGuardian.Shutdown(0, "drained by the operator"));
+          pool.removeNode(m.node());
+          m.replyTo().tell(ControlReply.done(m.node() + " held no ranks; it is leaving"));
+          return false;
+        }
+        drains.put(m.node(), m.replyTo());
+        draining.put(m.node(), null);
+        world.requestCheckpoint();
+      }
+    }
+    return false;
+  }
+
   /** The run's state as GetStatus reports it. */
   String state(World world, boolean finished) {
     if (finished) {
@@ -38,12 +101,8 @@ final class ControlDesk {
     return paused ? "paused" : pauseReplies.isEmpty() ? "training" : "pausing";
   }
 
-  boolean paused() {
-    return paused;
-  }
-
   /** Why a request cannot be done now, or null if it can. */
-  String refusal(Coordinator.ControlAction action, World world) {
+  private String refusal(Coordinator.ControlAction action, World world) {
     if (stopping) {
       return "the run is stopping";
     }
@@ -61,7 +120,7 @@ final class ControlDesk {
     };
   }
 
-  void pauseRequested(ActorRef<ControlReply> reply) {
+  private void pauseRequested(ActorRef<ControlReply> reply) {
     pauseReplies.add(reply);
     pausedRanks.clear();
   }
@@ -79,30 +138,13 @@ final class ControlDesk {
     return true;
   }
 
-  long pausedStep() {
-    return pausedStep;
-  }
-
   void resumed() {
     paused = false;
     pausedRanks.clear();
   }
 
-  void saveRequested(ActorRef<ControlReply> reply) {
-    saveReplies.add(reply);
-  }
-
-  void stopRequested(ActorRef<ControlReply> reply) {
-    stopping = true;
-    stopReply = reply;
-  }
-
   boolean stopping() {
     return stopping;
-  }
-
-  void drainRequested(String node, ActorRef<ControlReply> reply) {
-    drains.put(node, reply);
   }
 
   /** The operator's drain of {@code node}, if any (forgotten after this call). */

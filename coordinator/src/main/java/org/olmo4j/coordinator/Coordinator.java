@@ -259,59 +259,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onControl(Control m) {
-    String refusal = desk.refusal(m.action(), world);
-    if (refusal == null && m.action() == ControlAction.DRAIN) {
-      refusal = pool.guardian(m.node()) == null ? "no node " + m.node() + " in the run"
-          : m.node().equals(selfAddress()) ? m.node() + " hosts the coordinator: use stop" : null;
-    }
-    if (refusal != null) {
-      m.replyTo().tell(ControlReply.refused(refusal));
-      return this;
-    }
-    getContext().getLog().info("operator: {}{}", m.action().name().toLowerCase(),
-        m.node() == null ? "" : " " + m.node());
-    switch (m.action()) {
-      case PAUSE -> {
-        desk.pauseRequested(m.replyTo());
-        world.pause();
-      }
-      case RESUME -> {
-        desk.resumed();
-        world.resume();
-        m.replyTo().tell(ControlReply.done("resumed"));
-        runEvents.notice("resumed", progress.lastStep(), "resumed by the operator");
-      }
-      case SAVE -> {
-        desk.saveRequested(m.replyTo());
-        world.requestCheckpoint();
-      }
-      case STOP -> {
-        desk.stopRequested(m.replyTo());
-        if (world == null) {
-          return finish(0, "stopped by the operator (no world was training)");
-        }
-        // Checkpoint the next step and pause after it (both ride on that step's all-reduce), so
-        // the run stops at the step it saved.
-        world.requestCheckpoint();
-        if (desk.paused()) {
-          desk.resumed();
-          world.resume();
-        }
-        world.pause();
-      }
-      case DRAIN -> {
-        if (world == null || !world.holdsRanksOn(m.node())) {
-          pool.guardian(m.node()).tell(new NodeGuardian.Shutdown(0, "drained by the operator"));
-          pool.removeNode(m.node());
-          m.replyTo().tell(ControlReply.done(m.node() + " held no ranks; it is leaving"));
-          return this;
-        }
-        desk.drainRequested(m.node(), m.replyTo());
-        draining.put(m.node(), null);
-        world.requestCheckpoint();
-      }
-    }
-    return this;
+    boolean nothingToSave = desk.accept(m, world, pool, draining, selfAddress(),
+        progress == null ? 0 : progress.lastStep(), runEvents, getContext().getLog());
+    return nothingToSave ? finish(0, "stopped by the operator (no world was training)") : this;
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
