@@ -115,6 +115,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finishing;
   private long lastCommittedStep = -1;
+  private double lastCheckpointSeconds = Double.NaN;
+  private double lastRecoverySeconds = Double.NaN;
   /** The newest world of a previous coordinator the workers report: the run to continue. */
   private WorkerEvent.RestartPoint takeOver;
   private final TimerScheduler<Command> timers;
@@ -266,7 +268,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onGetStatus(GetStatus m) {
     m.replyTo().tell(RunStatus.of(desk.state(world, false), world, pool, progress, maxSteps,
-        generation, lastCommittedStep, resume, selfAddress()));
+        generation, lastCommittedStep, resume, selfAddress(), lastCheckpointSeconds,
+        lastRecoverySeconds));
     return this;
   }
 
@@ -338,6 +341,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       failedWorlds = 0;
       if (recovery != null && progress.lastStep() > world.start().step()) {
         getContext().getLog().info("recovered: {}", recovery.firstStepDone());
+        lastRecoverySeconds = (System.nanoTime() - recovery.detectedNanos()) / 1e9;
         recovery = null;
       }
     } else if (e instanceof WorkerEvent.ShardSaved s) {
@@ -370,6 +374,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(s.step()), false));
     lastCommittedStep = s.step();
+    lastCheckpointSeconds = times.write();
     world.committed(dir);
     desk.committed(s.step(), dir.toString());
     runEvents.notice("checkpoint_committed", s.step(), dir.toString());
