@@ -39,9 +39,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   public sealed interface Command extends ClusterMessage {}
 
-  /** A node's guardian presents the node: its address and resolved config. */
-  public record NodeUp(ActorRef<NodeGuardian.Command> guardian, String address, String configYaml)
-      implements Command {}
+  /**
+   * A node's guardian presents the node: its address, resolved config and its proof of the
+   * cluster's shared secret ({@link ClusterSecret}).
+   */
+  public record NodeUp(ActorRef<NodeGuardian.Command> guardian, String address, String configYaml,
+      String secretProof) implements Command {}
 
   /** A node is shutting down gracefully (SIGTERM): checkpoint, re-form without it, then reply. */
   public record Drain(String address, ActorRef<Drained> replyTo) implements Command {}
@@ -92,6 +95,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private static final int MAX_FAILED_WORLDS = 5;
 
   private final TrainConfig cfg;
+  private final ClusterSecret secret;
   private final long maxSteps;
   private final TrainCheckpoints checkpoints;
   private final ActorRef<WorkerEvent> events;
@@ -128,6 +132,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.nodePeakFlops = nodePeakFlops;
     this.timers = timers;
     this.cfg = cfg;
+    this.secret = ClusterSecret.of(cfg.cluster());
     this.maxSteps = maxSteps;
     FlatLayout layout = new FlatLayout(OlmoModel.specs(cfg.model()));
     long examplesPerEpoch = stepsPerEpoch * cfg.globalTrainBatchSize();
@@ -182,11 +187,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onNodeUp(NodeUp m) {
-    List<String> diff = NodeConfigs.differences(cfg, m.configYaml());
+    List<String> diff = secret.verifies(m.address(), m.secretProof())
+        ? NodeConfigs.differences(cfg, m.configYaml())
+        : List.of("the node did not present the cluster's shared secret (cluster.secret_file / secret_env)");
     if (!diff.isEmpty()) {
       getContext().getLog().error("refusing node {}: its config differs: {}", m.address(), diff);
       pool.refuse(m.address(), m.guardian());
       m.guardian().tell(new NodeGuardian.Refused(diff));
+      if (!secret.verifies(m.address(), m.secretProof())) {
+        Cluster.get(getContext().getSystem()).manager().tell(
+            new org.apache.pekko.cluster.typed.Down(org.apache.pekko.actor.AddressFromURIString.parse(m.address())));
+      }
       return this;
     }
     pool.admit(m.address(), m.guardian());

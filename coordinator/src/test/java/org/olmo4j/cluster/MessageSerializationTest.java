@@ -57,7 +57,7 @@ class MessageSerializationTest {
     ActorRef<NodeGuardian.Command> guardian = kit.createTestProbe(NodeGuardian.Command.class).getRef();
     ActorRef<DataLoader.StreamOpened> opened = kit.createTestProbe(DataLoader.StreamOpened.class).getRef();
 
-    assertRoundTrips(new Coordinator.NodeUp(guardian, "pekko://olmo4j@127.0.0.1:25520", "seed: 1\n"));
+    assertRoundTrips(new Coordinator.NodeUp(guardian, "pekko://olmo4j@127.0.0.1:25520", "seed: 1\n", "ab12"));
     assertRoundTrips(new NodeGuardian.Refused(List.of("optimizer.learning_rate: 0.01 ≠ 0.5")));
     assertRoundTrips(new NodeGuardian.Shutdown(0, "done"));
     assertRoundTrips(new GpuWorker.Introduce(events));
