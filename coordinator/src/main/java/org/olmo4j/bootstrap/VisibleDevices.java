@@ -14,7 +14,7 @@ import java.util.Set;
 public record VisibleDevices(String variable, int count) {
 
   /** In this order: the first one set decides (HIP narrows ROCR's list, so it comes first). */
-  static final List<String> VARIABLES =
+  public static final List<String> VARIABLES =
       List.of("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES");
 
   /** The devices named by the first variable that is set, or empty when none is. */

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       TrainCommand.class,
       NodeCommand.class,
+      LaunchCommand.class,
       InfoCommand.class,
       PrepareDataCommand.class,
       ExportHfCommand.class,
