@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ExportHfCommand.class,
       ImportHfCommand.class,
       ScoreCommand.class,
+      PlotCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })
