@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
  * (as {@code node}), at which address, with how many workers.
  */
 @Command(name = "launch", mixinStandardHelpOptions = true,
-    description = {"Start or join a run from the job's environment: seed nodes from "
-        + "--seed-nodes, else cluster.seed_nodes, else Slurm (first host of SLURM_JOB_NODELIST "
+    description = {"Start or join a run as the Slurm / torchrun environment says (every node).",
+        "Seed nodes: --seed-nodes, else cluster.seed_nodes, else Slurm (first host of SLURM_JOB_NODELIST "
         + "at cluster.port), else torchrun-style MASTER_ADDR:MASTER_PORT (rank / node rank 0 "
         + "starts the cluster).",
         "Workers: --cluster.workers_per_node, else CUDA_/HIP_/ROCR_VISIBLE_DEVICES, else "
