@@ -101,9 +101,19 @@ public final class Bootstrap {
 
   private static List<String> explicitSeeds(Request request) {
     if (request.seedNodes() != null && !request.seedNodes().isEmpty()) {
+      for (String s : request.seedNodes()) {
+        if (!s.matches(".+:[0-9]{1,5}") || Integer.parseInt(hostPortPort(s)) > 65535) {
+          throw new BootstrapException("--seed-nodes: '" + s + "' is not HOST:PORT with a port in "
+              + "[0, 65535], e.g. node001:25520");
+        }
+      }
       return List.copyOf(request.seedNodes());
     }
     return request.configSeedNodes() == null ? List.of() : List.copyOf(request.configSeedNodes());
+  }
+
+  private static String hostPortPort(String hostPort) {
+    return hostPort.substring(hostPort.lastIndexOf(':') + 1);
   }
 
   private static String hostOf(String hostPort) {

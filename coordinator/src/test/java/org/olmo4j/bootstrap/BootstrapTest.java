@@ -94,6 +94,14 @@ class BootstrapTest {
     assertEquals("127.0.0.1", p.host(), "seeds on loopback: this node is on loopback too");
   }
 
+  @Test
+  void aMalformedSeedOnTheCommandLineNamesTheOption() {
+    BootstrapException e = assertThrows(BootstrapException.class, () -> Bootstrap.plan(Map.of(),
+        new Bootstrap.Request(List.of("a:1", "node2"), null, null, List.of(), 25520, "x")));
+    assertEquals("--seed-nodes: 'node2' is not HOST:PORT with a port in [0, 65535], "
+        + "e.g. node001:25520", e.getMessage());
+  }
+
   /** MosaicML-like platform: one process per 8-GPU node, WORLD_SIZE counts GPUs. */
   @Test
   void mosaicNodeRankDecidesWhoStarts() {

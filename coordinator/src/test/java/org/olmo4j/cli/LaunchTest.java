@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,40 @@ class LaunchTest {
     assertEquals("step4", Files.readString(run.resolve("latest")).trim());
   }
 
+  /** Two Slurm tasks on two loopback addresses (127.0.0.1 and 127.0.0.2), same port, as on two nodes. */
+  @Test
+  void twoSlurmTasksFormOneClusterAtTheFirstHost() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path config = tinyConfig();
+    Process[] tasks = new Process[2];
+    for (int r = 0; r < 2; r++) {
+      tasks[r] = launch(config, tmp.resolve("task" + r + ".log"), Map.of("SLURM_JOB_ID", "42",
+          "SLURM_JOB_NODELIST", "127.0.0.[1-2]", "SLURM_NNODES", "2", "SLURM_NTASKS", "2",
+          "SLURM_PROCID", Integer.toString(r), "SLURM_LOCALID", "0", "SLURM_NODEID",
+          Integer.toString(r), "SLURMD_NODENAME", "127.0.0." + (r + 1), "SLURM_GPUS_ON_NODE", "1"),
+          "--port=" + port, "--cluster.min_workers=2");
+    }
+    for (int r = 0; r < 2; r++) {
+      boolean done = tasks[r].waitFor(150, TimeUnit.SECONDS);
+      if (!done) {
+        tasks[0].destroyForcibly();
+        tasks[1].destroyForcibly();
+      }
+      String out = Files.readString(tmp.resolve("task" + r + ".log"));
+      assertTrue(done, "task " + r + " did not finish in time:\n" + out);
+      assertEquals(0, tasks[r].exitValue(), out);
+      assertTrue(out.contains("workers: 1 (SLURM_GPUS_ON_NODE=1)"), out);
+      assertTrue(out.contains(r == 0 ? "starts the cluster at 127.0.0.1:" + port
+          : "joins 127.0.0.1:" + port + " as 127.0.0.2:" + port), out);
+    }
+    assertTrue(Files.readString(tmp.resolve("task0.log"))
+        .contains("world of generation 1 formed: 2 workers"));
+    assertEquals(4, Files.readAllLines(tmp.resolve("run").resolve("metrics.jsonl")).size());
+  }
+
   @Test
   void aBadEnvironmentIsOneLineNamingTheVariable() throws Exception {
     Path log = tmp.resolve("bad.log");
@@ -79,12 +114,17 @@ class LaunchTest {
   }
 
   /** {@code olmo4j launch CONFIG} in a child JVM whose environment is this one's plus {@code vars}. */
-  private static Process launch(Path config, Path log, Map<String, String> vars) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(
+  private static Process launch(Path config, Path log, Map<String, String> vars, String... args)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "-Xmx1g", "-Dai.djl.offline=true",
         "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
-        "org.olmo4j.cli.Main", "launch", config.toString());
+        // The seed's singleton hand-over to a peer that already left waits out this phase (10 s).
+        "-Dpekko.coordinated-shutdown.phases.cluster-exiting.timeout=2s",
+        "org.olmo4j.cli.Main", "launch", config.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
     // Whatever job this test itself runs in must not decide the child's role or workers.
     env.keySet().removeIf(k -> k.startsWith("SLURM_") || k.equals("SLURMD_NODENAME")
