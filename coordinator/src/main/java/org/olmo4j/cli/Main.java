@@ -12,11 +12,13 @@ import picocli.CommandLine.Command;
     subcommands = {
       TrainCommand.class,
       NodeCommand.class,
+      LaunchCommand.class,
       InfoCommand.class,
       PrepareDataCommand.class,
       ExportHfCommand.class,
       ImportHfCommand.class,
       ScoreCommand.class,
+      PlotCommand.class,
       BenchCommand.class,
       CtlCommand.class,
       CommandLine.HelpCommand.class
