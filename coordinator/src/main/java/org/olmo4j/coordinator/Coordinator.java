@@ -236,7 +236,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onWorkerGone(WorkerGone m) {
     WorkerEvent.Registered r = pool.remove(m.worker());
-    return inWorld(m.worker()) ? reform("worker " + describe(r) + " stopped") : this;
+    if (inWorld(m.worker())) {
+      runEvents.notice("worker_lost", progress.lastStep(), "worker " + describe(r) + " stopped");
+      return reform("worker " + describe(r) + " stopped");
+    }
+    return this;
   }
 
   private Behavior<Command> onMembershipChanged(MembershipChanged m) {
@@ -322,6 +326,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Forgets a node's workers; re-forms the world if it held ranks. */
   private Behavior<Command> dropNode(String address, String why) {
     boolean held = pool.removeWorkersOf(address).stream().anyMatch(this::inWorld);
+    if (held) {
+      runEvents.notice("worker_lost", progress.lastStep(), "node " + address + " " + why);
+    }
     return held ? reform("node " + address + " " + why) : this;
   }
 
