@@ -22,8 +22,8 @@ public interface Collectives {
   /**
    * As {@link #allGatherBf16(short[], short[])} with this rank's shard already in its range of
    * {@code full}: that range is sent and left as it is, every other range is overwritten. Saves
-   * the copy of the own shard (as NCCL's in-place all-gather), which on a loaded host costs as
-   * much CPU as the socket copies.
+   * copying the own shard (as NCCL's in-place all-gather): on loopback the exchange is CPU-bound,
+   * so every copy adds to its time.
    */
   void allGatherBf16InPlace(short[] full);
 
