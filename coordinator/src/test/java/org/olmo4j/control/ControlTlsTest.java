@@ -20,28 +20,11 @@ class ControlTlsTest {
 
   @TempDir Path tmp;
 
-  private void keytool(String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
-  }
-
   @Test
   void statusOverTlsAndPlainTextIsRefused() throws Exception {
-    Path server = tmp.resolve("server.p12");
-    Path cert = tmp.resolve("server.cer");
-    Path trust = tmp.resolve("trust.p12");
-    keytool("-genkeypair", "-alias", "olmo4j", "-keyalg", "EC", "-groupname", "secp256r1",
-        "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
-        "-keystore", server.toString(), "-storepass", "pw123456", "-keypass", "pw123456");
-    keytool("-exportcert", "-alias", "olmo4j", "-keystore", server.toString(), "-storepass", "pw123456",
-        "-file", cert.toString());
-    keytool("-importcert", "-noprompt", "-alias", "olmo4j", "-file", cert.toString(), "-keystore",
-        trust.toString(), "-storetype", "PKCS12", "-storepass", "pw123456");
-
+    org.olmo4j.node.TestCertificates certs = org.olmo4j.node.TestCertificates.selfSigned(tmp);
+    Path server = certs.keyStore();
+    Path trust = certs.trustStore();
     Path data = ClusterRuns.writeTokens(tmp);
     Path save = tmp.resolve("run");
     Path cfg = tmp.resolve("tls.yaml");

@@ -107,11 +107,19 @@ public final class ClusterRuns {
   /** As {@link #startCliJvm(Path, List)} with extra environment variables. */
   public static Process startCliJvm(Path log, List<String> args, java.util.Map<String, String> env)
       throws IOException {
+    return startCliJvm(log, args, env, List.of());
+  }
+
+  /** As {@link #startCliJvm(Path, List, java.util.Map)} with extra JVM options ({@code -D…}). */
+  public static Process startCliJvm(Path log, List<String> args, java.util.Map<String, String> env,
+      List<String> jvmOptions) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
         "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-        "-Dai.djl.pytorch.num_interop_threads=1", "org.olmo4j.cli.Main"));
+        "-Dai.djl.pytorch.num_interop_threads=1"));
+    cmd.addAll(jvmOptions);
+    cmd.add("org.olmo4j.cli.Main");
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
