@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
       ExportHfCommand.class,
       ImportHfCommand.class,
       ScoreCommand.class,
+      EvalCommand.class,
+      GenerateEvalTasksCommand.class,
+      ConvertEvalTaskCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

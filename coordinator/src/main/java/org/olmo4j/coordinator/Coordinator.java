@@ -61,6 +61,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record SettleTimeout() implements Command {}
 
+  private record EvalPublished(org.olmo4j.evaluator.Evaluator.Published published) implements Command {}
+
   /**
    * After a rank fails on the data plane (typically: a peer died), wait this long for the failure
    * detector to name the dead node before forming the next world, so it is not formed with the
@@ -77,6 +79,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final ActorRef<WorkerEvent> events;
   private final WorkerPool pool = new WorkerPool();
   private final UnshardedExports exports;
+  private final EvalRounds evals;
   private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
   private final Map<String, ActorRef<Drained>> draining = new LinkedHashMap<>();
   private final Set<Integer> stopped = new HashSet<>();
@@ -109,6 +112,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.exports = new UnshardedExports(cfg, ctx.getSystem().dispatchers()
         .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog());
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
+    this.evals = EvalRounds.start(ctx, cfg, ctx.messageAdapter(
+        org.olmo4j.evaluator.Evaluator.Published.class, EvalPublished::new));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY,
         ctx.messageAdapter(Receptionist.Listing.class, WorkersListed::new)));
     Cluster cluster = Cluster.get(ctx.getSystem());
@@ -142,6 +147,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
         .onMessage(SettleTimeout.class, m -> onSettled())
         .onMessage(Drain.class, this::onDrain)
+        .onMessage(EvalPublished.class, m -> {
+          evals.published(m.published(), progress, world);
+          return this;
+        })
         .build();
   }
 
@@ -256,6 +265,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         getContext().getLog().info("recovered: {}", recovery.firstStepDone());
         recovery = null;
       }
+    } else if (e instanceof WorkerEvent.EvalDone d) {
+      evals.scored(d);
     } else if (e instanceof WorkerEvent.ShardSaved s) {
       return onShardSaved(s);
     } else if (e instanceof WorkerEvent.Stopped s) {
@@ -339,6 +350,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> finish(int exitCode, String reason) {
     exports.awaitAll(); // the last unsharded export, if one is running, completes first
+    evals.flush(progress, world); // and the last eval rounds reach metrics.jsonl
     getContext().getLog().info("{}; shutting the cluster down", reason);
     if (progress != null) {
       progress.close();

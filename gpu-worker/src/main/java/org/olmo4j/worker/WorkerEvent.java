@@ -32,6 +32,10 @@ public sealed interface WorkerEvent extends ClusterMessage {
   record ShardSaved(long generation, int rank, long step, String file, double writeSeconds,
       double stallSeconds, String error) implements WorkerEvent {}
 
+  /** This rank scored its share of the eval plan at a step; the coordinator hands it to the Evaluator. */
+  record EvalDone(long generation, int rank, org.olmo4j.evaluator.Evaluator.RankScored scored)
+      implements WorkerEvent {}
+
   /**
    * The loop of {@code generation} ended after {@code lastStep}; {@code error} null if it
    * completed. {@code fatal}: retrying cannot help (the loss diverged, the data is bad).
