@@ -84,19 +84,25 @@ public final class EvalPlan {
 
   /**
    * Scores the requests of {@code indices} (ascending) on {@code model}, each evaluator's in
-   * batches of its device_eval_batch_size; returns their log-probs in the same order.
+   * batches of its device_eval_batch_size; returns their log-probs in the same order. Requests
+   * are batched longest first (stable), so a batch holds requests of similar length and little
+   * padding; each request's log-prob does not depend on its batch.
    */
   public double[] score(OlmoModel model, int[] indices) {
     double[] out = new double[indices.length];
     int at = 0;
     for (PlannedEvaluator e : evaluators) {
-      List<EvalRequest> mine = new ArrayList<>();
-      int start = at;
+      List<Integer> positions = new ArrayList<>();
       while (at < indices.length && indices[at] < e.first() + e.count()) {
-        mine.add(requests.get(indices[at++]));
+        positions.add(at++);
       }
+      positions.sort(java.util.Comparator.comparingInt(
+          (Integer p) -> -requests.get(indices[p]).inputLength()));
+      List<EvalRequest> mine = positions.stream().map(p -> requests.get(indices[p])).toList();
       double[] lp = new RequestScorer(model, e.batchSize()).score(mine);
-      System.arraycopy(lp, 0, out, start, lp.length);
+      for (int j = 0; j < lp.length; j++) {
+        out[positions.get(j)] = lp[j];
+      }
     }
     return out;
   }
