@@ -73,6 +73,13 @@ class EvaluatorConfigTest {
   }
 
   @Test
+  void datasetsMustBeAMapping() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml(
+        "evaluators:\n- {label: x, type: lm, data: {datasets: [a.npy]}}\n", List.of()));
+    assertTrue(e.getMessage().contains("evaluators[0].data.datasets: expected a mapping"), e.getMessage());
+  }
+
+  @Test
   void badTypeNamesTheChoices() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromYaml(
         "evaluators:\n- {label: x, type: ppl, data: {paths: [a]}}\n", List.of()));
