@@ -93,6 +93,15 @@ final class ConfigValidator {
           + ") must be >= cluster.min_workers (" + k.minWorkers() + ")");
       positive(k.exchangeTimeoutSeconds(), "cluster.exchange_timeout_seconds");
     }
+    required(c.control(), "control");
+    if (c.control() != null) {
+      ControlConfig k = c.control();
+      check(k.port() >= 0 && k.port() <= 65535, "control.port must be 0..65535, got " + k.port());
+      check(k.host() != null && !k.host().isBlank(), "control.host must be set");
+      positive(k.maxRequestBytes(), "control.max_request_bytes");
+      check(k.tlsKeystore() == null || k.tlsPasswordEnv() != null,
+          "control.tls_password_env must name the variable holding control.tls_keystore's password");
+    }
   }
 
   private void checkEvaluators(TrainConfig c) {

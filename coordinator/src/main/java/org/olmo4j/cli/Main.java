@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       GenerateEvalTasksCommand.class,
       ConvertEvalTaskCommand.class,
       BenchCommand.class,
+      CtlCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -49,9 +49,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Reply to {@link Drain}: the node's workers are out of the world; it may leave. */
   public record Drained(String address, String outcome) implements ClusterMessage {}
 
+  /** What an operator may ask of the run (control plane). */
+  public enum ControlAction { PAUSE, RESUME, SAVE, STOP, DRAIN }
+
+  /** An operator's request from the control service on this node; {@code node} for DRAIN. */
+  public record Control(ControlAction action, String node, ActorRef<ControlReply> replyTo)
+      implements Command {}
+
+  /** The control service asks where the run stands. */
+  public record GetStatus(ActorRef<RunStatus> replyTo) implements Command {}
+
   private record WorkerReported(WorkerEvent event) implements Command {}
 
-  private record WorkersListed(Receptionist.Listing listing) implements Command {}
+  /** Workers or guardians (one message adapter per class: both listings come as this). */
+  private record Listed(Receptionist.Listing listing) implements Command {}
+
+  private record IntroductionsTimedOut() implements Command {}
 
   private record WorkerGone(ActorRef<GpuWorker.Command> worker) implements Command {}
 
@@ -70,6 +83,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    */
   private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(6);
 
+  /**
+   * How long the coordinator waits for introduced guardians and workers to answer before it
+   * forms a world without them. It waits for the answers because a coordinator that takes over
+   * learns from the workers where the run stands.
+   */
+  private static final java.time.Duration INTRODUCTIONS = java.time.Duration.ofSeconds(10);
+
   /** Consecutive failed worlds (no step completed) before the run gives up. */
   private static final int MAX_FAILED_WORLDS = 5;
 
@@ -81,7 +101,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final UnshardedExports exports;
   private final EvalRounds evals;
   private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
+  /** Nodes leaving at the next checkpoint: their SIGTERM drain's reply (null: the operator's). */
   private final Map<String, ActorRef<Drained>> draining = new LinkedHashMap<>();
+  private final ControlDesk desk = new ControlDesk();
+  private final RunEvents runEvents;
+  private final org.olmo4j.control.ControlServer control;
   private final Set<Integer> stopped = new HashSet<>();
   private Optional<TrainCheckpoints.ResumePoint> resume;
   private long generation;
@@ -94,6 +118,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finishing;
   private long lastCommittedStep = -1;
+  /** The newest world of a previous coordinator the workers report: the run to continue. */
+  private WorkerEvent.RestartPoint takeOver;
   private final TimerScheduler<Command> timers;
   private final double nodePeakFlops;
 
@@ -114,8 +140,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
     this.evals = EvalRounds.start(ctx, cfg, ctx.messageAdapter(
         org.olmo4j.evaluator.Evaluator.Published.class, EvalPublished::new));
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY,
-        ctx.messageAdapter(Receptionist.Listing.class, WorkersListed::new)));
+    this.runEvents = new RunEvents(ctx.getSystem());
+    this.control = org.olmo4j.control.ControlServer.start(ctx.getSystem(), ctx.getSelf(),
+        runEvents, cfg);
+    ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY, listings));
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeGuardian.KEY, listings));
     Cluster cluster = Cluster.get(ctx.getSystem());
     cluster.subscriptions().tell(Subscribe.create(
         ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new),
@@ -140,17 +170,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(NodeUp.class, this::onNodeUp)
-        .onMessage(WorkersListed.class, this::onWorkersListed)
+        .onMessage(Listed.class, m -> onListed(m.listing()))
+        .onMessage(IntroductionsTimedOut.class, m -> onIntroductionsTimedOut())
         .onMessage(WorkerReported.class, this::onWorkerReported)
         .onMessage(WorkerGone.class, this::onWorkerGone)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
         .onMessage(SettleTimeout.class, m -> onSettled())
         .onMessage(Drain.class, this::onDrain)
+        .onMessage(Control.class, this::onControl)
+        .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(EvalPublished.class, m -> {
           evals.published(m.published(), progress, world);
           return this;
         })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, sig -> onPostStop())
         .build();
   }
 
@@ -158,7 +192,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     List<String> diff = NodeConfigs.differences(cfg, m.configYaml());
     if (!diff.isEmpty()) {
       getContext().getLog().error("refusing node {}: its config differs: {}", m.address(), diff);
-      pool.refuse(m.address());
+      pool.refuse(m.address(), m.guardian());
       m.guardian().tell(new NodeGuardian.Refused(diff));
       return this;
     }
@@ -167,14 +201,33 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return maybeFormWorld();
   }
 
-  private Behavior<Command> onWorkersListed(WorkersListed m) {
-    for (ActorRef<GpuWorker.Command> w : m.listing().getServiceInstances(GpuWorker.KEY)) {
-      if (pool.firstSeen(w)) {
-        getContext().watchWith(w, new WorkerGone(w));
-        w.tell(new GpuWorker.Introduce(events));
+  /** Introduces this coordinator to the workers and node guardians it has not seen yet. */
+  private Behavior<Command> onListed(Receptionist.Listing listing) {
+    if (listing.isForKey(GpuWorker.KEY)) {
+      for (ActorRef<GpuWorker.Command> w : listing.getServiceInstances(GpuWorker.KEY)) {
+        if (pool.firstSeen(w)) {
+          getContext().watchWith(w, new WorkerGone(w));
+          w.tell(new GpuWorker.Introduce(events));
+        }
+      }
+    } else {
+      for (ActorRef<NodeGuardian.Command> g : listing.getServiceInstances(NodeGuardian.KEY)) {
+        if (pool.firstSeenNode(g)) {
+          g.tell(new NodeGuardian.Introduce(getContext().getSelf()));
+        }
       }
     }
+    timers.startSingleTimer(new IntroductionsTimedOut(), INTRODUCTIONS);
     return this;
+  }
+
+  private Behavior<Command> onIntroductionsTimedOut() {
+    int missing = pool.stopAwaiting();
+    if (missing > 0) {
+      getContext().getLog().warn("{} introduced node(s)/worker(s) did not answer within {} s; going "
+          + "on without them", missing, INTRODUCTIONS.toSeconds());
+    }
+    return maybeFormWorld();
   }
 
   private Behavior<Command> onWorkerGone(WorkerGone m) {
@@ -214,13 +267,43 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return this;
   }
 
+  private Behavior<Command> onControl(Control m) {
+    boolean nothingToSave = desk.accept(m, world, pool, draining, selfAddress(),
+        progress == null ? 0 : progress.lastStep(), runEvents, getContext().getLog());
+    return nothingToSave ? finish(0, "stopped by the operator (no world was training)") : this;
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus m) {
+    m.replyTo().tell(RunStatus.of(desk.state(world, false), world, pool, progress, maxSteps,
+        generation, lastCommittedStep, resume, selfAddress()));
+    return this;
+  }
+
+  private String selfAddress() {
+    return Cluster.get(getContext().getSystem()).selfMember().address().toString();
+  }
+
+  private Behavior<Command> onPostStop() {
+    desk.runEnded("the run has ended");
+    runEvents.close();
+    control.close();
+    return this;
+  }
+
   /** After a commit: lets draining nodes go and re-forms the world without them. */
   private Behavior<Command> releaseDrainingNodes(long step) {
-    String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
+    String self = selfAddress();
     boolean selfLeaving = draining.containsKey(self);
     for (var e : draining.entrySet()) {
+      ActorRef<ControlReply> operator = desk.drainOf(e.getKey());
+      if (operator != null) {
+        pool.guardian(e.getKey()).tell(new NodeGuardian.Shutdown(0, "drained by the operator"));
+        operator.tell(ControlReply.done(e.getKey() + " drained at checkpoint step " + step));
+      }
       pool.removeNode(e.getKey());
-      e.getValue().tell(new Drained(e.getKey(), "drained at checkpoint step " + step));
+      if (e.getValue() != null) {
+        e.getValue().tell(new Drained(e.getKey(), "drained at checkpoint step " + step));
+      }
     }
     String who = String.join(", ", draining.keySet());
     draining.clear();
@@ -241,6 +324,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     WorkerEvent e = m.event();
     if (e instanceof WorkerEvent.Registered r) {
       boolean isNew = pool.register(r);
+      takeOver = TakeOver.newer(takeOver, r.lastWorld(), generation);
       if (world != null && isNew && !inWorld(r.worker())) {
         getContext().getLog().info("worker {} will join at the next checkpoint", describe(r));
       }
@@ -271,6 +355,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return onShardSaved(s);
     } else if (e instanceof WorkerEvent.Stopped s) {
       return onRankStopped(s);
+    } else if (e instanceof WorkerEvent.Paused p && desk.rankPaused(p.rank(), p.step(), world.size())) {
+      getContext().getLog().info("paused after step {}", p.step());
+      runEvents.notice("paused", p.step(), "paused by the operator");
     }
     return this;
   }
@@ -286,9 +373,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     RunProgress.ShardTimes times = progress.shardTimes(s.step());
-    Path dir = progress.commit(checkpoints, s.step(), world.generation());
+    Path dir;
+    try {
+      dir = progress.commit(checkpoints, s.step(), world.generation());
+    } catch (RuntimeException e) {
+      return finish(1, "committing the checkpoint of step " + s.step() + " failed: " + e.getMessage());
+    }
     resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(s.step()), false));
     lastCommittedStep = s.step();
+    world.committed(dir);
+    desk.committed(s.step(), dir.toString());
+    runEvents.notice("checkpoint_committed", s.step(), dir.toString());
     getContext().getLog().info("committed checkpoint {} ({} shards; slowest write {} s, training "
             + "stall {} s = {}% of it)", dir, world.ranks().size(),
         String.format("%.3f", times.write()), String.format("%.4f", times.stall()),
@@ -296,6 +391,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     exports.afterCommit(dir, s.step());
     if (finishing && s.step() == progress.lastStep()) {
       return finish(0, "training finished at step " + progress.lastStep());
+    }
+    if (desk.stopping()) {
+      return finish(0, "stopped by the operator after checkpoint step " + s.step()
+          + " (resume with --try_load_latest_save=true)");
     }
     if (!draining.isEmpty()) {
       return releaseDrainingNodes(s.step());
@@ -343,6 +442,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         resume.map(r -> r.dir().getFileName().toString()).orElse("the initialisation"));
     world.abort(next, pool);
     progress.close();
+    desk.worldEnded("the world was re-formed: " + reason);
+    runEvents.notice("world_reformed", progress.lastStep(), reason);
     recovery = Recovery.detected(reason);
     world = null;
     return maybeFormWorld();
@@ -352,6 +453,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     exports.awaitAll(); // the last unsharded export, if one is running, completes first
     evals.flush(progress, world); // and the last eval rounds reach metrics.jsonl
     getContext().getLog().info("{}; shutting the cluster down", reason);
+    runEvents.notice("finished", progress == null ? 0 : progress.lastStep(), reason);
+    desk.runEnded(reason);
     if (progress != null) {
       progress.close();
     }
@@ -363,7 +466,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** Forms a world once enough workers of admitted nodes are registered. */
   private Behavior<Command> maybeFormWorld() {
-    if (world != null || settling) {
+    if (world != null || settling || pool.awaitingAnswers()) {
       return this;
     }
     List<WorkerEvent.Registered> candidates = pool.eligible();
@@ -376,6 +479,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     waitingLogged = false;
+    if (takeOver != null) {
+      continueRun(takeOver);
+      takeOver = null;
+    }
     List<WorkerEvent.Registered> ranks =
         List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
     var start = resume.map(TrainCheckpoints.ResumePoint::state)
@@ -384,7 +491,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     ready.clear();
     stopped.clear();
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
-    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes());
+    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
+        runEvents);
     if (recovery != null) {
       recovery = recovery.reformed();
     }
@@ -396,6 +504,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     world.assign(maxSteps, resume, events);
     return this;
+  }
+
+  /**
+   * This coordinator took over from one on a lost node: it continues that run at the checkpoint
+   * its last world can restart from, in a newer generation than any before.
+   */
+  private void continueRun(WorkerEvent.RestartPoint from) {
+    resume = checkpoints.continueFrom(from.checkpointDir(), from.weightsOnly(), from.generation());
+    generation = from.generation();
+    recovery = Recovery.detected("the coordinator moved to "
+        + Cluster.get(getContext().getSystem()).selfMember().address());
+    getContext().getLog().warn("taking over the run: the workers' last world was generation {}; "
+        + "continuing from {}", from.generation(),
+        resume.map(r -> r.dir().toString()).orElse("the initialisation"));
   }
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {

@@ -37,11 +37,17 @@ final class RunProgress implements AutoCloseable {
       return new ShardTimes(Math.max(write, w), Math.max(stall, s));
     }
   }
+  private final RunEvents events;
+  private final long maxSteps;
+  private StepMetrics last;
   private long lastStepNanos = System.nanoTime();
   private long lastStep;
 
   /** @param peakFlops the reference FLOP/s of the whole world, for MFU */
-  RunProgress(TrainConfig cfg, int worldSize, TrainState start, long maxSteps, double peakFlops) {
+  RunProgress(TrainConfig cfg, int worldSize, TrainState start, long maxSteps, double peakFlops,
+      RunEvents events) {
+    this.events = events;
+    this.maxSteps = maxSteps;
     this.cfg = cfg;
     this.worldSize = worldSize;
     this.start = start;
@@ -90,8 +96,20 @@ final class RunProgress implements AutoCloseable {
         r0.clipCoefficient(), stateAt(d.step()).tokensSeen(), speed.tokensPerSecond(), speed.mfu(),
         seconds, compute, exchange, optimizer, rss);
     metrics.write(m);
+    events.step(m);
+    last = m;
     console.report(m, speed);
     lastStep = Math.max(lastStep, d.step());
+  }
+
+  /** The newest step's metrics, or null before the first step of this world. */
+  StepMetrics last() {
+    return last;
+  }
+
+  /** Seconds until max steps at the current speed (NaN before any step). */
+  double etaSeconds() {
+    return speed.etaSeconds(maxSteps - lastStep);
   }
 
   /** Writes one eval round's metrics to metrics.jsonl (its own line at the round's step). */

@@ -22,14 +22,50 @@ final class WorkerPool {
   private final Map<String, ActorRef<NodeGuardian.Command>> nodes = new LinkedHashMap<>();
   private final Set<String> refused = new HashSet<>();
   private final Set<ActorRef<GpuWorker.Command>> introduced = new HashSet<>();
+  private final Set<ActorRef<NodeGuardian.Command>> introducedNodes = new HashSet<>();
+  /** Guardians and workers introduced to that have not answered yet. */
+  private final Set<ActorRef<?>> awaiting = new HashSet<>();
   private final Map<ActorRef<GpuWorker.Command>, WorkerEvent.Registered> workers = new LinkedHashMap<>();
 
+  /** True the first time a node's guardian is seen (it should then be introduced to). */
+  boolean firstSeenNode(ActorRef<NodeGuardian.Command> guardian) {
+    boolean first = introducedNodes.add(guardian);
+    if (first) {
+      awaiting.add(guardian);
+    }
+    return first;
+  }
+
   void admit(String address, ActorRef<NodeGuardian.Command> guardian) {
+    awaiting.remove(guardian);
     nodes.put(address, guardian);
   }
 
-  void refuse(String address) {
+  void refuse(String address, ActorRef<NodeGuardian.Command> guardian) {
+    awaiting.remove(guardian);
     refused.add(address);
+  }
+
+  /** Some introduced guardian or worker has not answered yet. */
+  boolean awaitingAnswers() {
+    return !awaiting.isEmpty();
+  }
+
+  /** Gives up on the answers still missing; returns how many there were. */
+  int stopAwaiting() {
+    int n = awaiting.size();
+    awaiting.clear();
+    return n;
+  }
+
+  /** The guardian of the admitted node at {@code address}, or null. */
+  ActorRef<NodeGuardian.Command> guardian(String address) {
+    return nodes.get(address);
+  }
+
+  /** Every registered worker of an admitted node (in rank order) with its node. */
+  List<WorkerEvent.Registered> registered() {
+    return eligible();
   }
 
   Collection<ActorRef<NodeGuardian.Command>> guardians() {
@@ -38,7 +74,11 @@ final class WorkerPool {
 
   /** True the first time a worker is seen (it should then be watched and introduced). */
   boolean firstSeen(ActorRef<GpuWorker.Command> worker) {
-    return introduced.add(worker);
+    boolean first = introduced.add(worker);
+    if (first) {
+      awaiting.add(worker);
+    }
+    return first;
   }
 
   /** Workers seen on the node at {@code address} (e.g. to introduce them again). */
@@ -48,6 +88,7 @@ final class WorkerPool {
 
   /** Registers a worker; true if it was not registered before. */
   boolean register(WorkerEvent.Registered r) {
+    awaiting.remove(r.worker());
     return workers.put(r.worker(), r) == null;
   }
 
@@ -58,12 +99,14 @@ final class WorkerPool {
   /** Forgets a stopped worker; returns its registration (null if it had none). */
   WorkerEvent.Registered remove(ActorRef<GpuWorker.Command> worker) {
     introduced.remove(worker);
+    awaiting.remove(worker);
     return workers.remove(worker);
   }
 
   /** Forgets the workers of the node at {@code address}; returns them. */
   List<ActorRef<GpuWorker.Command>> removeWorkersOf(String address) {
     List<ActorRef<GpuWorker.Command>> out = new ArrayList<>();
+    awaiting.removeIf(ref -> ref.path().address().toString().equals(address));
     workers.values().removeIf(r -> {
       boolean on = r.node().equals(address);
       if (on) {

@@ -1,5 +1,6 @@
 package org.olmo4j.coordinator;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,6 +44,21 @@ record World(long generation, List<WorkerEvent.Registered> ranks, TrainState sta
   /** Every rank checkpoints the next step. */
   void requestCheckpoint() {
     ranks.forEach(r -> r.worker().tell(new GpuWorker.SaveNow(generation)));
+  }
+
+  /** Every rank pauses at the next step boundary. */
+  void pause() {
+    ranks.forEach(r -> r.worker().tell(new GpuWorker.Pause(generation)));
+  }
+
+  /** Every paused rank goes on. */
+  void resume() {
+    ranks.forEach(r -> r.worker().tell(new GpuWorker.Resume(generation)));
+  }
+
+  /** Tells every rank the checkpoint committed in {@code dir}: where this world can restart. */
+  void committed(Path dir) {
+    ranks.forEach(r -> r.worker().tell(new GpuWorker.Committed(generation, dir.toString())));
   }
 
   /** Stops the ranks still registered in {@code pool}; their collectives fail fast. */

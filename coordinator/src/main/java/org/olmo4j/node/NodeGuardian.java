@@ -15,6 +15,8 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.checkpointer.Checkpointer;
@@ -32,7 +34,13 @@ import org.olmo4j.worker.GpuWorker;
  */
 public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
 
+  /** Guardians register under this key; the coordinator (a new one too) introduces itself. */
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "olmo4j-node");
+
   public sealed interface Command extends ClusterMessage {}
+
+  /** A coordinator introduces itself; the guardian presents the node ({@link Coordinator.NodeUp}). */
+  public record Introduce(ActorRef<Coordinator.Command> coordinator) implements Command {}
 
   /** The coordinator refused this node: its config differs in these keys. */
   public record Refused(List<String> differences) implements Command {}
@@ -44,6 +52,8 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   public static final int EXIT_REFUSED = 3;
 
   private final CompletableFuture<Integer> exitCode;
+  private final String address;
+  private final String configYaml;
   /** Off once the coordinator ends the run: then there is nothing to drain. */
   private final AtomicBoolean drainOnShutdown = new AtomicBoolean();
 
@@ -51,7 +61,8 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
       ActorRef<Coordinator.Command> coordinator, CompletableFuture<Integer> exitCode) {
     super(ctx);
     this.exitCode = exitCode;
-    String address = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+    this.address = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+    this.configYaml = ConfigLoader.toYaml(cfg);
     int workers = workersOnThisNode(cfg);
     if (workers > 0) {
       ActorRef<DataLoader.Command> loader = ctx.spawn(DataLoader.create(cfg), "data-loader");
@@ -61,7 +72,8 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
         ctx.spawn(GpuWorker.create(cfg, address, i, loader, checkpointer, host), "worker-" + i);
       }
     }
-    coordinator.tell(new Coordinator.NodeUp(ctx.getSelf(), address, ConfigLoader.toYaml(cfg)));
+    // The coordinator finds this node through the receptionist, wherever the singleton runs.
+    ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
     drainOnShutdown.set(workers > 0);
     registerDrain(ctx, coordinator, address);
     ctx.getLog().info("node {} up with {} worker(s)", address, workers);
@@ -109,9 +121,15 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(Introduce.class, this::onIntroduce)
         .onMessage(Refused.class, this::onRefused)
         .onMessage(Shutdown.class, this::onShutdown)
         .build();
+  }
+
+  private Behavior<Command> onIntroduce(Introduce m) {
+    m.coordinator().tell(new Coordinator.NodeUp(getContext().getSelf(), address, configYaml));
+    return this;
   }
 
   private Behavior<Command> onRefused(Refused m) {

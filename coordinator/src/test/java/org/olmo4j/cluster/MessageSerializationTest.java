@@ -71,7 +71,29 @@ class MessageSerializationTest {
     ActorRef<Coordinator.Drained> drained = kit.createTestProbe(Coordinator.Drained.class).getRef();
     assertRoundTrips(new Coordinator.Drain("pekko://olmo4j@h:2", drained));
     assertRoundTrips(new Coordinator.Drained("pekko://olmo4j@h:2", "drained at checkpoint step 7"));
-    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3"));
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3", null));
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3",
+        new WorkerEvent.RestartPoint(4, "/tmp/run/step20", false)));
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 0, "h:3",
+        new WorkerEvent.RestartPoint(1, null, false)));
+    assertRoundTrips(new GpuWorker.Committed(4, "/tmp/run/step30"));
+    ActorRef<Coordinator.Command> coordinator = kit.createTestProbe(Coordinator.Command.class).getRef();
+    assertRoundTrips(new NodeGuardian.Introduce(coordinator));
+    assertRoundTrips(new GpuWorker.Pause(4));
+    assertRoundTrips(new GpuWorker.Resume(4));
+    assertRoundTrips(new WorkerEvent.Paused(4, 1, 17));
+    ActorRef<org.olmo4j.coordinator.ControlReply> replies =
+        kit.createTestProbe(org.olmo4j.coordinator.ControlReply.class).getRef();
+    assertRoundTrips(new Coordinator.Control(Coordinator.ControlAction.DRAIN, "pekko://olmo4j@h:2", replies));
+    assertRoundTrips(new Coordinator.Control(Coordinator.ControlAction.PAUSE, null, replies));
+    assertRoundTrips(new org.olmo4j.coordinator.ControlReply("not paused", null, -1, null));
+    assertRoundTrips(new org.olmo4j.coordinator.ControlReply(null, "committed", 20, "/tmp/run/step20"));
+    ActorRef<org.olmo4j.coordinator.RunStatus> statuses =
+        kit.createTestProbe(org.olmo4j.coordinator.RunStatus.class).getRef();
+    assertRoundTrips(new Coordinator.GetStatus(statuses));
+    assertRoundTrips(new org.olmo4j.coordinator.RunStatus("training", 7, 100, 4096, 3.5, 1200, 0.4,
+        80, 2, List.of(new org.olmo4j.coordinator.RunStatus.Worker(0, "pekko://olmo4j@h:1", 0, "training")),
+        "/tmp/run/step5", 5, "pekko://olmo4j@h:1"));
     assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
     assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,
         0.8, 0.1, 0.1, 123456789L));

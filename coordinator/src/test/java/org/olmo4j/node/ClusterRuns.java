@@ -36,12 +36,12 @@ public final class ClusterRuns {
   }
 
   /** The YAML of a 20-step run; {@code extra} lines are appended (top-level keys). */
-  static String yaml(Path data, Path saveFolder, int workersPerNode, int minWorkers, String... extra) {
+  public static String yaml(Path data, Path saveFolder, int workersPerNode, int minWorkers, String... extra) {
     return yaml(data, saveFolder, workersPerNode, minWorkers, 20, 10, extra);
   }
 
   /** The YAML of a run of {@code steps} steps saving every {@code saveInterval}. */
-  static String yaml(Path data, Path saveFolder, int workersPerNode, int minWorkers, int steps,
+  public static String yaml(Path data, Path saveFolder, int workersPerNode, int minWorkers, int steps,
       int saveInterval, String... extra) {
     List<String> lines = new ArrayList<>(List.of(
         "run_name: cluster-test",
@@ -64,12 +64,12 @@ public final class ClusterRuns {
     return String.join("\n", lines) + "\n";
   }
 
-  static TrainConfig config(String yaml) {
+  public static TrainConfig config(String yaml) {
     return ConfigLoader.fromYaml(yaml, List.of());
   }
 
   /** Runs a one-node cluster in this JVM to the end; returns the per-step losses. */
-  static List<Double> runInJvm(TrainConfig cfg) throws IOException {
+  public static List<Double> runInJvm(TrainConfig cfg) throws IOException {
     ClusterNode.Handle h = ClusterNode.start(cfg, "127.0.0.1", 0, List.of());
     try {
       h.system().getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
@@ -81,7 +81,7 @@ public final class ClusterRuns {
     return losses(Path.of(cfg.saveFolder()));
   }
 
-  static List<Double> losses(Path saveFolder) throws IOException {
+  public static List<Double> losses(Path saveFolder) throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<Double> out = new ArrayList<>();
     for (String line : Files.readAllLines(saveFolder.resolve("metrics.jsonl"))) {
@@ -94,7 +94,7 @@ public final class ClusterRuns {
   }
 
   /** Starts {@code olmo4j node} in a child JVM. */
-  static Process startNodeJvm(Path config, int seedPort, Path log, String... overrides) throws IOException {
+  public static Process startNodeJvm(Path config, int seedPort, Path log, String... overrides) throws IOException {
     List<String> args = new ArrayList<>(List.of("node", config.toString(),
         "--seed-nodes=127.0.0.1:" + seedPort, "--port=0"));
     args.addAll(List.of(overrides));
@@ -102,7 +102,7 @@ public final class ClusterRuns {
   }
 
   /** Runs {@code olmo4j ARGS…} in a child JVM, output to {@code log}. */
-  static Process startCliJvm(Path log, List<String> args) throws IOException {
+  public static Process startCliJvm(Path log, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),

@@ -68,22 +68,93 @@ public final class TrainCheckpoints {
       if (dir.isEmpty()) {
         return Optional.empty();
       }
-      Manifest m = CheckpointStore.readManifest(dir.get());
-      refuseIncompatible(dir.get(), m);
       if (cfg.resetTrainerState()) {
+        refuseIncompatible(dir.get(), CheckpointStore.readManifest(dir.get()));
         log.info("loading weights from {} (reset_trainer_state: step 0, fresh optimizer)", dir.get());
         return Optional.of(new ResumePoint(dir.get(), TrainState.start(), true));
       }
-      Manifest.TrainState t = m.trainState();
-      lastSaved = t.step();
-      lastCommitted = dir.get();
-      log.info("resuming from {}: step {}, {} tokens seen, data position {}",
-          dir.get(), t.step(), t.tokensSeen(), t.dataPosition());
-      return Optional.of(new ResumePoint(dir.get(),
-          new TrainState(t.step(), t.tokensSeen(), t.dataPosition()), false));
+      return Optional.of(resumeAt(dir.get()));
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * Where a run goes on when its coordinator moved to another node: the newest checkpoint that
+   * its last world (of {@code generation}) committed, or else {@code dir}, the checkpoint that
+   * world could restart from as its workers know it (null: the initialisation). The old
+   * coordinator may have committed a checkpoint and died before telling the workers, hence the
+   * look at the save folder. A committed checkpoint that no longer verifies is skipped for the
+   * newest older one that does, with a warning.
+   */
+  public Optional<ResumePoint> continueFrom(String dir, boolean weightsOnly, long generation) {
+    try {
+      Optional<Path> newer = committedDuring(generation, dir == null ? -1 : stepOrMinusOne(Path.of(dir)));
+      if (newer.isPresent()) {
+        return Optional.of(resumeAt(newer.get()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+    if (dir == null) {
+      return Optional.empty();
+    }
+    Path p = Path.of(dir);
+    if (weightsOnly) {
+      return Optional.of(new ResumePoint(p, TrainState.start(), true));
+    }
+    try {
+      try {
+        CheckpointStore.verify(p);
+        return Optional.of(resumeAt(p));
+      } catch (CheckpointException e) {
+        if (stepOrMinusOne(p) < 0) {
+          throw e; // not one of this run's checkpoints: nothing older to fall back to
+        }
+        log.warn("checkpoint {} is unusable ({}); falling back to the previous one", p, e.getMessage());
+      }
+      Optional<Path> older = newestUsable(stepOf(p) - 1);
+      if (older.isEmpty()) {
+        throw new CheckpointException("no usable checkpoint at or before " + p + " in "
+            + store.saveFolder() + " to continue the run from");
+      }
+      return Optional.of(resumeAt(older.get()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  /** The newest verified checkpoint after {@code afterStep} whose manifest names {@code generation}. */
+  private Optional<Path> committedDuring(long generation, long afterStep) throws IOException {
+    List<Long> steps = store.committedSteps();
+    for (int i = steps.size() - 1; i >= 0 && steps.get(i) > afterStep; i--) {
+      Path dir = store.stepDir(steps.get(i));
+      try {
+        if (CheckpointStore.readManifest(dir).generation() == generation) {
+          CheckpointStore.verify(dir);
+          return Optional.of(dir);
+        }
+      } catch (IOException e) {
+        log.warn("checkpoint {} is unusable ({}); falling back to the previous one", dir, e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static long stepOrMinusOne(Path dir) {
+    String name = dir.getFileName().toString();
+    return name.matches("step\\d+") ? stepOf(dir) : -1;
+  }
+
+  private ResumePoint resumeAt(Path dir) throws IOException {
+    Manifest m = CheckpointStore.readManifest(dir);
+    refuseIncompatible(dir, m);
+    Manifest.TrainState t = m.trainState();
+    lastSaved = t.step();
+    lastCommitted = dir;
+    log.info("resuming from {}: step {}, {} tokens seen, data position {}",
+        dir, t.step(), t.tokensSeen(), t.dataPosition());
+    return new ResumePoint(dir, new TrainState(t.step(), t.tokensSeen(), t.dataPosition()), false);
   }
 
   private Optional<Path> checkpointToLoad() throws IOException {
@@ -99,13 +170,26 @@ public final class TrainCheckpoints {
     if (!cfg.tryLoadLatestSave()) {
       return Optional.empty();
     }
-    // The newest committed checkpoint that verifies; a corrupted one is skipped with a warning.
-    List<Long> steps = store.committedSteps();
     Optional<Path> latest = store.latest();
+    Optional<Path> dir = newestUsable(latest.map(TrainCheckpoints::stepOf).orElse(Long.MAX_VALUE));
+    if (dir.isEmpty()) {
+      log.info("no checkpoint in {} yet: starting from scratch", store.saveFolder());
+    }
+    return dir;
+  }
+
+  /**
+   * The newest committed checkpoint of at most {@code maxStep} steps that verifies; a corrupted
+   * one is skipped with a warning. Fails if there are checkpoints but none verifies.
+   */
+  private Optional<Path> newestUsable(long maxStep) throws IOException {
+    List<Long> steps = store.committedSteps();
+    boolean any = false;
     for (int i = steps.size() - 1; i >= 0; i--) {
-      if (latest.isPresent() && steps.get(i) > stepOf(latest.get())) {
+      if (steps.get(i) > maxStep) {
         continue; // beyond what latest names: not known to be complete
       }
+      any = true;
       Path dir = store.stepDir(steps.get(i));
       try {
         CheckpointStore.verify(dir);
@@ -114,11 +198,10 @@ public final class TrainCheckpoints {
         log.warn("checkpoint {} is unusable ({}); falling back to the previous one", dir, e.getMessage());
       }
     }
-    if (!steps.isEmpty()) {
+    if (any) {
       throw new CheckpointException("no usable checkpoint in " + store.saveFolder()
           + ": every committed step failed verification (see the warnings above)");
     }
-    log.info("no checkpoint in {} yet: starting from scratch", store.saveFolder());
     return Optional.empty();
   }
 

@@ -19,12 +19,13 @@ public final class ZeroStep {
 
   /**
    * What the step did, identical on every rank. {@code checkpointRequested}: some rank asked for
-   * a checkpoint at this step, so every rank saves it (the request rides on the loss all-reduce).
+   * a checkpoint at this step, so every rank saves it; {@code pauseRequested}: likewise, every
+   * rank pauses after it (the requests ride on the loss all-reduce).
    */
   public record Outcome(
       double loss, double zLoss, double gradNorm, double clipCoefficient, long labelTokens,
       double computeSeconds, double exchangeSeconds, double optimizerSeconds,
-      boolean checkpointRequested) {}
+      boolean checkpointRequested, boolean pauseRequested) {}
 
   private final OlmoModel model;
   private final AdamWShard optimizer;
@@ -60,16 +61,16 @@ public final class ZeroStep {
    */
   public Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step, double lr,
       Double maxGradNorm) {
-    return run(part.split(microBatchSize), zLossMultiplier, step, lr, maxGradNorm, false);
+    return run(part.split(microBatchSize), zLossMultiplier, step, lr, maxGradNorm, false, false);
   }
 
   /**
    * As {@link #run(Batch, int, double, long, double, Double)} on this rank's micro-batches;
-   * {@code requestCheckpoint}: this rank asks every rank to checkpoint this step (see
-   * {@link Outcome#checkpointRequested}).
+   * {@code requestCheckpoint} / {@code requestPause}: this rank asks every rank to checkpoint
+   * this step / pause after it (see {@link Outcome}).
    */
   public Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
-      Double maxGradNorm, boolean requestCheckpoint) {
+      Double maxGradNorm, boolean requestCheckpoint, boolean requestPause) {
     long t0 = System.nanoTime();
     long labelTokens = 0;
     for (Batch b : microBatches) {
@@ -81,7 +82,7 @@ public final class ZeroStep {
     model.readGrads(fullGrads);
     long t1 = System.nanoTime();
     double[] sums = collectives.allReduceSum(
-        new double[] {local.ceSum(), local.zSum(), requestCheckpoint ? 1 : 0});
+        new double[] {local.ceSum(), local.zSum(), requestCheckpoint ? 1 : 0, requestPause ? 1 : 0});
     double loss = sums[0] / globalTokens;
     if (!Double.isFinite(loss)) {
       throw new TrainingDivergedException("loss is " + loss + " at step " + step);
@@ -100,7 +101,7 @@ public final class ZeroStep {
     publishParameters();
     long t4 = System.nanoTime();
     return new Outcome(loss, sums[1] / globalTokens, gradNorm, clip, globalTokens,
-        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9, sums[2] > 0);
+        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9, sums[2] > 0, sums[3] > 0);
   }
 
   /**

@@ -42,8 +42,7 @@ class TrainCheckpointsTest {
     }
   }
 
-  @Test
-  void corruptedNewestCheckpointFallsBackToThePreviousOne() throws Exception {
+  private void corruptStep20() throws Exception {
     Path shard = run.resolve("step20").resolve(CheckpointStore.shardFileName(0, 1));
     try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer b = ByteBuffer.allocate(1);
@@ -51,7 +50,32 @@ class TrainCheckpointsTest {
       b.put(0, (byte) (b.get(0) ^ 0x5a));
       ch.write(b.flip(), 200);
     }
+  }
+
+  @Test
+  void corruptedNewestCheckpointFallsBackToThePreviousOne() throws Exception {
+    corruptStep20();
     assertEquals(10, resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true")));
+  }
+
+  private long continuedStep(String dir, long generation) {
+    TrainCheckpoints c = new TrainCheckpoints(TinyRun.config(data, run),
+        new org.olmo4j.model.FlatLayout(org.olmo4j.model.OlmoModel.specs(TinyRun.config(data, run).model())),
+        run, p -> 0);
+    return c.continueFrom(dir, false, generation).map(r -> r.state().step()).orElse(0L);
+  }
+
+  /** The single trainer commits in generation 0; a coordinator taking over continues that world. */
+  @Test
+  void aCoordinatorTakingOverContinuesFromTheNewestCheckpointOfTheLastWorld() throws Exception {
+    String step10 = run.resolve("step10").toString();
+    assertEquals(20, continuedStep(null, 0), "committed during generation 0, the workers not told");
+    assertEquals(20, continuedStep(step10, 0), "newer than the workers' restart point");
+    assertEquals(10, continuedStep(step10, 5), "no checkpoint of generation 5: the workers' point");
+    assertEquals(0, continuedStep(null, 5), "no checkpoint of generation 5 and none known: init");
+    corruptStep20();
+    assertEquals(10, continuedStep(null, 0), "a corrupted newest checkpoint is skipped");
+    assertEquals(10, continuedStep(run.resolve("step20").toString(), 5), "falls back to the older one");
   }
 
   @Test

@@ -58,6 +58,15 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   /** Checkpoint at the next step boundary (all ranks agree on the step through the data plane). */
   public record SaveNow(long generation) implements Command {}
 
+  /** Pause every rank at the next step boundary (agreed through the data plane). */
+  public record Pause(long generation) implements Command {}
+
+  /** End the pause the rank is in. */
+  public record Resume(long generation) implements Command {}
+
+  /** The checkpoint in {@code dir} was committed during the world of {@code generation}. */
+  public record Committed(long generation, String dir) implements Command {}
+
   private record StreamReady(Assign assign, DataLoader.StreamOpened opened) implements Command {}
 
   private record LoopEnded(Assign assign, Long lastStep, Throwable failure) implements Command {}
@@ -84,6 +93,8 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private boolean running;
   /** An assignment that waits for the previous generation's loop to end. */
   private Assign pending;
+  /** Where the newest world this worker was assigned to can restart; null before the first. */
+  private WorkerEvent.RestartPoint lastWorld;
 
   private GpuWorker(ActorContext<Command> ctx, TrainConfig cfg, String node, int localIndex,
       ActorRef<DataLoader.Command> loader, ActorRef<Checkpointer.Command> checkpointer, String host) {
@@ -121,6 +132,9 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
         .onMessage(StreamReady.class, this::onStreamReady)
         .onMessage(Abort.class, this::onAbort)
         .onMessage(SaveNow.class, this::onSaveNow)
+        .onMessage(Committed.class, this::onCommitted)
+        .onMessage(Pause.class, m -> withLoop(m.generation(), TrainingLoop::requestPause))
+        .onMessage(Resume.class, m -> withLoop(m.generation(), TrainingLoop::resume))
         .onMessage(LoopEnded.class, this::onLoopEnded)
         .onMessage(ShardWritten.class, this::onShardWritten)
         .onSignal(PostStop.class, s -> onPostStop())
@@ -130,11 +144,12 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private Behavior<Command> onIntroduce(Introduce m) {
     InetSocketAddress a = server.controlAddress();
     m.coordinator().tell(new WorkerEvent.Registered(getContext().getSelf(), node, localIndex,
-        a.getHostString() + ":" + a.getPort()));
+        a.getHostString() + ":" + a.getPort(), lastWorld));
     return this;
   }
 
   private Behavior<Command> onAssign(Assign a) {
+    lastWorld = new WorkerEvent.RestartPoint(a.generation(), a.checkpointDir(), a.weightsOnly());
     if (running) {
       // One loop at a time: stop the old generation's, start this one when it has ended.
       pending = a;
@@ -201,6 +216,21 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     TrainingLoop l = loop;
     if (l != null) {
       l.requestCheckpoint();
+    }
+    return this;
+  }
+
+  private Behavior<Command> withLoop(long generation, java.util.function.Consumer<TrainingLoop> action) {
+    TrainingLoop l = loop;
+    if (l != null && lastWorld != null && lastWorld.generation() == generation) {
+      action.accept(l);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCommitted(Committed m) {
+    if (lastWorld != null && lastWorld.generation() == m.generation()) {
+      lastWorld = new WorkerEvent.RestartPoint(m.generation(), m.dir(), false);
     }
     return this;
   }

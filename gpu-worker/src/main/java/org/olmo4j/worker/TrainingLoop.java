@@ -48,6 +48,9 @@ final class TrainingLoop implements AutoCloseable {
   private final EvalShare eval;
   private volatile boolean stopped;
   private volatile boolean checkpointRequested;
+  private volatile boolean pauseRequested;
+  /** Resumes granted so far; the loop waits at a pause until one more than it had seen. */
+  private final java.util.concurrent.Semaphore resumes = new java.util.concurrent.Semaphore(0);
 
   /** Where shards go: the node's Checkpointer, fed from a pool of host snapshots. */
   record ShardSink(ActorRef<Checkpointer.Command> checkpointer, ShardSnapshot snapshots,
@@ -111,10 +114,14 @@ final class TrainingLoop implements AutoCloseable {
       List<Batch> micro = nextMicroBatches(s);
       double lr = schedule.lr(s);
       boolean ask = checkpointRequested;
+      boolean pause = pauseRequested;
       ZeroStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr,
-          LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s), ask);
+          LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s), ask, pause);
       if (ask) {
         checkpointRequested = false;
+      }
+      if (pause) {
+        pauseRequested = false;
       }
       step = s;
       events.tell(new WorkerEvent.StepDone(assign.generation(), assign.rank(), s, o.loss(),
@@ -127,8 +134,19 @@ final class TrainingLoop implements AutoCloseable {
       if (eval.due(s) && !stopped) {
         events.tell(eval.score(model, s));
       }
+      if (o.pauseRequested() && s < assign.maxSteps()) {
+        awaitResume(s);
+      }
     }
     return step;
+  }
+
+  /** Every rank agreed to pause after step {@code s}: wait for the operator's resume (or abort). */
+  private void awaitResume(long s) throws InterruptedException {
+    events.tell(new WorkerEvent.Paused(assign.generation(), assign.rank(), s));
+    while (!stopped && !resumes.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+      // Polls so that an abort (a new world) ends the pause too.
+    }
   }
 
   /**
@@ -172,6 +190,16 @@ final class TrainingLoop implements AutoCloseable {
   /** Every rank checkpoints the next step this rank completes (agreed through the all-reduce). */
   void requestCheckpoint() {
     checkpointRequested = true;
+  }
+
+  /** Every rank pauses after the next step this rank completes (agreed through the all-reduce). */
+  void requestPause() {
+    pauseRequested = true;
+  }
+
+  /** Ends the pause this loop is in, or the next one it enters. */
+  void resume() {
+    resumes.release();
   }
 
   /** Makes the loop stop at the next step boundary and fails any collective in flight. */

@@ -11,9 +11,19 @@ public sealed interface WorkerEvent extends ClusterMessage {
     return -1;
   }
 
-  /** The worker is up: where its data plane listens and how much it can hold. */
+  /**
+   * The worker is up: where its data plane listens, and the last world it was part of ({@code
+   * lastWorld} null if none) so that a coordinator taking over can continue the run.
+   */
   record Registered(ActorRef<GpuWorker.Command> worker, String node, int localIndex,
-      String exchangeEndpoint) implements WorkerEvent {}
+      String exchangeEndpoint, RestartPoint lastWorld) implements WorkerEvent {}
+
+  /**
+   * Where a world of {@code generation} can be restarted from: the newest checkpoint committed
+   * during it ({@code checkpointDir}), or the one it started from (null: the initialisation);
+   * {@code weightsOnly} as in {@link GpuWorker.Assign}.
+   */
+  record RestartPoint(long generation, String checkpointDir, boolean weightsOnly) {}
 
   /** The world of {@code generation} is set up on this rank: model built, shard loaded. */
   record Ready(long generation, int rank, long optimizerStateBytes, long shardElements)
@@ -35,6 +45,9 @@ public sealed interface WorkerEvent extends ClusterMessage {
   /** This rank scored its share of the eval plan at a step; the coordinator hands it to the Evaluator. */
   record EvalDone(long generation, int rank, org.olmo4j.evaluator.Evaluator.RankScored scored)
       implements WorkerEvent {}
+
+  /** Every rank agreed to pause after {@code step}; this one waits for {@link GpuWorker.Resume}. */
+  record Paused(long generation, int rank, long step) implements WorkerEvent {}
 
   /**
    * The loop of {@code generation} ended after {@code lastStep}; {@code error} null if it

@@ -1,0 +1,135 @@
+package org.olmo4j.control;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ConnectionContext;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
+import org.olmo4j.config.ControlConfig;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.coordinator.Coordinator;
+import org.olmo4j.coordinator.RunEvents;
+import org.olmo4j.proto.control.ControlPowerApiHandlerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control service's HTTP/2 endpoint on the coordinator's node (Pekko gRPC), started and
+ * stopped with the coordinator, so it moves with the singleton. Writes {@code control.json}
+ * (the endpoint) into the save folder. A port that cannot be bound is logged and the run goes on
+ * without remote control: the run matters more than its dashboard.
+ */
+public final class ControlServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+
+  private final ServerBinding binding;
+
+  private ControlServer(ServerBinding binding) {
+    this.binding = binding;
+  }
+
+  /** Starts the service as {@code cfg.control} says; a server that does nothing when disabled. */
+  public static ControlServer start(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
+      RunEvents events, TrainConfig cfg) {
+    ControlConfig c = cfg.control();
+    if (!c.enabled()) {
+      return new ControlServer(null);
+    }
+    Path saveFolder = Path.of(cfg.saveFolder());
+    String token = token(c, saveFolder);
+    ControlService service = new ControlService(coordinator, events, system, token,
+        c.maxRequestBytes(), saveFolder);
+    try {
+      ServerBuilder builder = Http.get(system).newServerAt(c.host(), c.port());
+      if (c.tlsKeystore() != null) {
+        builder = builder.enableHttps(ConnectionContext.httpsServer(sslContext(c)));
+      }
+      ServerBinding b = builder.bind(ControlPowerApiHandlerFactory.create(service, system))
+          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+      String endpoint = c.host() + ":" + b.localAddress().getPort();
+      Files.createDirectories(saveFolder);
+      Files.writeString(saveFolder.resolve("control.json"), "{\"endpoint\": \"" + endpoint
+          + "\", \"tls\": " + (c.tlsKeystore() != null) + "}\n");
+      log.info("control service on {}{} (bin/olmo4j ctl status --endpoint {})", endpoint,
+          c.tlsKeystore() != null ? " (TLS)" : "", endpoint);
+      return new ControlServer(b);
+    } catch (Exception e) {
+      log.error("the control service could not listen on {}:{} ({}); training goes on without it",
+          c.host(), c.port(), e.getCause() != null ? e.getCause().toString() : e.toString());
+      return new ControlServer(null);
+    }
+  }
+
+  /** The token from control.token_file, else control.token_env, else a new one in the save folder. */
+  static String token(ControlConfig c, Path saveFolder) {
+    try {
+      if (c.tokenFile() != null) {
+        Path f = Path.of(c.tokenFile());
+        if (!Files.isReadable(f)) {
+          throw new IllegalArgumentException("control.token_file " + f + " cannot be read");
+        }
+        String t = Files.readString(f, StandardCharsets.UTF_8).strip();
+        if (t.isEmpty()) {
+          throw new IllegalArgumentException("control.token_file " + f + " is empty");
+        }
+        return t;
+      }
+      String fromEnv = c.tokenEnv() == null ? null : System.getenv(c.tokenEnv());
+      if (fromEnv != null && !fromEnv.isBlank()) {
+        return fromEnv.strip();
+      }
+      byte[] random = new byte[24];
+      new SecureRandom().nextBytes(random);
+      String t = HexFormat.of().formatHex(random);
+      Files.createDirectories(saveFolder);
+      Path f = saveFolder.resolve("control.token");
+      Files.deleteIfExists(f);
+      Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(f, t + "\n");
+      log.info("control token written to {} (owner-only)", f);
+      return t;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot set up the control token: " + e.getMessage(), e);
+    }
+  }
+
+  private static SSLContext sslContext(ControlConfig c) throws Exception {
+    String password = System.getenv(c.tlsPasswordEnv());
+    if (password == null) {
+      throw new IllegalArgumentException("control.tls_password_env names " + c.tlsPasswordEnv()
+          + ", which is not set");
+    }
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(Path.of(c.tlsKeystore()))) {
+      ks.load(in, password.toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, password.toCharArray());
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
+    return ctx;
+  }
+
+  @Override
+  public void close() {
+    if (binding != null) {
+      binding.terminate(Duration.ofSeconds(3));
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package org.olmo4j.coordinator;
+
+import java.util.List;
+import org.olmo4j.cluster.ClusterMessage;
+
+/** Where the run stands, as the control plane reports it (translated to protobuf at the edge). */
+public record RunStatus(String state, long step, long maxSteps, long tokens, double loss,
+    double tokensPerSecond, double mfu, double etaSeconds, long generation,
+    List<Worker> workers, String lastCheckpoint, long lastCheckpointStep, String coordinatorNode)
+    implements ClusterMessage {
+
+  /** A registered worker: its rank in the current world (-1: spare) and what it does. */
+  public record Worker(int rank, String node, int localIndex, String state) {}
+
+  static RunStatus of(String state, World world, WorkerPool pool, RunProgress progress,
+      long maxSteps, long generation, long lastCommittedStep,
+      java.util.Optional<org.olmo4j.train.TrainCheckpoints.ResumePoint> resume, String self) {
+    org.olmo4j.train.StepMetrics last = progress == null ? null : progress.last();
+    List<Worker> workers = new java.util.ArrayList<>();
+    for (org.olmo4j.worker.WorkerEvent.Registered r : pool.registered()) {
+      int rank = world == null ? -1 : world.ranks().indexOf(r);
+      String s = world == null ? "waiting" : rank < 0 ? "spare" : state;
+      workers.add(new Worker(rank, r.node(), r.localIndex(), s));
+    }
+    long step = progress != null ? progress.lastStep()
+        : resume.map(p -> p.state().step()).orElse(0L);
+    return new RunStatus(state, step, maxSteps, last == null ? 0 : last.tokens(),
+        last == null ? Double.NaN : last.loss(), last == null ? 0 : last.tokensPerS(),
+        last == null ? 0 : last.mfu(), progress == null ? Double.NaN : progress.etaSeconds(),
+        generation, workers, resume.map(p -> p.dir().toString()).orElse(""),
+        lastCommittedStep, self);
+  }
+}
