@@ -92,6 +92,13 @@ final class ConfigValidator {
       check(k.maxWorkers() >= k.minWorkers(), "cluster.max_workers (" + k.maxWorkers()
           + ") must be >= cluster.min_workers (" + k.minWorkers() + ")");
       positive(k.exchangeTimeoutSeconds(), "cluster.exchange_timeout_seconds");
+      check(k.port() >= 0 && k.port() <= 65535,
+          "cluster.port must be in [0, 65535] (0: any free port), got " + k.port());
+      if (required(k.seedNodes(), "cluster.seed_nodes")) {
+        for (int i = 0; i < k.seedNodes().size(); i++) {
+          checkHostPort(k.seedNodes().get(i), "cluster.seed_nodes[" + i + "]");
+        }
+      }
     }
     required(c.control(), "control");
     if (c.control() != null) {
@@ -214,6 +221,14 @@ final class ConfigValidator {
           "scheduler.grad_clip_warmup_steps must be >= 0, got " + s.gradClipWarmupSteps());
     }
     positiveOrNull(s.gradClipWarmupFactor(), "scheduler.grad_clip_warmup_factor");
+  }
+
+  private void checkHostPort(String hostPort, String key) {
+    int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+    boolean ok = colon > 0 && hostPort.substring(colon + 1).matches("[0-9]{1,5}")
+        && Integer.parseInt(hostPort.substring(colon + 1)) <= 65535;
+    check(ok, key + " must be HOST:PORT with a port in [0, 65535], e.g. node001:25520, got '"
+        + hostPort + "'");
   }
 
   private void tokenId(int id, String key, int vocabSize) {

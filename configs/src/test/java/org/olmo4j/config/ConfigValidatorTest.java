@@ -54,6 +54,12 @@ class ConfigValidatorTest {
       "--max_grad_norm=0                  | max_grad_norm must be positive or null",
       "--run_name=''                      | run_name must be a non-empty string",
       "--precision=null                   | precision must be set",
+      "--cluster.port=70000               | cluster.port must be in [0, 65535] (0: any free port), got 70000",
+      "--cluster.seed_nodes=[node1]       | cluster.seed_nodes[0] must be HOST:PORT with a port in [0, 65535], "
+          + "e.g. node001:25520, got 'node1'",
+      "--cluster.seed_nodes=[a:1, b:x]    | cluster.seed_nodes[1] must be HOST:PORT",
+      "--cluster.seed_nodes=[':25520']    | cluster.seed_nodes[0] must be HOST:PORT",
+      "--cluster.seed_nodes=null          | cluster.seed_nodes must be set",
   })
   void rejects(String override, String expected) {
     String message = problem(override);

@@ -44,6 +44,10 @@ final class CtlCommand implements Callable<Integer> {
   @Option(names = "--tls", description = "connect with TLS (the JVM's trust store must trust the server)")
   boolean tls;
 
+  @Option(names = "--trust-store", description = "with --tls: PKCS#12 trust store holding the server's "
+      + "certificate (password from $OLMO4J_TRUST_STORE_PASSWORD)")
+  Path trustStore;
+
   @Option(names = "--count", defaultValue = "0", description = "for watch: stop after N events (0: until the run ends)")
   long count;
 
@@ -60,7 +64,8 @@ final class CtlCommand implements Callable<Integer> {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--endpoint '" + endpoint + "' has no numeric port");
     }
-    try (ControlConnection c = new ControlConnection(host, port, token(), tls)) {
+    try (ControlConnection c = new ControlConnection(host, port, token(), tls, trustStore,
+        System.getenv("OLMO4J_TRUST_STORE_PASSWORD"))) {
       return run(c);
     } catch (StatusRuntimeException e) {
       System.err.println("refused: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());

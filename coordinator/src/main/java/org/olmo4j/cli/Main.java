@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       TrainCommand.class,
       NodeCommand.class,
+      LaunchCommand.class,
       InfoCommand.class,
       PrepareDataCommand.class,
       ExportHfCommand.class,
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       GenerateEvalTasksCommand.class,
       ConvertEvalTaskCommand.class,
+      PlotCommand.class,
       BenchCommand.class,
       CtlCommand.class,
       CommandLine.HelpCommand.class

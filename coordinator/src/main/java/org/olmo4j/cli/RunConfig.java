@@ -23,6 +23,12 @@ final class RunConfig {
     return ConfigLoader.load(config, all);
   }
 
+  /** Whether the user's overrides set {@code key} ({@code --key=v} or {@code key=v}). */
+  boolean overrides(String key) {
+    return overrides != null && overrides.stream()
+        .anyMatch(o -> o.startsWith("--" + key + "=") || o.startsWith(key + "="));
+  }
+
   /** As {@link #load}, checked for training (data paths present). */
   TrainConfig loadForTraining(String... forced) {
     TrainConfig cfg = load(forced);

@@ -28,12 +28,14 @@ final class TrainCommand implements Callable<Integer> {
       description = "Address other nodes reach this one at (default ${DEFAULT-VALUE})")
   String host;
 
-  @Option(names = "--port", defaultValue = "25520",
-      description = "Cluster port of this node, 0 for any (default ${DEFAULT-VALUE})")
-  int port;
+  @Option(names = "--port",
+      description = "Cluster port of this node, 0 for any (default: cluster.port, 25520)")
+  Integer port;
 
   @Override
   public Integer call() {
-    return ClusterNode.start(run.loadForTraining(), host, port, List.of()).awaitExit();
+    TrainConfig cfg = run.loadForTraining();
+    int p = port != null ? port : cfg.cluster().port();
+    return ClusterNode.start(cfg, host, p, List.of()).awaitExit();
   }
 }

@@ -37,12 +37,37 @@ public final class ControlConnection implements AutoCloseable {
 
   /** @param token null: send no token (the service refuses every call) */
   public ControlConnection(String host, int port, String token, boolean tls) {
+    this(host, port, token, tls, null, null);
+  }
+
+  /**
+   * @param trustStore null: the JVM's trust store; else a PKCS#12 trust store with the server's
+   *     certificate (for a self-signed one), opened with {@code trustPassword}
+   */
+  public ControlConnection(String host, int port, String token, boolean tls,
+      java.nio.file.Path trustStore, String trustPassword) {
     this.system = ActorSystem.create(Behaviors.empty(), "olmo4j-ctl", ConfigFactory.parseString(
             "pekko.actor.provider = local\npekko.loglevel = WARNING\npekko.stdout-loglevel = WARNING")
         .withFallback(ConfigFactory.load()));
-    this.client = ControlClient.create(
-        GrpcClientSettings.connectToServiceAt(host, port, system).withTls(tls), system);
+    GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(host, port, system).withTls(tls);
+    if (tls && trustStore != null) {
+      settings = settings.withTrustManager(trustManager(trustStore, trustPassword));
+    }
+    this.client = ControlClient.create(settings, system);
     this.authorization = token == null ? null : "Bearer " + token;
+  }
+
+  private static javax.net.ssl.TrustManager trustManager(java.nio.file.Path store, String password) {
+    try (var in = java.nio.file.Files.newInputStream(store)) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+      ks.load(in, password == null ? null : password.toCharArray());
+      var tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+          javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      return tmf.getTrustManagers()[0];
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException("trust store " + store + " cannot be read: " + e.getMessage(), e);
+    }
   }
 
   public Status status() {

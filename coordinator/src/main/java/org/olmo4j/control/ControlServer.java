@@ -20,6 +20,9 @@ import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import java.util.concurrent.CompletionStage;
 import org.olmo4j.config.ControlConfig;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.coordinator.Coordinator;
@@ -60,7 +63,12 @@ public final class ControlServer implements AutoCloseable {
       if (c.tlsKeystore() != null) {
         builder = builder.enableHttps(ConnectionContext.httpsServer(sslContext(c)));
       }
-      ServerBinding b = builder.bind(ControlPowerApiHandlerFactory.create(service, system))
+      var grpc = ControlPowerApiHandlerFactory.create(service, system);
+      Dashboard pages = new Dashboard(coordinator, system, token, saveFolder);
+      org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routes =
+          req -> req.getUri().path().startsWith("/olmo4j.control.Control/")
+              ? grpc.apply(req) : pages.handle(req);
+      ServerBinding b = builder.bind(routes)
           .toCompletableFuture().get(20, TimeUnit.SECONDS);
       String endpoint = c.host() + ":" + b.localAddress().getPort();
       Files.createDirectories(saveFolder);

@@ -39,9 +39,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   public sealed interface Command extends ClusterMessage {}
 
-  /** A node's guardian presents the node: its address and resolved config. */
-  public record NodeUp(ActorRef<NodeGuardian.Command> guardian, String address, String configYaml)
-      implements Command {}
+  /**
+   * A node's guardian presents the node: its address, resolved config and its proof of the
+   * cluster's shared secret ({@link ClusterSecret}).
+   */
+  public record NodeUp(ActorRef<NodeGuardian.Command> guardian, String address, String configYaml,
+      String secretProof) implements Command {}
 
   /** A node is shutting down gracefully (SIGTERM): checkpoint, re-form without it, then reply. */
   public record Drain(String address, ActorRef<Drained> replyTo) implements Command {}
@@ -94,6 +97,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private static final int MAX_FAILED_WORLDS = 5;
 
   private final TrainConfig cfg;
+  private final ClusterSecret secret;
   private final long maxSteps;
   private final TrainCheckpoints checkpoints;
   private final ActorRef<WorkerEvent> events;
@@ -118,6 +122,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finishing;
   private long lastCommittedStep = -1;
+  private double lastCheckpointSeconds = Double.NaN;
+  private double lastRecoverySeconds = Double.NaN;
   /** The newest world of a previous coordinator the workers report: the run to continue. */
   private WorkerEvent.RestartPoint takeOver;
   private final TimerScheduler<Command> timers;
@@ -129,6 +135,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.nodePeakFlops = nodePeakFlops;
     this.timers = timers;
     this.cfg = cfg;
+    this.secret = ClusterSecret.of(cfg.cluster());
     this.maxSteps = maxSteps;
     FlatLayout layout = new FlatLayout(OlmoModel.specs(cfg.model()));
     long examplesPerEpoch = stepsPerEpoch * cfg.globalTrainBatchSize();
@@ -189,11 +196,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onNodeUp(NodeUp m) {
-    List<String> diff = NodeConfigs.differences(cfg, m.configYaml());
+    List<String> diff = secret.verifies(m.address(), m.secretProof())
+        ? NodeConfigs.differences(cfg, m.configYaml())
+        : List.of("the node did not present the cluster's shared secret (cluster.secret_file / secret_env)");
     if (!diff.isEmpty()) {
       getContext().getLog().error("refusing node {}: its config differs: {}", m.address(), diff);
       pool.refuse(m.address(), m.guardian());
       m.guardian().tell(new NodeGuardian.Refused(diff));
+      if (!secret.verifies(m.address(), m.secretProof())) {
+        Cluster.get(getContext().getSystem()).manager().tell(
+            new org.apache.pekko.cluster.typed.Down(org.apache.pekko.actor.AddressFromURIString.parse(m.address())));
+      }
       return this;
     }
     pool.admit(m.address(), m.guardian());
@@ -232,7 +245,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onWorkerGone(WorkerGone m) {
     WorkerEvent.Registered r = pool.remove(m.worker());
-    return inWorld(m.worker()) ? reform("worker " + describe(r) + " stopped") : this;
+    if (inWorld(m.worker())) {
+      runEvents.notice("worker_lost", progress.lastStep(), "worker " + describe(r) + " stopped");
+      return reform("worker " + describe(r) + " stopped");
+    }
+    return this;
   }
 
   private Behavior<Command> onMembershipChanged(MembershipChanged m) {
@@ -275,7 +292,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onGetStatus(GetStatus m) {
     m.replyTo().tell(RunStatus.of(desk.state(world, false), world, pool, progress, maxSteps,
-        generation, lastCommittedStep, resume, selfAddress()));
+        generation, lastCommittedStep, resume, selfAddress(), lastCheckpointSeconds,
+        lastRecoverySeconds));
     return this;
   }
 
@@ -317,6 +335,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Forgets a node's workers; re-forms the world if it held ranks. */
   private Behavior<Command> dropNode(String address, String why) {
     boolean held = pool.removeWorkersOf(address).stream().anyMatch(this::inWorld);
+    if (held) {
+      runEvents.notice("worker_lost", progress.lastStep(), "node " + address + " " + why);
+    }
     return held ? reform("node " + address + " " + why) : this;
   }
 
@@ -347,6 +368,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       failedWorlds = 0;
       if (recovery != null && progress.lastStep() > world.start().step()) {
         getContext().getLog().info("recovered: {}", recovery.firstStepDone());
+        lastRecoverySeconds = (System.nanoTime() - recovery.detectedNanos()) / 1e9;
         recovery = null;
       }
     } else if (e instanceof WorkerEvent.EvalDone d) {
@@ -381,6 +403,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(s.step()), false));
     lastCommittedStep = s.step();
+    lastCheckpointSeconds = times.write();
     world.committed(dir);
     desk.committed(s.step(), dir.toString());
     runEvents.notice("checkpoint_committed", s.step(), dir.toString());

@@ -9,8 +9,9 @@ import org.olmo4j.config.TrainConfig;
 /** Whether a node may join the run: its resolved config must equal the coordinator's. */
 final class NodeConfigs {
 
-  /** The one key nodes may disagree on (their accelerator counts differ). */
-  static final String PER_NODE_KEY = "cluster.workers_per_node";
+  /** The keys nodes may disagree on (accelerator counts and addresses differ). */
+  static final List<String> PER_NODE_KEYS =
+      List.of("cluster.workers_per_node", "cluster.seed_nodes", "cluster.port");
 
   private NodeConfigs() {}
 
@@ -27,7 +28,7 @@ final class NodeConfigs {
     }
     List<String> out = new ArrayList<>();
     for (String d : ConfigLoader.diff(ours, theirs)) {
-      if (!d.startsWith(PER_NODE_KEY + ":")) {
+      if (PER_NODE_KEYS.stream().noneMatch(k -> d.startsWith(k + ":"))) {
         out.add(d);
       }
     }

@@ -6,7 +6,9 @@ import org.olmo4j.cluster.ClusterMessage;
 /** Where the run stands, as the control plane reports it (translated to protobuf at the edge). */
 public record RunStatus(String state, long step, long maxSteps, long tokens, double loss,
     double tokensPerSecond, double mfu, double etaSeconds, long generation,
-    List<Worker> workers, String lastCheckpoint, long lastCheckpointStep, String coordinatorNode)
+    List<Worker> workers, String lastCheckpoint, long lastCheckpointStep, String coordinatorNode,
+    double stepSeconds, double computeSeconds, double exchangeSeconds, double optimizerSeconds,
+    double checkpointSeconds, double recoverySeconds)
     implements ClusterMessage {
 
   /** A registered worker: its rank in the current world (-1: spare) and what it does. */
@@ -14,7 +16,8 @@ public record RunStatus(String state, long step, long maxSteps, long tokens, dou
 
   static RunStatus of(String state, World world, WorkerPool pool, RunProgress progress,
       long maxSteps, long generation, long lastCommittedStep,
-      java.util.Optional<org.olmo4j.train.TrainCheckpoints.ResumePoint> resume, String self) {
+      java.util.Optional<org.olmo4j.train.TrainCheckpoints.ResumePoint> resume, String self,
+      double checkpointSeconds, double recoverySeconds) {
     org.olmo4j.train.StepMetrics last = progress == null ? null : progress.last();
     List<Worker> workers = new java.util.ArrayList<>();
     for (org.olmo4j.worker.WorkerEvent.Registered r : pool.registered()) {
@@ -28,6 +31,9 @@ public record RunStatus(String state, long step, long maxSteps, long tokens, dou
         last == null ? Double.NaN : last.loss(), last == null ? 0 : last.tokensPerS(),
         last == null ? 0 : last.mfu(), progress == null ? Double.NaN : progress.etaSeconds(),
         generation, workers, resume.map(p -> p.dir().toString()).orElse(""),
-        lastCommittedStep, self);
+        lastCommittedStep, self, last == null ? Double.NaN : last.stepSeconds(),
+        last == null ? Double.NaN : last.computeSeconds(),
+        last == null ? Double.NaN : last.exchangeSeconds(),
+        last == null ? Double.NaN : last.optimizerSeconds(), checkpointSeconds, recoverySeconds);
   }
 }

@@ -54,6 +54,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   private final CompletableFuture<Integer> exitCode;
   private final String address;
   private final String configYaml;
+  private final String secretProof;
   /** Off once the coordinator ends the run: then there is nothing to drain. */
   private final AtomicBoolean drainOnShutdown = new AtomicBoolean();
 
@@ -63,6 +64,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     this.exitCode = exitCode;
     this.address = Cluster.get(ctx.getSystem()).selfMember().address().toString();
     this.configYaml = ConfigLoader.toYaml(cfg);
+    this.secretProof = org.olmo4j.coordinator.ClusterSecret.of(cfg.cluster()).proof(address);
     int workers = workersOnThisNode(cfg);
     if (workers > 0) {
       ActorRef<DataLoader.Command> loader = ctx.spawn(DataLoader.create(cfg), "data-loader");
@@ -128,7 +130,8 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   }
 
   private Behavior<Command> onIntroduce(Introduce m) {
-    m.coordinator().tell(new Coordinator.NodeUp(getContext().getSelf(), address, configYaml));
+    m.coordinator().tell(new Coordinator.NodeUp(getContext().getSelf(), address, configYaml,
+        secretProof));
     return this;
   }
 

@@ -59,7 +59,7 @@ class MessageSerializationTest {
     ActorRef<NodeGuardian.Command> guardian = kit.createTestProbe(NodeGuardian.Command.class).getRef();
     ActorRef<DataLoader.StreamOpened> opened = kit.createTestProbe(DataLoader.StreamOpened.class).getRef();
 
-    assertRoundTrips(new Coordinator.NodeUp(guardian, "pekko://olmo4j@127.0.0.1:25520", "seed: 1\n"));
+    assertRoundTrips(new Coordinator.NodeUp(guardian, "pekko://olmo4j@127.0.0.1:25520", "seed: 1\n", "ab12"));
     assertRoundTrips(new NodeGuardian.Refused(List.of("optimizer.learning_rate: 0.01 ≠ 0.5")));
     assertRoundTrips(new NodeGuardian.Shutdown(0, "done"));
     assertRoundTrips(new GpuWorker.Introduce(events));
@@ -93,7 +93,7 @@ class MessageSerializationTest {
     assertRoundTrips(new Coordinator.GetStatus(statuses));
     assertRoundTrips(new org.olmo4j.coordinator.RunStatus("training", 7, 100, 4096, 3.5, 1200, 0.4,
         80, 2, List.of(new org.olmo4j.coordinator.RunStatus.Worker(0, "pekko://olmo4j@h:1", 0, "training")),
-        "/tmp/run/step5", 5, "pekko://olmo4j@h:1"));
+        "/tmp/run/step5", 5, "pekko://olmo4j@h:1", 0.5, 0.4, 0.05, 0.05, 0.2, 11.5));
     assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
     assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,
         0.8, 0.1, 0.1, 123456789L));

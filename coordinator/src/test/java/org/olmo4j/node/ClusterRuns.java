@@ -103,13 +103,21 @@ public final class ClusterRuns {
 
   /** Runs {@code olmo4j ARGS…} in a child JVM, output to {@code log}. */
   public static Process startCliJvm(Path log, List<String> args) throws IOException {
+    return startCliJvm(log, args, java.util.Map.of());
+  }
+
+  /** As {@link #startCliJvm(Path, List)} with extra environment variables. */
+  public static Process startCliJvm(Path log, List<String> args, java.util.Map<String, String> env)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
         "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
         "-Dai.djl.pytorch.num_interop_threads=1", "org.olmo4j.cli.Main"));
     cmd.addAll(args);
-    return new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
+    return pb.start();
   }
 }

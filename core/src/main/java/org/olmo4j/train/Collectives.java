@@ -19,6 +19,14 @@ public interface Collectives {
   /** Concatenation of every rank's shard of bf16 bits into {@code full} (Ψ elements). */
   void allGatherBf16(short[] myShard, short[] full);
 
+  /**
+   * As {@link #allGatherBf16(short[], short[])} with this rank's shard already in its range of
+   * {@code full}: that range is sent and left as it is, every other range is overwritten. Saves
+   * copying the own shard (as NCCL's in-place all-gather): on loopback the exchange is CPU-bound,
+   * so every copy adds to its time.
+   */
+  void allGatherBf16InPlace(short[] full);
+
   /** Concatenation of every rank's fp32 shard into {@code full} (Ψ elements). */
   void allGather(float[] myShard, float[] full);
 
@@ -46,6 +54,11 @@ public interface Collectives {
       @Override
       public void allGatherBf16(short[] myShard, short[] full) {
         System.arraycopy(myShard, 0, full, 0, full.length);
+      }
+
+      @Override
+      public void allGatherBf16InPlace(short[] full) {
+        // The only shard is the whole vector, already in place.
       }
 
       @Override

@@ -34,14 +34,16 @@ public final class ZeroStep {
   private final float[] fullGrads;
   private final float[] shardGrads;
   private final float[] fullParams;
-  private final short[] shardBf16;
+  /** Start of this rank's shard in the flat vector. */
+  private final int shardStart;
+  private final int shardLength;
   private final short[] fullBf16;
 
   public ZeroStep(OlmoModel model, AdamWShard optimizer, Collectives collectives, Precision precision) {
     FlatLayout layout = model.layout();
     int total = Math.toIntExact(layout.totalElements());
-    int shard = Math.toIntExact(
-        layout.shardRange(collectives.rank(), collectives.worldSize()).length());
+    FlatLayout.Range range = layout.shardRange(collectives.rank(), collectives.worldSize());
+    int shard = Math.toIntExact(range.length());
     this.model = model;
     this.optimizer = optimizer;
     this.collectives = collectives;
@@ -49,7 +51,8 @@ public final class ZeroStep {
     this.fullGrads = new float[total];
     this.shardGrads = new float[shard];
     this.fullParams = new float[total];
-    this.shardBf16 = bf16Compute ? new short[shard] : null;
+    this.shardStart = Math.toIntExact(range.start());
+    this.shardLength = shard;
     this.fullBf16 = bf16Compute ? new short[total] : null;
   }
 
@@ -110,8 +113,9 @@ public final class ZeroStep {
    */
   public void publishParameters() {
     if (bf16Compute) {
-      Bf16.fromFloats(optimizer.master(), 0, shardBf16, 0, shardBf16.length);
-      collectives.allGatherBf16(shardBf16, fullBf16);
+      // Cast straight into this rank's range of the full vector: the all-gather sends it from there.
+      Bf16.fromFloats(optimizer.master(), 0, fullBf16, shardStart, shardLength);
+      collectives.allGatherBf16InPlace(fullBf16);
       Bf16.toFloats(fullBf16, 0, fullParams, 0, fullParams.length);
     } else {
       collectives.allGather(optimizer.master(), fullParams);

@@ -86,6 +86,8 @@ public final class ExchangeBenchmark {
     out.println("  raw same-pattern: in the same JVMs and rounds as the collectives, every JVM sends"
         + " S/N bytes to each other JVM and receives S/N from each, all at once, one connection per"
         + " ordered pair; bus bandwidth as above");
+    out.println("  each collective is called as ZeroStep calls it: all-gather fp32 from the optimizer's"
+        + " shard array, all-gather bf16 in place (the shard is cast straight into the full vector)");
     out.println("  ratio = collective bus bandwidth / raw same-pattern bus bandwidth at the same S"
         + " = t_raw / t   (target >= 0.6)");
     out.printf("%-20s S=%5d MiB  t=%7.1f ms  %.2f GB/s%n", "raw one-direction", mib,
@@ -163,7 +165,6 @@ public final class ExchangeBenchmark {
     final long bytes;
     final float[] full;
     final float[] shard;
-    final short[] shardBf16;
     final short[] fullBf16;
 
     Vectors(TensorExchange ex, int psi) {
@@ -171,7 +172,6 @@ public final class ExchangeBenchmark {
       bytes = (long) psi * Float.BYTES;
       full = new float[psi];
       shard = new float[ranges.length(ex.rank())];
-      shardBf16 = new short[shard.length];
       fullBf16 = new short[psi];
     }
 
@@ -189,7 +189,7 @@ public final class ExchangeBenchmark {
           case 1 -> ex.reduceScatter(full, shard);
           case 2 -> ex.allGather(shard, full);
           case 3 -> raw.allToAll(bytes / 2 / n);
-          default -> ex.allGatherBf16(shardBf16, fullBf16);
+          default -> ex.allGatherBf16InPlace(fullBf16);
         }
         t[i] = (System.nanoTime() - t0) / 1e9;
         t[5 + i] = (cpuNanos() - c0) / 1e9;

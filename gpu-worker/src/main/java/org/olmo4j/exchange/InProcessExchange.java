@@ -1,5 +1,6 @@
 package org.olmo4j.exchange;
 
+import java.util.Arrays;
 import org.olmo4j.exchange.InProcessGroup.Contribution;
 
 /** A rank of an {@link InProcessGroup}: all ranks are threads of this JVM. */
@@ -51,6 +52,14 @@ public final class InProcessExchange implements TensorExchange {
       System.arraycopy(shard, 0, fullBf16, (int) ranges.start(r), ranges.length(r));
     }
     group.depart(OpKind.ALL_GATHER);
+  }
+
+  @Override
+  public void allGatherBf16InPlace(short[] fullBf16) {
+    ShardRanges ranges = new ShardRanges(fullBf16.length, worldSize());
+    // A copy, so that ranks calling either form of the bf16 all-gather see the same contribution.
+    allGatherBf16(Arrays.copyOfRange(fullBf16, (int) ranges.start(rank),
+        (int) ranges.end(rank)), fullBf16);
   }
 
   @Override

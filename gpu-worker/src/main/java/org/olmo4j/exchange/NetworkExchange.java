@@ -116,11 +116,21 @@ public final class NetworkExchange implements TensorExchange {
   }
 
   @Override
+  public void allGatherBf16InPlace(short[] fullBf16) {
+    Elements full = Elements.of(fullBf16);
+    gather(full, null, full, fullBf16, fullBf16.length);
+  }
+
+  @Override
   public void allGather(float[] myShard, float[] full) {
     ShardArgs.allGather(full.length, myShard.length, rank, worldSize);
     gather(Elements.of(myShard), myShard, Elements.of(full), full, full.length);
   }
 
+  /**
+   * Sends this rank's shard from {@code shard} ({@code shardArray}, or {@code full} itself when
+   * {@code shardArray} is null: in place) and receives every other shard into {@code full}.
+   */
   private void gather(Elements shard, Object shardArray, Elements full, Object fullArray, int total) {
     ShardRanges ranges = new ShardRanges(total, worldSize);
     long[] expected = new long[worldSize];
@@ -131,6 +141,7 @@ public final class NetworkExchange implements TensorExchange {
     try {
       int myStart = (int) ranges.start(rank);
       int myLen = ranges.length(rank);
+      int sendFrom = shardArray == null ? myStart : 0;
       for (int j = 0; j < worldSize; j++) {
         if (j == rank) {
           continue;
@@ -138,7 +149,7 @@ public final class NetworkExchange implements TensorExchange {
         FrameHeader out = header(OpKind.ALL_GATHER, shard.dtype(), rank, j, total, myStart, myLen);
         BulkSender s = links.senders[j];
         if (myLen > 0) {
-          tasks.submit(p, j, true, () -> s.send(out, shard, 0, myStart, myLen));
+          tasks.submit(p, j, true, () -> s.send(out, shard, sendFrom, myStart, myLen));
         }
         int jStart = (int) ranges.start(j);
         int jLen = ranges.length(j);
@@ -148,7 +159,9 @@ public final class NetworkExchange implements TensorExchange {
           tasks.submit(p, j, false, () -> r.receive(in, r.into(full, jStart), p));
         }
       }
-      System.arraycopy(shardArray, 0, fullArray, myStart, myLen);
+      if (shardArray != null) {
+        System.arraycopy(shardArray, 0, fullArray, myStart, myLen);
+      }
       p.awaitDone();
     } catch (ExchangeException e) {
       throw failed(e);

@@ -27,6 +27,13 @@ public interface TensorExchange extends Collectives, AutoCloseable {
   @Override
   void allGatherBf16(short[] myShardBf16, short[] fullBf16);
 
+  /**
+   * As {@link #allGatherBf16(short[], short[])}, this rank's shard read from (and left in) its
+   * range {@link ShardRanges#start}..{@link ShardRanges#end} of {@code fullBf16}.
+   */
+  @Override
+  void allGatherBf16InPlace(short[] fullBf16);
+
   /** Every rank contributes its fp32 shard; all receive the full vector of Ψ elements. */
   @Override
   void allGather(float[] myShard, float[] full);

@@ -148,6 +148,55 @@ abstract class TensorExchangeContractTest {
     }
   }
 
+  @ParameterizedTest(name = "N={0} Ψ={1}")
+  @CsvSource({"1,7", "2,11", "3,10000", "4,3", "4,0"})
+  void inPlaceBf16AllGatherSendsTheOwnRangeAndOverwritesTheOthers(int n, int psi) throws Exception {
+    List<TensorExchange> w = world(n, 1, OPTIONS);
+    ShardRanges ranges = new ShardRanges(psi, n);
+    short[] bits = new short[psi];
+    for (int i = 0; i < psi; i++) {
+      bits[i] = (short) (i * 7919 + 13);
+    }
+    List<short[]> got = onAll(w, ex -> {
+      int s = (int) ranges.start(ex.rank());
+      int e = (int) ranges.end(ex.rank());
+      short[] full = new short[psi];
+      java.util.Arrays.fill(full, (short) (0x7777 + ex.rank())); // stale values from a last step
+      System.arraycopy(bits, s, full, s, e - s);
+      ex.allGatherBf16InPlace(full);
+      return full;
+    });
+    for (int r = 0; r < n; r++) {
+      assertArrayEquals(bits, got.get(r), "bf16 bits on rank " + r);
+    }
+  }
+
+  @Test
+  void bothFormsOfTheBf16AllGatherMeetOnTheWire() throws Exception {
+    int psi = 9001;
+    List<TensorExchange> w = world(3, 1, OPTIONS);
+    ShardRanges ranges = new ShardRanges(psi, 3);
+    short[] bits = new short[psi];
+    for (int i = 0; i < psi; i++) {
+      bits[i] = (short) (i * 31 - 5);
+    }
+    List<short[]> got = onAll(w, ex -> {
+      int s = (int) ranges.start(ex.rank());
+      int e = (int) ranges.end(ex.rank());
+      short[] full = new short[psi];
+      if (ex.rank() == 1) {
+        ex.allGatherBf16(java.util.Arrays.copyOfRange(bits, s, e), full);
+      } else {
+        System.arraycopy(bits, s, full, s, e - s);
+        ex.allGatherBf16InPlace(full);
+      }
+      return full;
+    });
+    for (int r = 0; r < 3; r++) {
+      assertArrayEquals(bits, got.get(r), "bf16 bits on rank " + r);
+    }
+  }
+
   @Test
   void allReduceSumsInRankOrderOnEveryRank() throws Exception {
     List<TensorExchange> w = world(3, 1, OPTIONS);

@@ -1,0 +1,75 @@
+package org.olmo4j.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.olmo4j.node.ClusterRuns;
+
+/** The control service over TLS with a self-signed certificate; a plain-text client gets nothing. */
+class ControlTlsTest {
+
+  @TempDir Path tmp;
+
+  private void keytool(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+  }
+
+  @Test
+  void statusOverTlsAndPlainTextIsRefused() throws Exception {
+    Path server = tmp.resolve("server.p12");
+    Path cert = tmp.resolve("server.cer");
+    Path trust = tmp.resolve("trust.p12");
+    keytool("-genkeypair", "-alias", "olmo4j", "-keyalg", "EC", "-groupname", "secp256r1",
+        "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+        "-keystore", server.toString(), "-storepass", "pw123456", "-keypass", "pw123456");
+    keytool("-exportcert", "-alias", "olmo4j", "-keystore", server.toString(), "-storepass", "pw123456",
+        "-file", cert.toString());
+    keytool("-importcert", "-noprompt", "-alias", "olmo4j", "-file", cert.toString(), "-keystore",
+        trust.toString(), "-storetype", "PKCS12", "-storepass", "pw123456");
+
+    Path data = ClusterRuns.writeTokens(tmp);
+    Path save = tmp.resolve("run");
+    Path cfg = tmp.resolve("tls.yaml");
+    Files.writeString(cfg, ClusterRuns.yaml(data, save, 1, 1, 100_000, 1000,
+        "control: {port: 0, token_file: null, token_env: RUN_TOKEN, tls_keystore: " + server
+            + ", tls_password_env: KEYSTORE_PASSWORD}"));
+    Process run = ClusterRuns.startCliJvm(tmp.resolve("run.log"), List.of("train", cfg.toString(), "--port=0"),
+        Map.of("RUN_TOKEN", "tls-token", "KEYSTORE_PASSWORD", "pw123456"));
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!Files.exists(save.resolve("control.json")) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      var info = new ObjectMapper().readTree(save.resolve("control.json").toFile());
+      assertTrue(info.get("tls").asBoolean(), info.toString());
+      String endpoint = info.get("endpoint").asText();
+      int port = Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+      try (ControlConnection tls = new ControlConnection("127.0.0.1", port, "tls-token", true, trust, "pw123456");
+          ControlConnection plain = new ControlConnection("127.0.0.1", port, "tls-token", false)) {
+        assertTrue(List.of("waiting", "training").contains(tls.status().getState()));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, plain::status);
+        assertEquals("UNAVAILABLE", e.getStatus().getCode().name(), e.getStatus().toString());
+        tls.stop();
+      }
+      assertTrue(run.waitFor(60, TimeUnit.SECONDS), "the run stops");
+      assertEquals(0, run.exitValue());
+    } finally {
+      run.destroyForcibly();
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package org.olmo4j.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.olmo4j.node.ClusterNode;
+import org.olmo4j.node.ClusterRuns;
+
+/** The coordinator's Prometheus endpoint and status page during a real run; the page in Chromium. */
+class DashboardTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void prometheusTextAndAStatusPageWhoseChartsRenderInHeadlessChromium() throws Exception {
+    Path data = ClusterRuns.writeTokens(tmp);
+    Path save = tmp.resolve("run");
+    Path tokenFile = tmp.resolve("token");
+    Files.writeString(tokenFile, "page-token\n");
+    String yaml = ClusterRuns.yaml(data, save, 1, 1, 100_000, 1000,
+        "control: {port: 0, token_file: " + tokenFile + "}");
+    ClusterNode.Handle node = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!(Files.exists(save.resolve("metrics.jsonl"))
+          && Files.readAllLines(save.resolve("metrics.jsonl")).size() >= 20) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      String endpoint = new ObjectMapper().readTree(save.resolve("control.json").toFile())
+          .get("endpoint").asText();
+      String base = "http://" + endpoint;
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+      HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, refused.statusCode(), "no token, no metrics");
+      HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+          .header("Authorization", "Bearer page-token").build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, metrics.statusCode());
+      String text = metrics.body();
+      for (String gauge : List.of("olmo4j_loss", "olmo4j_tokens_per_second", "olmo4j_mfu",
+          "olmo4j_world_size", "olmo4j_generation", "olmo4j_step_seconds{part=\"compute\"}",
+          "olmo4j_step_seconds{part=\"exchange\"}", "olmo4j_checkpoint_write_seconds",
+          "olmo4j_recovery_seconds")) {
+        assertTrue(Pattern.compile("^" + Pattern.quote(gauge) + " \\S+$", Pattern.MULTILINE)
+            .matcher(text).find(), gauge + " in\n" + text);
+      }
+      assertTrue(text.contains("# TYPE olmo4j_loss gauge"), text);
+      assertTrue(text.matches("(?s).*\\nolmo4j_world_size 1\\n.*"), text);
+      double loss = Double.parseDouble(value(text, "olmo4j_loss"));
+      assertTrue(loss > 0 && loss < 10, "loss " + loss);
+
+      Path chromium = chromium();
+      assumeTrue(chromium != null, "Chromium is not installed (.ci/run installs Debian's chromium)");
+      Path shot = Path.of("target", "status-page.png").toAbsolutePath();
+      Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+          "--virtual-time-budget=6000", "--window-size=1280,1000", "--dump-dom",
+          base + "/?token=page-token").redirectErrorStream(false).start();
+      String dom = new String(p.getInputStream().readAllBytes());
+      assertTrue(p.waitFor(90, TimeUnit.SECONDS), "chromium finished");
+      for (String chart : List.of("loss", "tokens_per_s", "lr")) {
+        Matcher m = Pattern.compile("id=\"" + chart + "\"[^>]*data-points=\"(\\d+)\"").matcher(dom);
+        assertTrue(m.find(), "chart " + chart + " drawn: " + dom);
+        assertTrue(Integer.parseInt(m.group(1)) >= 20, chart + " has the run's steps: " + m.group(1));
+      }
+      assertTrue(dom.contains("world of 1"), "the summary line is filled in");
+      new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+          "--virtual-time-budget=6000", "--window-size=1280,1000", "--screenshot=" + shot,
+          base + "/?token=page-token").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(90, TimeUnit.SECONDS);
+    } finally {
+      node.system().terminate();
+      node.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String value(String text, String gauge) {
+    Matcher m = Pattern.compile("^" + gauge + " (\\S+)$", Pattern.MULTILINE).matcher(text);
+    assertTrue(m.find(), gauge);
+    return m.group(1);
+  }
+
+  private static Path chromium() {
+    for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
+      if (Files.isExecutable(Path.of(c))) {
+        return Path.of(c);
+      }
+    }
+    return null;
+  }
+}
