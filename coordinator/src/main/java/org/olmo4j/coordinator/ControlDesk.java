@@ -10,7 +10,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The operator's requests the coordinator has accepted and not yet answered: a pause until every
- * rank has stopped at the same step boundary, checkpoints until committed, a stop, node drains.
+ * rank has stopped at the same step boundary, checkpoints until committed, a stop (node drains
+ * go to {@link Departures}).
  * Decides which requests the current state allows; the coordinator carries them out.
  */
 final class ControlDesk {
@@ -22,7 +23,6 @@ final class ControlDesk {
   private final List<ActorRef<ControlReply>> saveReplies = new ArrayList<>();
   private ActorRef<ControlReply> stopReply;
   private boolean stopping;
-  private final Map<String, ActorRef<ControlReply>> drains = new LinkedHashMap<>();
 
   /**
    * Carries out an operator's request that the state allows (telling the world's ranks), or
@@ -30,7 +30,7 @@ final class ControlDesk {
    * world to checkpoint.
    */
   boolean accept(Coordinator.Control m, World world, WorkerPool pool,
-      Map<String, ActorRef<Coordinator.Drained>> draining, String self, long lastStep,
+      Departures departures, String self, long lastStep,
       RunEvents events, org.slf4j.Logger log) {
     String refusal = refusal(m.action(), world);
     if (refusal == null && m.action() == Coordinator.ControlAction.DRAIN) {
@@ -79,8 +79,7 @@ final class ControlDesk {
           m.replyTo().tell(ControlReply.done(m.node() + " held no ranks; it is leaving"));
           return false;
         }
-        drains.put(m.node(), m.replyTo());
-        draining.put(m.node(), null);
+        departures.operator(m.node(), m.replyTo());
         world.requestCheckpoint();
       }
     }
@@ -147,11 +146,6 @@ final class ControlDesk {
     return stopping;
   }
 
-  /** The operator's drain of {@code node}, if any (forgotten after this call). */
-  ActorRef<ControlReply> drainOf(String node) {
-    return drains.remove(node);
-  }
-
   /** A checkpoint was committed: answers the save and stop requests waiting for one. */
   void committed(long step, String dir) {
     saveReplies.forEach(r -> r.tell(ControlReply.checkpoint(step, dir)));
@@ -178,7 +172,5 @@ final class ControlDesk {
       stopReply.tell(ControlReply.done(why));
       stopReply = null;
     }
-    drains.values().forEach(r -> r.tell(ControlReply.refused(why)));
-    drains.clear();
   }
 }

@@ -105,8 +105,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final UnshardedExports exports;
   private final EvalRounds evals;
   private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
-  /** Nodes leaving at the next checkpoint: their SIGTERM drain's reply (null: the operator's). */
-  private final Map<String, ActorRef<Drained>> draining = new LinkedHashMap<>();
+  private final Departures departures = new Departures();
   private final ControlDesk desk = new ControlDesk();
   private final RunEvents runEvents;
   private final org.olmo4j.control.ControlServer control;
@@ -279,13 +278,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     getContext().getLog().info("node {} is leaving: checkpointing at the next step, then re-forming "
         + "the world without it", m.address());
-    draining.put(m.address(), m.replyTo());
+    departures.sigterm(m.address(), m.replyTo());
     world.requestCheckpoint();
     return this;
   }
 
   private Behavior<Command> onControl(Control m) {
-    boolean nothingToSave = desk.accept(m, world, pool, draining, selfAddress(),
+    boolean nothingToSave = desk.accept(m, world, pool, departures, selfAddress(),
         progress == null ? 0 : progress.lastStep(), runEvents, getContext().getLog());
     return nothingToSave ? finish(0, "stopped by the operator (no world was training)") : this;
   }
@@ -303,33 +302,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onPostStop() {
     desk.runEnded("the run has ended");
+    departures.cancel("the run has ended");
     runEvents.close();
     control.close();
     return this;
   }
 
-  /** After a commit: lets draining nodes go and re-forms the world without them. */
-  private Behavior<Command> releaseDrainingNodes(long step) {
-    String self = selfAddress();
-    boolean selfLeaving = draining.containsKey(self);
-    for (var e : draining.entrySet()) {
-      ActorRef<ControlReply> operator = desk.drainOf(e.getKey());
-      if (operator != null) {
-        pool.guardian(e.getKey()).tell(new NodeGuardian.Shutdown(0, "drained by the operator"));
-        operator.tell(ControlReply.done(e.getKey() + " drained at checkpoint step " + step));
-      }
-      pool.removeNode(e.getKey());
-      if (e.getValue() != null) {
-        e.getValue().tell(new Drained(e.getKey(), "drained at checkpoint step " + step));
-      }
-    }
-    String who = String.join(", ", draining.keySet());
-    draining.clear();
+  /** After a commit: lets the departing nodes go and re-forms the world without them. */
+  private Behavior<Command> releaseDepartures(long step) {
+    boolean selfLeaving = departures.includes(selfAddress());
+    List<String> who = departures.release(step, pool);
     if (selfLeaving) {
       return finish(0, "the coordinator's node is shutting down; stopped after checkpoint step "
           + step + " (resume with --try_load_latest_save=true)");
     }
-    return reform("node(s) " + who + " left gracefully at checkpoint step " + step);
+    return reform("node(s) " + String.join(", ", who) + " left gracefully at checkpoint step " + step);
   }
 
   /** Forgets a node's workers; re-forms the world if it held ranks. */
@@ -419,8 +406,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return finish(0, "stopped by the operator after checkpoint step " + s.step()
           + " (resume with --try_load_latest_save=true)");
     }
-    if (!draining.isEmpty()) {
-      return releaseDrainingNodes(s.step());
+    if (!departures.isEmpty()) {
+      return releaseDepartures(s.step());
     }
     int joiners = pool.eligible().size() - world.ranks().size();
     if (joiners > 0 && world.ranks().size() < cfg.cluster().maxWorkers() && s.step() < maxSteps) {
@@ -478,6 +465,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     getContext().getLog().info("{}; shutting the cluster down", reason);
     runEvents.notice("finished", progress == null ? 0 : progress.lastStep(), reason);
     desk.runEnded(reason);
+    departures.cancel(reason);
     if (progress != null) {
       progress.close();
     }

@@ -1,0 +1,59 @@
+package org.olmo4j.coordinator;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.olmo4j.node.NodeGuardian;
+
+/**
+ * Nodes leaving the run at the next committed checkpoint: drained on SIGTERM (the node leaves by
+ * itself once answered) or by the operator (the coordinator tells the node to stop).
+ */
+final class Departures {
+
+  private final Map<String, ActorRef<Coordinator.Drained>> bySigterm = new LinkedHashMap<>();
+  private final Map<String, ActorRef<ControlReply>> byOperator = new LinkedHashMap<>();
+
+  void sigterm(String node, ActorRef<Coordinator.Drained> reply) {
+    bySigterm.put(node, reply);
+  }
+
+  void operator(String node, ActorRef<ControlReply> reply) {
+    byOperator.put(node, reply);
+  }
+
+  boolean isEmpty() {
+    return bySigterm.isEmpty() && byOperator.isEmpty();
+  }
+
+  boolean includes(String node) {
+    return bySigterm.containsKey(node) || byOperator.containsKey(node);
+  }
+
+  /** After checkpoint {@code step}: answers, stops the operator's nodes, forgets them all. */
+  List<String> release(long step, WorkerPool pool) {
+    List<String> nodes = new ArrayList<>(bySigterm.keySet());
+    String outcome = "drained at checkpoint step " + step;
+    bySigterm.forEach((node, reply) -> reply.tell(new Coordinator.Drained(node, outcome)));
+    byOperator.forEach((node, reply) -> {
+      ActorRef<NodeGuardian.Command> guardian = pool.guardian(node);
+      if (guardian != null) {
+        guardian.tell(new NodeGuardian.Shutdown(0, "drained by the operator"));
+      }
+      reply.tell(ControlReply.done(node + " " + outcome));
+      nodes.add(node);
+    });
+    nodes.forEach(pool::removeNode);
+    bySigterm.clear();
+    byOperator.clear();
+    return nodes;
+  }
+
+  /** The run ended first: the operator's drains are refused (SIGTERM drains time out by themselves). */
+  void cancel(String why) {
+    byOperator.values().forEach(r -> r.tell(ControlReply.refused(why)));
+    byOperator.clear();
+  }
+}
