@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -80,6 +81,11 @@ final class ConfigBinding {
   static TrainConfig bind(ObjectNode tree, UnaryOperator<String> sourceOf) {
     try {
       return MAPPER.treeToValue(tree, TrainConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      // Inside lists (evaluators[0].x) the defaults cannot name every key; Jackson finds them.
+      String path = dottedPath(e);
+      throw new ConfigException(sourceOf.apply(path) + ": unknown key '" + path + "'; expected one of "
+          + e.getKnownPropertyIds(), e);
     } catch (JsonMappingException e) {
       String path = dottedPath(e);
       String problem = e.getCause() instanceof IllegalArgumentException iae

@@ -57,6 +57,9 @@ final class ConfigSchema {
     if (type instanceof ParameterizedType p && p.getRawType() == List.class) {
       return "a list";
     }
+    if (type instanceof ParameterizedType p && p.getRawType() == java.util.Map.class) {
+      return "a mapping";
+    }
     if (!(type instanceof Class<?> c)) {
       return "a valid value";
     }

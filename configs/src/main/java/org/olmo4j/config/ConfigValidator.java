@@ -23,6 +23,7 @@ final class ConfigValidator {
     if (c.scheduler() != null) {
       v.checkScheduler(c.scheduler());
     }
+    v.checkEvaluators(c);
     if (c.data() != null) {
       v.required(c.data().paths(), "data.paths");
       v.required(c.data().memmapDtype(), "data.memmap_dtype");
@@ -107,6 +108,52 @@ final class ConfigValidator {
       positive(k.maxRequestBytes(), "control.max_request_bytes");
       check(k.tlsKeystore() == null || k.tlsPasswordEnv() != null,
           "control.tls_password_env must name the variable holding control.tls_keystore's password");
+    }
+  }
+
+  private void checkEvaluators(TrainConfig c) {
+    positive(c.evalInterval(), "eval_interval");
+    if (!required(c.evaluators(), "evaluators")) {
+      return;
+    }
+    java.util.Set<String> labels = new java.util.HashSet<>();
+    for (int i = 0; i < c.evaluators().size(); i++) {
+      EvaluatorConfig e = c.evaluators().get(i);
+      String key = "evaluators[" + i + "]";
+      if (!required(e, key)) {
+        continue;
+      }
+      check(e.label() != null && !e.label().isBlank(), key + ".label must be a non-empty string");
+      check(e.label() == null || labels.add(e.label()),
+          key + ".label '" + e.label() + "' is used by an earlier evaluator; labels must be unique");
+      required(e.type(), key + ".type");
+      if (e.deviceEvalBatchSize() != null) {
+        positive(e.deviceEvalBatchSize(), key + ".device_eval_batch_size");
+      }
+      check(e.metric() == null || e.type() != EvaluatorType.LM,
+          key + ".metric is for downstream evaluators; an lm evaluator reports CrossEntropyLoss "
+              + "and Perplexity");
+      if (required(e.data(), key + ".data")) {
+        checkEvalData(e.data(), key + ".data");
+      }
+    }
+  }
+
+  private void checkEvalData(EvalDataConfig d, String key) {
+    boolean paths = d.paths() != null && !d.paths().isEmpty();
+    boolean datasets = d.datasets() != null && !d.datasets().isEmpty();
+    check(paths != datasets, key + " must set exactly one of paths (a list of files) or datasets "
+        + "(label: [files]), got " + (paths ? "both" : "neither"));
+    if (paths) {
+      noBlanks(d.paths(), key + ".paths");
+    }
+    if (datasets) {
+      d.datasets().forEach((label, files) -> {
+        check(files != null && !files.isEmpty(), key + ".datasets." + label + " lists no files");
+        if (files != null) {
+          noBlanks(files, key + ".datasets." + label);
+        }
+      });
     }
   }
 

@@ -28,7 +28,9 @@ public record TrainConfig(
     DataConfig data,
     ClusterConfig cluster,
     /* nullable: no unsharded exports */ Integer saveIntervalUnsharded,
-    ControlConfig control) {
+    ControlConfig control,
+    int evalInterval,
+    java.util.List<EvaluatorConfig> evaluators) {
 
   /** This config with another model (e.g. one read from a Hugging Face config.json). */
   public TrainConfig withModel(ModelConfig newModel) {
@@ -36,7 +38,7 @@ public record TrainConfig(
         deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
         resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data, cluster,
-        saveIntervalUnsharded, control);
+        saveIntervalUnsharded, control, evalInterval, evaluators);
   }
 
   /** The z-loss weight of a step: auxiliary_loss_multiplier when softmax_auxiliary_loss, else 0. */

@@ -84,6 +84,11 @@ class ShippedConfigsTest {
     assertEquals(1.0, c.maxGradNorm());
     assertEquals(100, c.saveInterval());
     assertEquals(2, c.saveNumCheckpointsToKeep());
+    assertEquals(100, c.evalInterval());
+    assertEquals(List.of("heldout", "next_sentence", "last_word"),
+        c.evaluators().stream().map(EvaluatorConfig::label).toList());
+    assertEquals(List.of("embedded:heldout"), c.evaluators().get(0).data().datasets().get("books-sotu"));
+    assertEquals(DownstreamMetric.LEN_NORM, c.evaluators().get(1).metric());
     ModelConfig m = c.model();
     assertEquals(List.of(256, 4, 4, 8, 256),
         List.of(m.dModel(), m.nHeads(), m.nLayers(), m.mlpRatio(), m.maxSequenceLength()));

@@ -77,6 +77,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record SettleTimeout() implements Command {}
 
+  private record EvalPublished(org.olmo4j.evaluator.Evaluator.Published published) implements Command {}
+
   /**
    * After a rank fails on the data plane (typically: a peer died), wait this long for the failure
    * detector to name the dead node before forming the next world, so it is not formed with the
@@ -101,6 +103,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final ActorRef<WorkerEvent> events;
   private final WorkerPool pool = new WorkerPool();
   private final UnshardedExports exports;
+  private final EvalRounds evals;
   private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
   private final Departures departures = new Departures();
   private final ControlDesk desk = new ControlDesk();
@@ -141,6 +144,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.exports = new UnshardedExports(cfg, ctx.getSystem().dispatchers()
         .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog());
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
+    this.evals = EvalRounds.start(ctx, cfg, ctx.messageAdapter(
+        org.olmo4j.evaluator.Evaluator.Published.class, EvalPublished::new));
     this.runEvents = new RunEvents(ctx.getSystem());
     this.control = org.olmo4j.control.ControlServer.start(ctx.getSystem(), ctx.getSelf(),
         runEvents, cfg);
@@ -181,6 +186,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(Drain.class, this::onDrain)
         .onMessage(Control.class, this::onControl)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(EvalPublished.class, m -> {
+          evals.published(m.published(), progress, world);
+          return this;
+        })
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, sig -> onPostStop())
         .build();
   }
@@ -349,6 +358,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         lastRecoverySeconds = (System.nanoTime() - recovery.detectedNanos()) / 1e9;
         recovery = null;
       }
+    } else if (e instanceof WorkerEvent.EvalDone d) {
+      evals.scored(d);
     } else if (e instanceof WorkerEvent.ShardSaved s) {
       return onShardSaved(s);
     } else if (e instanceof WorkerEvent.Stopped s) {
@@ -450,6 +461,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> finish(int exitCode, String reason) {
     exports.awaitAll(); // the last unsharded export, if one is running, completes first
+    evals.flush(progress, world); // and the last eval rounds reach metrics.jsonl
     getContext().getLog().info("{}; shutting the cluster down", reason);
     runEvents.notice("finished", progress == null ? 0 : progress.lastStep(), reason);
     desk.runEnded(reason);

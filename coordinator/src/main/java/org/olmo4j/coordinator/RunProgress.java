@@ -112,6 +112,12 @@ final class RunProgress implements AutoCloseable {
     return speed.etaSeconds(maxSteps - lastStep);
   }
 
+  /** Writes one eval round's metrics to metrics.jsonl (its own line at the round's step). */
+  void evalPublished(org.olmo4j.evaluator.Evaluator.Published p) {
+    metrics.writeEval(p.step(), p.metrics(), java.util.Map.of("eval_tokens", (double) p.tokens(),
+        "eval_seconds", p.seconds(), "eval_tokens_per_s", p.tokensPerSecond()));
+  }
+
   /** Records a rank's durable shard; true when the step has all its shards. */
   boolean shardSaved(WorkerEvent.ShardSaved s) {
     Set<Integer> ranks = shards.computeIfAbsent(s.step(), k -> new HashSet<>());

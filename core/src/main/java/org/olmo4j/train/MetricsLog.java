@@ -81,6 +81,20 @@ public final class MetricsLog implements AutoCloseable {
     writeLine(o);
   }
 
+  /**
+   * Writes the metrics of one eval round as their own line: {@code step} and OLMo's names
+   * ({@code eval/…}), plus {@code extra} figures such as {@code eval_tokens_per_s}.
+   */
+  public void writeEval(long step, java.util.Map<String, Double> metrics,
+      java.util.Map<String, Double> extra) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("step", step);
+    metrics.forEach(o::put);
+    extra.forEach(o::put);
+    o.put("time", System.currentTimeMillis() / 1000.0);
+    writeLine(o);
+  }
+
   private void writeLine(ObjectNode o) {
     try {
       out.write(JSON.writeValueAsString(o));

@@ -45,6 +45,7 @@ final class TrainingLoop implements AutoCloseable {
   private final CheckpointStore store;
   private final TensorExchange exchange;
   private final ZeroStep zero;
+  private final EvalShare eval;
   private volatile boolean stopped;
   private volatile boolean checkpointRequested;
   private volatile boolean pauseRequested;
@@ -64,6 +65,7 @@ final class TrainingLoop implements AutoCloseable {
     this.assign = assign;
     this.batches = batches;
     this.events = assign.coordinator();
+    this.eval = new EvalShare(cfg, assign);
     this.manager = NDManager.newBaseManager();
     this.model = OlmoModel.create(cfg.model(), manager, DataType.FLOAT32);
     FlatLayout layout = model.layout();
@@ -128,6 +130,9 @@ final class TrainingLoop implements AutoCloseable {
           o.optimizerSeconds(), ProcessMemory.rssBytes()));
       if (s % cfg.saveInterval() == 0 || s == assign.maxSteps() || o.checkpointRequested()) {
         saveShard(s);
+      }
+      if (eval.due(s) && !stopped) {
+        events.tell(eval.score(model, s));
       }
       if (o.pauseRequested() && s < assign.maxSteps()) {
         awaitResume(s);

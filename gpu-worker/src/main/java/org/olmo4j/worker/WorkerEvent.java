@@ -42,6 +42,10 @@ public sealed interface WorkerEvent extends ClusterMessage {
   record ShardSaved(long generation, int rank, long step, String file, double writeSeconds,
       double stallSeconds, String error) implements WorkerEvent {}
 
+  /** This rank scored its share of the eval plan at a step; the coordinator hands it to the Evaluator. */
+  record EvalDone(long generation, int rank, org.olmo4j.evaluator.Evaluator.RankScored scored)
+      implements WorkerEvent {}
+
   /** Every rank agreed to pause after {@code step}; this one waits for {@link GpuWorker.Resume}. */
   record Paused(long generation, int rank, long step) implements WorkerEvent {}
 
