@@ -116,6 +116,7 @@ final class RunProgress implements AutoCloseable {
   void evalPublished(org.olmo4j.evaluator.Evaluator.Published p) {
     metrics.writeEval(p.step(), p.metrics(), java.util.Map.of("eval_tokens", (double) p.tokens(),
         "eval_seconds", p.seconds(), "eval_tokens_per_s", p.tokensPerSecond()));
+    events.notice("eval", p.step(), "eval round of step " + p.step(), p.metrics());
   }
 
   /** Records a rank's durable shard; true when the step has all its shards. */
