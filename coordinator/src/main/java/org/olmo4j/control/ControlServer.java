@@ -55,10 +55,10 @@ public final class ControlServer implements AutoCloseable {
       return new ControlServer(null);
     }
     Path saveFolder = Path.of(cfg.saveFolder());
-    String token = token(c, saveFolder);
-    ControlService service = new ControlService(coordinator, events, system, token,
-        c.maxRequestBytes(), saveFolder);
     try {
+      String token = token(c, saveFolder);
+      ControlService service = new ControlService(coordinator, events, system, token,
+          c.maxRequestBytes(), saveFolder);
       ServerBuilder builder = Http.get(system).newServerAt(c.host(), c.port());
       if (c.tlsKeystore() != null) {
         builder = builder.enableHttps(ConnectionContext.httpsServer(sslContext(c)));
@@ -78,9 +78,31 @@ public final class ControlServer implements AutoCloseable {
           c.tlsKeystore() != null ? " (TLS)" : "", endpoint);
       return new ControlServer(b);
     } catch (Exception e) {
-      log.error("the control service could not listen on {}:{} ({}); training goes on without it",
+      log.error("the control service could not start on {}:{} ({}); training goes on without it",
           c.host(), c.port(), e.getCause() != null ? e.getCause().toString() : e.toString());
       return new ControlServer(null);
+    }
+  }
+
+  /**
+   * Fails with a message naming the key when the config points at a token file, key store or
+   * variable that is not there; called before the node starts, so the user sees it at once.
+   */
+  public static void checkConfig(ControlConfig c) {
+    if (!c.enabled()) {
+      return;
+    }
+    if (c.tokenFile() != null && !Files.isReadable(Path.of(c.tokenFile()))) {
+      throw new IllegalArgumentException("control.token_file " + c.tokenFile() + " cannot be read");
+    }
+    if (c.tlsKeystore() != null) {
+      if (!Files.isReadable(Path.of(c.tlsKeystore()))) {
+        throw new IllegalArgumentException("control.tls_keystore " + c.tlsKeystore() + " cannot be read");
+      }
+      if (System.getenv(c.tlsPasswordEnv()) == null) {
+        throw new IllegalArgumentException("control.tls_password_env names " + c.tlsPasswordEnv()
+            + ", which is not set");
+      }
     }
   }
 

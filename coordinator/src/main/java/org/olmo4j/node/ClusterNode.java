@@ -54,6 +54,10 @@ public final class ClusterNode {
       stepsPerEpoch = data.stepsPerEpoch();
       maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), stepsPerEpoch);
     }
+    // A missing shared secret, token file or key store is the user's to fix: say so before the
+    // actors start (inside them it would only stop the coordinator).
+    org.olmo4j.coordinator.ClusterSecret.of(cfg.cluster());
+    org.olmo4j.control.ControlServer.checkConfig(cfg.control());
     // Refuse a bad load_path / corrupt or incompatible checkpoint before any actor starts.
     new TrainCheckpoints(cfg, new FlatLayout(OlmoModel.specs(cfg.model())),
         java.nio.file.Path.of(cfg.saveFolder()), p -> 0).resumePoint();

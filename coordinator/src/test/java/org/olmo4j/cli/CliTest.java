@@ -142,5 +142,14 @@ class CliTest {
     Run badScore = run("score", tmp.resolve("run").toString(), badTokens.toString());
     assertEquals(2, badScore.code());
     assertTrue(badScore.err().contains("999"), badScore.err());
+
+    Run noTokenFile = run("train", config.toString(), "--port=0",
+        "--control.token_file=" + tmp.resolve("missing-token"));
+    assertEquals(2, noTokenFile.code());
+    assertTrue(noTokenFile.err().contains("control.token_file"), noTokenFile.err());
+    Run noSecret = run("train", config.toString(), "--port=0",
+        "--cluster.secret_env=OLMO4J_TEST_SECRET_THAT_IS_NOT_SET");
+    assertEquals(2, noSecret.code());
+    assertTrue(noSecret.err().contains("cluster.secret_env"), noSecret.err());
   }
 }
