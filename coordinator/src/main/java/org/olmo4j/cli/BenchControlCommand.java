@@ -54,10 +54,9 @@ final class BenchControlCommand implements Callable<Integer> {
     ClusterNode.Handle node = ClusterNode.start(cfg, "127.0.0.1", 0, List.of());
     try {
       waitForSteps(save, 10); // warm-up: allocator, JIT
-      String endpoint = JSON.readTree(save.resolve("control.json").toFile()).get("endpoint").asText();
+      var endpoint = org.olmo4j.control.ControlEndpoint.of(save);
       String token = Files.readString(save.resolve("control.token"), StandardCharsets.UTF_8).strip();
-      int port = Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
-      try (ControlConnection ctl = new ControlConnection("127.0.0.1", port, token, false)) {
+      try (ControlConnection ctl = new ControlConnection(endpoint.host(), endpoint.port(), token, false)) {
         double before = measure(save);
         AtomicLong events = new AtomicLong();
         List<CompletableFuture<?>> streams = new ArrayList<>();

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.olmo4j.control.ControlConnection;
+import org.olmo4j.control.ControlEndpoint;
 import org.olmo4j.proto.control.CheckpointInfo;
 import org.olmo4j.proto.control.Status;
 import org.olmo4j.proto.control.WorkerStatus;
@@ -53,18 +54,8 @@ final class CtlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    int colon = endpoint.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("--endpoint '" + endpoint + "' is not HOST:PORT");
-    }
-    String host = endpoint.substring(0, colon);
-    int port;
-    try {
-      port = Integer.parseInt(endpoint.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--endpoint '" + endpoint + "' has no numeric port");
-    }
-    try (ControlConnection c = new ControlConnection(host, port, token(), tls, trustStore,
+    ControlEndpoint at = ControlEndpoint.parse(endpoint, tls);
+    try (ControlConnection c = new ControlConnection(at.host(), at.port(), token(), tls, trustStore,
         System.getenv("OLMO4J_TRUST_STORE_PASSWORD"))) {
       return run(c);
     } catch (StatusRuntimeException e) {

@@ -70,10 +70,9 @@ public final class ControlServer implements AutoCloseable {
               ? grpc.apply(req) : pages.handle(req);
       ServerBinding b = builder.bind(routes)
           .toCompletableFuture().get(20, TimeUnit.SECONDS);
-      String endpoint = c.host() + ":" + b.localAddress().getPort();
-      Files.createDirectories(saveFolder);
-      Files.writeString(saveFolder.resolve("control.json"), "{\"endpoint\": \"" + endpoint
-          + "\", \"tls\": " + (c.tlsKeystore() != null) + "}\n");
+      ControlEndpoint endpoint = new ControlEndpoint(c.host(), b.localAddress().getPort(),
+          c.tlsKeystore() != null);
+      endpoint.write(saveFolder);
       log.info("control service on {}{} (bin/olmo4j ctl status --endpoint {})", endpoint,
           c.tlsKeystore() != null ? " (TLS)" : "", endpoint);
       return new ControlServer(b);

@@ -41,9 +41,7 @@ class ControlServiceTest {
     Process child = ClusterRuns.startNodeJvm(cfgFile, port, tmp.resolve("child.log"));
     try {
       waitFor(() -> Files.exists(save.resolve("control.json")), "control.json written");
-      String endpoint = new ObjectMapper().readTree(save.resolve("control.json").toFile())
-          .get("endpoint").asText();
-      int controlPort = Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+      int controlPort = ControlEndpoint.of(save).port();
       try (ControlConnection ctl = new ControlConnection("127.0.0.1", controlPort, "s3cret-token", false);
           ControlConnection anonymous = new ControlConnection("127.0.0.1", controlPort, null, false);
           ControlConnection wrong = new ControlConnection("127.0.0.1", controlPort, "guess", false)) {

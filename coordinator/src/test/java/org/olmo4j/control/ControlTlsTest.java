@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +37,9 @@ class ControlTlsTest {
       while (!Files.exists(save.resolve("control.json")) && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
-      var info = new ObjectMapper().readTree(save.resolve("control.json").toFile());
-      assertTrue(info.get("tls").asBoolean(), info.toString());
-      String endpoint = info.get("endpoint").asText();
-      int port = Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+      ControlEndpoint info = ControlEndpoint.of(save);
+      assertTrue(info.tls(), info.toString());
+      int port = info.port();
       try (ControlConnection tls = new ControlConnection("127.0.0.1", port, "tls-token", true, trust, "pw123456");
           ControlConnection plain = new ControlConnection("127.0.0.1", port, "tls-token", false)) {
         assertTrue(List.of("waiting", "training").contains(tls.status().getState()));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,9 +39,7 @@ class DashboardTest {
           && Files.readAllLines(save.resolve("metrics.jsonl")).size() >= 20) && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
-      String endpoint = new ObjectMapper().readTree(save.resolve("control.json").toFile())
-          .get("endpoint").asText();
-      String base = "http://" + endpoint;
+      String base = "http://" + ControlEndpoint.of(save);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
       HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),

@@ -147,6 +147,9 @@ final class TrainingLoop implements AutoCloseable {
     while (!stopped && !resumes.tryAcquire(200, TimeUnit.MILLISECONDS)) {
       // Polls so that an abort (a new world) ends the pause too.
     }
+    // This rank's own Pause may have arrived after the step every rank agreed to pause at; it
+    // was for this pause (the coordinator sends Resume after Pause), so it must not pause again.
+    pauseRequested = false;
   }
 
   /**
