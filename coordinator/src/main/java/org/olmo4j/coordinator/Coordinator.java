@@ -1,13 +1,7 @@
 package org.olmo4j.coordinator;
 
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -15,16 +9,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
-import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.OlmoModel;
 import org.olmo4j.node.NodeGuardian;
-import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.worker.GpuWorker;
 import org.olmo4j.worker.WorkerEvent;
 
@@ -64,16 +52,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record WorkerReported(WorkerEvent event) implements Command {}
 
-  /** Workers or guardians (one message adapter per class: both listings come as this). */
-  private record Listed(Receptionist.Listing listing) implements Command {}
+  /** From {@link Membership}: the coordinator was introduced to a guardian or worker. */
+  record Introduced(ActorRef<?> who) implements Command {}
 
-  private record IntroductionsTimedOut() implements Command {}
+  /** From {@link Membership}: introductions went quiet; form a world without missing answers. */
+  record IntroductionsTimedOut() implements Command {}
 
-  private record WorkerGone(ActorRef<GpuWorker.Command> worker) implements Command {}
+  /** From {@link Membership}: a worker stopped. */
+  record WorkerGone(ActorRef<GpuWorker.Command> worker) implements Command {}
 
-  private record MembershipChanged(ClusterEvent.MemberEvent event) implements Command {}
-
-  private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
+  /** From {@link Membership}: a node left the cluster or became unreachable. */
+  record NodeLost(String address, String why) implements Command {}
 
   private record SettleTimeout() implements Command {}
 
@@ -86,31 +75,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    */
   private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(6);
 
-  /**
-   * How long the coordinator waits for introduced guardians and workers to answer before it
-   * forms a world without them. It waits for the answers because a coordinator that takes over
-   * learns from the workers where the run stands.
-   */
-  private static final java.time.Duration INTRODUCTIONS = java.time.Duration.ofSeconds(10);
-
   /** Consecutive failed worlds (no step completed) before the run gives up. */
   private static final int MAX_FAILED_WORLDS = 5;
 
   private final TrainConfig cfg;
   private final ClusterSecret secret;
   private final long maxSteps;
-  private final TrainCheckpoints checkpoints;
+  private final Commits commits;
   private final ActorRef<WorkerEvent> events;
   private final WorkerPool pool = new WorkerPool();
-  private final UnshardedExports exports;
   private final EvalRounds evals;
-  private final Map<Integer, WorkerEvent.Ready> ready = new TreeMap<>();
   private final Departures departures = new Departures();
   private final ControlDesk desk = new ControlDesk();
   private final RunEvents runEvents;
   private final org.olmo4j.control.ControlServer control;
-  private final Set<Integer> stopped = new HashSet<>();
-  private Optional<TrainCheckpoints.ResumePoint> resume;
   private long generation;
   private World world;
   private RunProgress progress;
@@ -120,8 +98,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private boolean settling;
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finishing;
-  private long lastCommittedStep = -1;
-  private double lastCheckpointSeconds = Double.NaN;
   private double lastRecoverySeconds = Double.NaN;
   /** The newest world of a previous coordinator the workers report: the run to continue. */
   private WorkerEvent.RestartPoint takeOver;
@@ -136,29 +112,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.cfg = cfg;
     this.secret = ClusterSecret.of(cfg.cluster());
     this.maxSteps = maxSteps;
-    FlatLayout layout = new FlatLayout(OlmoModel.specs(cfg.model()));
-    long examplesPerEpoch = stepsPerEpoch * cfg.globalTrainBatchSize();
-    this.checkpoints = new TrainCheckpoints(cfg, layout, Path.of(cfg.saveFolder()),
-        position -> position / examplesPerEpoch);
-    this.resume = checkpoints.resumePoint();
-    this.exports = new UnshardedExports(cfg, ctx.getSystem().dispatchers()
-        .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog());
+    this.commits = new Commits(cfg, stepsPerEpoch, new UnshardedExports(cfg, ctx.getSystem()
+        .dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog()));
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
     this.evals = EvalRounds.start(ctx, cfg, ctx.messageAdapter(
         org.olmo4j.evaluator.Evaluator.Published.class, EvalPublished::new));
     this.runEvents = new RunEvents(ctx.getSystem());
     this.control = org.olmo4j.control.ControlServer.start(ctx.getSystem(), ctx.getSelf(),
         runEvents, cfg);
-    ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, Listed::new);
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(GpuWorker.KEY, listings));
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeGuardian.KEY, listings));
-    Cluster cluster = Cluster.get(ctx.getSystem());
-    cluster.subscriptions().tell(Subscribe.create(
-        ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new),
-        ClusterEvent.MemberEvent.class));
-    cluster.subscriptions().tell(Subscribe.create(
-        ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new),
-        ClusterEvent.ReachabilityEvent.class));
+    ctx.spawn(Membership.create(ctx.getSelf(), events), "membership");
   }
 
   /**
@@ -176,12 +138,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(NodeUp.class, this::onNodeUp)
-        .onMessage(Listed.class, m -> onListed(m.listing()))
+        .onMessage(Introduced.class, m -> {
+          pool.introduced(m.who());
+          return this;
+        })
         .onMessage(IntroductionsTimedOut.class, m -> onIntroductionsTimedOut())
         .onMessage(WorkerReported.class, this::onWorkerReported)
         .onMessage(WorkerGone.class, this::onWorkerGone)
-        .onMessage(MembershipChanged.class, this::onMembershipChanged)
-        .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
+        .onMessage(NodeLost.class, m -> dropNode(m.address(), m.why()))
         .onMessage(SettleTimeout.class, m -> onSettled())
         .onMessage(Drain.class, this::onDrain)
         .onMessage(Control.class, this::onControl)
@@ -213,31 +177,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return maybeFormWorld();
   }
 
-  /** Introduces this coordinator to the workers and node guardians it has not seen yet. */
-  private Behavior<Command> onListed(Receptionist.Listing listing) {
-    if (listing.isForKey(GpuWorker.KEY)) {
-      for (ActorRef<GpuWorker.Command> w : listing.getServiceInstances(GpuWorker.KEY)) {
-        if (pool.firstSeen(w)) {
-          getContext().watchWith(w, new WorkerGone(w));
-          w.tell(new GpuWorker.Introduce(events));
-        }
-      }
-    } else {
-      for (ActorRef<NodeGuardian.Command> g : listing.getServiceInstances(NodeGuardian.KEY)) {
-        if (pool.firstSeenNode(g)) {
-          g.tell(new NodeGuardian.Introduce(getContext().getSelf()));
-        }
-      }
-    }
-    timers.startSingleTimer(new IntroductionsTimedOut(), INTRODUCTIONS);
-    return this;
-  }
-
   private Behavior<Command> onIntroductionsTimedOut() {
     int missing = pool.stopAwaiting();
     if (missing > 0) {
-      getContext().getLog().warn("{} introduced node(s)/worker(s) did not answer within {} s; going "
-          + "on without them", missing, INTRODUCTIONS.toSeconds());
+      getContext().getLog().warn("{} introduced node(s)/worker(s) did not answer; going on without "
+          + "them", missing);
     }
     return maybeFormWorld();
   }
@@ -247,25 +191,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (inWorld(m.worker())) {
       runEvents.notice("worker_lost", progress.lastStep(), "worker " + describe(r) + " stopped");
       return reform("worker " + describe(r) + " stopped");
-    }
-    return this;
-  }
-
-  private Behavior<Command> onMembershipChanged(MembershipChanged m) {
-    if (m.event() instanceof ClusterEvent.MemberRemoved || m.event() instanceof ClusterEvent.MemberExited) {
-      return dropNode(m.event().member().address().toString(), "left the cluster");
-    }
-    return this;
-  }
-
-  private Behavior<Command> onReachabilityChanged(ReachabilityChanged m) {
-    String address = m.event().member().address().toString();
-    if (m.event() instanceof ClusterEvent.UnreachableMember) {
-      return dropNode(address, "is unreachable");
-    }
-    // Reachable again: its workers may rejoin (at the next checkpoint if a world is running).
-    for (ActorRef<GpuWorker.Command> w : pool.seenOn(address)) {
-      w.tell(new GpuWorker.Introduce(events));
     }
     return this;
   }
@@ -291,7 +216,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onGetStatus(GetStatus m) {
     m.replyTo().tell(RunStatus.of(desk.state(world, false), world, pool, progress, maxSteps,
-        generation, lastCommittedStep, resume, selfAddress(), lastCheckpointSeconds,
+        generation, commits.lastStep(), commits.resume(), selfAddress(), commits.lastWriteSeconds(),
         lastRecoverySeconds));
     return this;
   }
@@ -342,13 +267,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this; // a report of a world that no longer exists
     }
     if (e instanceof WorkerEvent.Ready r) {
-      ready.put(r.rank(), r);
-      if (ready.size() == world.ranks().size()) {
-        if (recovery != null) {
-          recovery = recovery.loaded();
-        }
-        WorldFile.write(Path.of(cfg.saveFolder()), world.generation(), world.start().step(),
-            world.ranks(), ready, recovery);
+      if (progress.rankReady(r)) {
+        recovery = recovery == null ? null : recovery.loaded();
+        progress.writeWorldFile(world, recovery);
       }
     } else if (e instanceof WorkerEvent.StepDone d) {
       progress.stepDone(d);
@@ -381,24 +302,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!progress.shardSaved(s)) {
       return this;
     }
-    RunProgress.ShardTimes times = progress.shardTimes(s.step());
     Path dir;
     try {
-      dir = progress.commit(checkpoints, s.step(), world.generation());
+      dir = commits.commit(progress, world, s.step(), progress.shardTimes(s.step()));
     } catch (RuntimeException e) {
       return finish(1, "committing the checkpoint of step " + s.step() + " failed: " + e.getMessage());
     }
-    resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(s.step()), false));
-    lastCommittedStep = s.step();
-    lastCheckpointSeconds = times.write();
-    world.committed(dir);
     desk.committed(s.step(), dir.toString());
     runEvents.notice("checkpoint_committed", s.step(), dir.toString());
-    getContext().getLog().info("committed checkpoint {} ({} shards; slowest write {} s, training "
-            + "stall {} s = {}% of it)", dir, world.ranks().size(),
-        String.format("%.3f", times.write()), String.format("%.4f", times.stall()),
-        String.format("%.1f", 100 * times.stall() / Math.max(1e-9, times.write())));
-    exports.afterCommit(dir, s.step());
     if (finishing && s.step() == progress.lastStep()) {
       return finish(0, "training finished at step " + progress.lastStep());
     }
@@ -425,11 +336,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       timers.startSingleTimer(new SettleTimeout(), SETTLE);
       return reform("rank " + s.rank() + " failed: " + s.error());
     }
-    stopped.add(s.rank());
-    if (stopped.size() < world.ranks().size()) {
+    if (!progress.rankStopped(s.rank())) {
       return this;
     }
-    if (lastCommittedStep < progress.lastStep()) {
+    if (commits.lastStep() < progress.lastStep()) {
       finishing = true; // the final shards are still with the Checkpointers
       return this;
     }
@@ -448,8 +358,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     long next = world.generation() + 1;
     getContext().getLog().warn("re-forming the world: {} (generation {} → {}; resuming from {})",
-        reason, world.generation(), next,
-        resume.map(r -> r.dir().getFileName().toString()).orElse("the initialisation"));
+        reason, world.generation(), next, commits.from());
     world.abort(next, pool);
     progress.close();
     desk.worldEnded("the world was re-formed: " + reason);
@@ -460,7 +369,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> finish(int exitCode, String reason) {
-    exports.awaitAll(); // the last unsharded export, if one is running, completes first
+    commits.awaitExports(); // the last unsharded export, if one is running, completes first
     evals.flush(progress, world); // and the last eval rounds reach metrics.jsonl
     getContext().getLog().info("{}; shutting the cluster down", reason);
     runEvents.notice("finished", progress == null ? 0 : progress.lastStep(), reason);
@@ -491,16 +400,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     waitingLogged = false;
     if (takeOver != null) {
-      continueRun(takeOver);
+      commits.continueRun(takeOver);
+      generation = takeOver.generation(); // the next world's generation is newer than any before
+      recovery = Recovery.detected("the coordinator moved to " + selfAddress());
       takeOver = null;
     }
     List<WorkerEvent.Registered> ranks =
         List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
-    var start = resume.map(TrainCheckpoints.ResumePoint::state)
-        .orElse(org.olmo4j.train.TrainState.start());
+    var start = commits.start();
     world = new World(++generation, ranks, start);
-    ready.clear();
-    stopped.clear();
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
     progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
         runEvents);
@@ -509,26 +417,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
         world.generation(), ranks.size(), start.step(), maxSteps,
-        resume.map(r -> " (checkpoint " + r.dir() + ")").orElse(""));
+        commits.resume().map(r -> " (checkpoint " + r.dir() + ")").orElse(""));
     if (start.step() >= maxSteps) {
       return finish(0, "nothing to do: the checkpoint is already at step " + start.step());
     }
-    world.assign(maxSteps, resume, events);
+    world.assign(maxSteps, commits.resume(), events);
     return this;
-  }
-
-  /**
-   * This coordinator took over from one on a lost node: it continues that run at the checkpoint
-   * its last world can restart from, in a newer generation than any before.
-   */
-  private void continueRun(WorkerEvent.RestartPoint from) {
-    resume = checkpoints.continueFrom(from.checkpointDir(), from.weightsOnly(), from.generation());
-    generation = from.generation();
-    recovery = Recovery.detected("the coordinator moved to "
-        + Cluster.get(getContext().getSystem()).selfMember().address());
-    getContext().getLog().warn("taking over the run: the workers' last world was generation {}; "
-        + "continuing from {}", from.generation(),
-        resume.map(r -> r.dir().toString()).orElse("the initialisation"));
   }
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {

@@ -30,6 +30,8 @@ final class RunProgress implements AutoCloseable {
   private final Map<Long, Map<Integer, WorkerEvent.StepDone>> steps = new HashMap<>();
   private final Map<Long, Set<Integer>> shards = new HashMap<>();
   private final Map<Long, ShardTimes> shardTimes = new HashMap<>();
+  private final Map<Integer, WorkerEvent.Ready> ready = new java.util.TreeMap<>();
+  private final Set<Integer> stopped = new HashSet<>();
 
   /** The slowest rank's shard write and training stall of one checkpoint. */
   record ShardTimes(double write, double stall) {
@@ -100,6 +102,24 @@ final class RunProgress implements AutoCloseable {
     last = m;
     console.report(m, speed);
     lastStep = Math.max(lastStep, d.step());
+  }
+
+  /** Records that a rank has loaded its shard; true when every rank of the world has. */
+  boolean rankReady(WorkerEvent.Ready r) {
+    ready.put(r.rank(), r);
+    return ready.size() == worldSize;
+  }
+
+  /** {@code world.json}: the ranks of this world, their nodes, endpoints and state bytes. */
+  void writeWorldFile(World world, Recovery recovery) {
+    WorldFile.write(Path.of(cfg.saveFolder()), world.generation(), world.start().step(),
+        world.ranks(), ready, recovery);
+  }
+
+  /** Records that a rank's loop completed; true when every rank's has. */
+  boolean rankStopped(int rank) {
+    stopped.add(rank);
+    return stopped.size() == worldSize;
   }
 
   /** The newest step's metrics, or null before the first step of this world. */

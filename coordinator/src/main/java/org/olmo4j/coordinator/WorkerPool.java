@@ -21,19 +21,15 @@ final class WorkerPool {
 
   private final Map<String, ActorRef<NodeGuardian.Command>> nodes = new LinkedHashMap<>();
   private final Set<String> refused = new HashSet<>();
-  private final Set<ActorRef<GpuWorker.Command>> introduced = new HashSet<>();
-  private final Set<ActorRef<NodeGuardian.Command>> introducedNodes = new HashSet<>();
   /** Guardians and workers introduced to that have not answered yet. */
   private final Set<ActorRef<?>> awaiting = new HashSet<>();
   private final Map<ActorRef<GpuWorker.Command>, WorkerEvent.Registered> workers = new LinkedHashMap<>();
 
-  /** True the first time a node's guardian is seen (it should then be introduced to). */
-  boolean firstSeenNode(ActorRef<NodeGuardian.Command> guardian) {
-    boolean first = introducedNodes.add(guardian);
-    if (first) {
-      awaiting.add(guardian);
+  /** The coordinator was introduced to a guardian or worker: wait for its answer. */
+  void introduced(ActorRef<?> who) {
+    if (!workers.containsKey(who) && !nodes.containsValue(who)) {
+      awaiting.add(who);
     }
-    return first;
   }
 
   void admit(String address, ActorRef<NodeGuardian.Command> guardian) {
@@ -72,19 +68,6 @@ final class WorkerPool {
     return nodes.values();
   }
 
-  /** True the first time a worker is seen (it should then be watched and introduced). */
-  boolean firstSeen(ActorRef<GpuWorker.Command> worker) {
-    boolean first = introduced.add(worker);
-    if (first) {
-      awaiting.add(worker);
-    }
-    return first;
-  }
-
-  /** Workers seen on the node at {@code address} (e.g. to introduce them again). */
-  List<ActorRef<GpuWorker.Command>> seenOn(String address) {
-    return introduced.stream().filter(w -> w.path().address().toString().equals(address)).toList();
-  }
 
   /** Registers a worker; true if it was not registered before. */
   boolean register(WorkerEvent.Registered r) {
@@ -98,7 +81,6 @@ final class WorkerPool {
 
   /** Forgets a stopped worker; returns its registration (null if it had none). */
   WorkerEvent.Registered remove(ActorRef<GpuWorker.Command> worker) {
-    introduced.remove(worker);
     awaiting.remove(worker);
     return workers.remove(worker);
   }

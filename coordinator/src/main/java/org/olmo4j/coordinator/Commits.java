@@ -1,0 +1,91 @@
+package org.olmo4j.coordinator;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.train.TrainCheckpoints;
+import org.olmo4j.train.TrainState;
+import org.olmo4j.worker.WorkerEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The run's committed checkpoints, for the coordinator: where the next world starts (the
+ * configured resume point, then every commit, or the world of a coordinator this one took over
+ * from), the commit of a step once all its shards are durable, and the exports that follow it.
+ */
+final class Commits {
+
+  private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+
+  private final TrainCheckpoints checkpoints;
+  private final UnshardedExports exports;
+  private Optional<TrainCheckpoints.ResumePoint> resume;
+  private long lastStep = -1;
+  private double lastWriteSeconds = Double.NaN;
+
+  Commits(TrainConfig cfg, long stepsPerEpoch, UnshardedExports exports) {
+    long examplesPerEpoch = stepsPerEpoch * cfg.globalTrainBatchSize();
+    this.checkpoints = new TrainCheckpoints(cfg, new FlatLayout(OlmoModel.specs(cfg.model())),
+        Path.of(cfg.saveFolder()), position -> position / examplesPerEpoch);
+    this.resume = checkpoints.resumePoint();
+    this.exports = exports;
+  }
+
+  /** The checkpoint the next world loads (empty: the seeded initialisation). */
+  Optional<TrainCheckpoints.ResumePoint> resume() {
+    return resume;
+  }
+
+  /** The train state the next world starts from. */
+  TrainState start() {
+    return resume.map(TrainCheckpoints.ResumePoint::state).orElse(TrainState.start());
+  }
+
+  /** For messages: the next world's checkpoint directory name, or "the initialisation". */
+  String from() {
+    return resume.map(r -> r.dir().getFileName().toString()).orElse("the initialisation");
+  }
+
+  /** The step of the newest checkpoint committed by this coordinator (-1: none). */
+  long lastStep() {
+    return lastStep;
+  }
+
+  /** The slowest shard write of that checkpoint, in seconds (NaN: none). */
+  double lastWriteSeconds() {
+    return lastWriteSeconds;
+  }
+
+  /** Commits {@code step} of {@code world}, tells its ranks and starts a due export; fails loudly. */
+  Path commit(RunProgress progress, World world, long step, RunProgress.ShardTimes times) {
+    Path dir = progress.commit(checkpoints, step, world.generation());
+    resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(step), false));
+    lastStep = step;
+    lastWriteSeconds = times.write();
+    world.committed(dir);
+    log.info("committed checkpoint {} ({} shards; slowest write {} s, training stall {} s = {}% of it)",
+        dir, world.ranks().size(), String.format("%.3f", times.write()),
+        String.format("%.4f", times.stall()),
+        String.format("%.1f", 100 * times.stall() / Math.max(1e-9, times.write())));
+    exports.afterCommit(dir, step);
+    return dir;
+  }
+
+  /**
+   * This coordinator took over from one on a lost node: the next world continues that run at the
+   * checkpoint its last world can restart from.
+   */
+  void continueRun(WorkerEvent.RestartPoint from) {
+    resume = checkpoints.continueFrom(from.checkpointDir(), from.weightsOnly(), from.generation());
+    log.warn("taking over the run: the workers' last world was generation {}; continuing from {}",
+        from.generation(), resume.map(r -> r.dir().toString()).orElse("the initialisation"));
+  }
+
+  /** Waits for a running unsharded export (before the run ends). */
+  void awaitExports() {
+    exports.awaitAll();
+  }
+}
