@@ -34,7 +34,18 @@ public final class ClusterNode {
   public record Handle(ActorSystem<Void> system, CompletableFuture<Integer> exitCode) {
     /** Blocks until the node's system has terminated; returns its exit code. */
     public int awaitExit() {
-      system.getWhenTerminated().toCompletableFuture().join();
+      CompletableFuture<?> terminated = system.getWhenTerminated().toCompletableFuture();
+      CompletableFuture.anyOf(terminated, exitCode).join();
+      try {
+        // The run is over once the exit code is set; Pekko's own shutdown gets a bounded wait
+        // (its Artery TLS streams have been seen to hang in teardown after the run ended).
+        terminated.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        org.slf4j.LoggerFactory.getLogger(ClusterNode.class)
+            .warn("the actor system did not terminate within 30 s of the end of the run; exiting anyway");
+      } catch (Exception e) {
+        // Interrupted or failed termination: exit with the run's code anyway.
+      }
       // Stopped workers abort their loops; let them leave libtorch before the JVM exits.
       org.olmo4j.worker.GpuWorker.awaitLoops(java.time.Duration.ofSeconds(60));
       return exitCode.getNow(1);
