@@ -302,6 +302,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!progress.shardSaved(s)) {
       return this;
     }
+    if (s.step() <= commits.lastStep()) { // shards are written concurrently: a newer step can finish first
+      progress.shardTimes(s.step());
+      getContext().getLog().info("the shards of step {} were written after checkpoint step {} was "
+          + "committed; the older step is not committed", s.step(), commits.lastStep());
+      return this;
+    }
     Path dir;
     try {
       dir = commits.commit(progress, world, s.step(), progress.shardTimes(s.step()));

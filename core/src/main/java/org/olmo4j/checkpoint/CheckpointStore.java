@@ -149,27 +149,41 @@ public final class CheckpointStore {
     return dir;
   }
 
-  /** The newest committed checkpoint: the one {@code latest} names if valid, else the highest valid step. */
+  /**
+   * The newest committed checkpoint: the highest {@code stepN} with a readable manifest. That is
+   * the one {@code latest} names, unless a commit was interrupted between its rename and the
+   * update of {@code latest} (then the newer, complete step wins) or {@code latest} is damaged.
+   */
   public Optional<Path> latest() throws IOException {
     Path latestFile = saveFolder.resolve(LATEST);
+    Path named = null;
     if (Files.isRegularFile(latestFile)) {
       String name = Files.readString(latestFile, StandardCharsets.UTF_8).strip();
       Path dir = saveFolder.resolve(name);
       if (STEP_DIR.matcher(name).matches() && hasValidManifest(dir)) {
-        return Optional.of(dir);
+        named = dir;
+      } else {
+        LOG.warn("{} names '{}', which is not a committed checkpoint with a readable manifest; "
+            + "falling back to the newest valid stepN in {}", latestFile, name, saveFolder);
       }
-      LOG.warn("{} names '{}', which is not a committed checkpoint with a readable manifest; "
-          + "falling back to the newest valid stepN in {}", latestFile, name, saveFolder);
     }
     List<Long> steps = committedSteps();
     for (int i = steps.size() - 1; i >= 0; i--) {
       Path dir = stepDir(steps.get(i));
+      if (dir.equals(named)) {
+        return Optional.of(dir);
+      }
       if (hasValidManifest(dir)) {
+        if (named != null) {
+          LOG.warn("{} names {}, but the newer {} is complete (its commit was interrupted before "
+              + "{} was updated): using {}", latestFile, named.getFileName(), dir.getFileName(),
+              LATEST, dir.getFileName());
+        }
         return Optional.of(dir);
       }
       LOG.warn("ignoring {}: no readable {}", dir, MANIFEST);
     }
-    return Optional.empty();
+    return Optional.ofNullable(named);
   }
 
   private static boolean hasValidManifest(Path dir) {

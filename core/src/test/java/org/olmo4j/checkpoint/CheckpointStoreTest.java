@@ -168,6 +168,22 @@ class CheckpointStoreTest {
   }
 
   @Test
+  void aCommitInterruptedBeforeLatestWasUpdatedIsStillTheNewest() throws IOException {
+    CheckpointStore store = new CheckpointStore(folder);
+    save(store, 21, 1);
+    save(store, 22, 1);
+    // The crash: step22 was renamed into place, but latest still names step21.
+    Files.writeString(folder.resolve("latest"), "step21\n");
+    assertEquals(Optional.of(folder.resolve("step22")), store.latest());
+    // A newer directory without a manifest does not count.
+    Files.createDirectories(folder.resolve("step23"));
+    assertEquals(Optional.of(folder.resolve("step22")), store.latest());
+    // The run that resumed from step22 goes on committing.
+    save(store, 24, 1);
+    assertEquals(Optional.of(folder.resolve("step24")), store.latest());
+  }
+
+  @Test
   void keepLastN() throws IOException {
     CheckpointStore store = new CheckpointStore(folder, 2);
     for (long s = 1; s <= 4; s++) {
