@@ -15,6 +15,8 @@ import java.util.List;
  * (kept alive by the array). So each parameter gets its own direct buffer, allocated once and
  * re-filled on every load; a shared staging buffer would alias all parameters. Parameters thus
  * live in Java direct memory: size {@code -XX:MaxDirectMemorySize} for Ψ·4 bytes (fp32).
+ * Loaded from a {@link FlatVector}, a parameter's storage is the vector's own memory instead (no
+ * copy at all): the vector must then outlive the arrays.
  */
 final class FlatParams {
 
@@ -42,6 +44,35 @@ final class FlatParams {
         DoubleBuffer d = buf.asDoubleBuffer();
         for (int i = 0; i < n; i++) {
           d.put(i, flat[off + i]);
+        }
+      }
+      dst.set(buf);
+    }
+  }
+
+  /**
+   * The parameters become views of {@code flat} (fp32 parameters within one segment; any other
+   * is copied into its own buffer): later writes into {@code flat} change them.
+   */
+  void load(FlatVector flat) {
+    check(flat.length());
+    for (int p = 0; p < arrays.size(); p++) {
+      NDArray dst = arrays.get(p);
+      int off = offset(p);
+      int n = Math.toIntExact(dst.size());
+      if (dst.getDataType() == DataType.FLOAT32 && flat.isFp32() && flat.contiguous(off) >= n) {
+        dst.set(flat.view(off, n));
+        continue;
+      }
+      float[] values = new float[n];
+      flat.get(off, values, 0, n);
+      ByteBuffer buf = storage(p);
+      if (dst.getDataType() == DataType.FLOAT32) {
+        buf.asFloatBuffer().put(values);
+      } else {
+        DoubleBuffer d = buf.asDoubleBuffer();
+        for (int i = 0; i < n; i++) {
+          d.put(i, values[i]);
         }
       }
       dst.set(buf);
@@ -80,6 +111,28 @@ final class FlatParams {
     for (int p = 0; p < arrays.size(); p++) {
       try (NDArray g = arrays.get(p).getGradient()) {
         read(g, dst, offset(p));
+      }
+    }
+  }
+
+  /** As {@link #readGrads(float[])} into a vector. */
+  void readGrads(FlatVector dst) {
+    check(dst.length());
+    for (int p = 0; p < arrays.size(); p++) {
+      try (NDArray g = arrays.get(p).getGradient()) {
+        int off = offset(p);
+        ByteBuffer buf = g.toByteBuffer().order(ByteOrder.nativeOrder());
+        if (g.getDataType() == DataType.FLOAT32) {
+          dst.put(off, buf);
+        } else {
+          int n = Math.toIntExact(g.size());
+          float[] values = new float[n];
+          DoubleBuffer d = buf.asDoubleBuffer();
+          for (int i = 0; i < n; i++) {
+            values[i] = (float) d.get(i);
+          }
+          dst.put(off, values, 0, n);
+        }
       }
     }
   }

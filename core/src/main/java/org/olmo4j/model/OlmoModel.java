@@ -145,6 +145,14 @@ public final class OlmoModel implements AutoCloseable {
     this.flat.load(flat);
   }
 
+  /**
+   * As {@link #setParams(float[])} without a copy: the parameters become views of {@code flat},
+   * which must stay open until this model is closed or loaded from elsewhere.
+   */
+  public void setParams(FlatVector flat) {
+    this.flat.load(flat);
+  }
+
   /** As {@link #setParams(float[])}, for fp64 gradient checks (narrowed for fp32 models). */
   public void setParams(double[] flat) {
     this.flat.load(flat);
@@ -157,6 +165,11 @@ public final class OlmoModel implements AutoCloseable {
 
   /** The accumulated gradient, flat in layout order (zeros where no backward ran). */
   public void readGrads(float[] dst) {
+    flat.readGrads(dst);
+  }
+
+  /** As {@link #readGrads(float[])} into a vector. */
+  public void readGrads(FlatVector dst) {
     flat.readGrads(dst);
   }
 

@@ -1,8 +1,14 @@
 package org.olmo4j.train;
 
+import org.olmo4j.model.FlatVector;
+
 /**
  * The collective operations a ZeRO step needs, over the ranks of one world. Implemented by the
  * data plane (in-process or network) and trivially for a single rank.
+ *
+ * <p>Full vectors (Ψ elements) are {@link FlatVector}s in native memory, so that sockets send and
+ * receive them without staging copies; shards (Ψ/N) are the optimizer's heap arrays. The array
+ * forms copy into a temporary vector (tests, small callers).
  *
  * <p>Every reduction sums in rank order, never in arrival order, so results are bit-identical run
  * to run for the same world size.
@@ -13,25 +19,72 @@ public interface Collectives {
 
   int worldSize();
 
-  /** Sum over ranks of {@code full} (Ψ elements each); this rank receives its shard's sum. */
-  void reduceScatter(float[] full, float[] myShard);
-
-  /** Concatenation of every rank's shard of bf16 bits into {@code full} (Ψ elements). */
-  void allGatherBf16(short[] myShard, short[] full);
+  /** Sum over ranks of {@code full} (Ψ fp32 elements each); this rank receives its shard's sum. */
+  void reduceScatter(FlatVector full, float[] myShard);
 
   /**
-   * As {@link #allGatherBf16(short[], short[])} with this rank's shard already in its range of
-   * {@code full}: that range is sent and left as it is, every other range is overwritten. Saves
-   * copying the own shard (as NCCL's in-place all-gather): on loopback the exchange is CPU-bound,
-   * so every copy adds to its time.
+   * Concatenation of every rank's shard into {@code full} (Ψ fp32 or bf16 elements), this rank's
+   * shard already in its range of {@code full}: that range is sent and left as it is, every other
+   * range is overwritten (in place, as NCCL's all-gather: on loopback the exchange is CPU-bound, so
+   * every copy adds to its time).
    */
-  void allGatherBf16InPlace(short[] full);
-
-  /** Concatenation of every rank's fp32 shard into {@code full} (Ψ elements). */
-  void allGather(float[] myShard, float[] full);
+  void allGatherInPlace(FlatVector full);
 
   /** Element-wise sum over ranks of a few scalars. */
   double[] allReduceSum(double[] values);
+
+  // The temporary vectors below are left to the garbage collector, not closed: after a failed
+  // call an exchange thread may still be reading or writing them.
+
+  /** As {@link #reduceScatter(FlatVector, float[])} from an array. */
+  default void reduceScatter(float[] full, float[] myShard) {
+    reduceScatter(FlatVector.of(full), myShard);
+  }
+
+  /** Concatenation of every rank's shard of bf16 bits into {@code full} (Ψ elements). */
+  default void allGatherBf16(short[] myShard, short[] full) {
+    checkShard(full.length, myShard.length);
+    FlatVector v = FlatVector.bf16(full.length);
+    v.put(shardStart(full.length), myShard, 0, myShard.length);
+    allGatherInPlace(v);
+    v.get(0, full, 0, full.length);
+  }
+
+  /** As {@link #allGatherInPlace(FlatVector)} on an array of bf16 bits. */
+  default void allGatherBf16InPlace(short[] full) {
+    FlatVector v = FlatVector.of(full);
+    allGatherInPlace(v);
+    v.get(0, full, 0, full.length);
+  }
+
+  /** Concatenation of every rank's fp32 shard into {@code full}: the shard is put in place first. */
+  default void allGather(float[] myShard, FlatVector full) {
+    checkShard(full.length(), myShard.length);
+    full.put(shardStart(full.length()), myShard, 0, myShard.length);
+    allGatherInPlace(full);
+  }
+
+  /** As {@link #allGather(float[], FlatVector)} into an array. */
+  default void allGather(float[] myShard, float[] full) {
+    FlatVector v = FlatVector.fp32(full.length);
+    allGather(myShard, v);
+    v.get(0, full, 0, full.length);
+  }
+
+  /** Where this rank's shard starts in a vector of {@code total} elements (the flat layout's split). */
+  private long shardStart(long total) {
+    long size = (total + worldSize() - 1) / worldSize();
+    return Math.min(total, rank() * size);
+  }
+
+  private void checkShard(long total, int shardLength) {
+    long start = shardStart(total);
+    long length = Math.min(total, start + (total + worldSize() - 1) / worldSize()) - start;
+    if (shardLength != length) {
+      throw new IllegalArgumentException("all-gather: rank " + rank() + " of " + worldSize()
+          + " owns " + length + " of " + total + " elements, but its shard array has " + shardLength);
+    }
+  }
 
   /** The world of one rank: every collective is the identity. */
   static Collectives single() {
@@ -47,23 +100,13 @@ public interface Collectives {
       }
 
       @Override
-      public void reduceScatter(float[] full, float[] myShard) {
-        System.arraycopy(full, 0, myShard, 0, myShard.length);
+      public void reduceScatter(FlatVector full, float[] myShard) {
+        full.get(0, myShard, 0, myShard.length);
       }
 
       @Override
-      public void allGatherBf16(short[] myShard, short[] full) {
-        System.arraycopy(myShard, 0, full, 0, full.length);
-      }
-
-      @Override
-      public void allGatherBf16InPlace(short[] full) {
+      public void allGatherInPlace(FlatVector full) {
         // The only shard is the whole vector, already in place.
-      }
-
-      @Override
-      public void allGather(float[] myShard, float[] full) {
-        System.arraycopy(myShard, 0, full, 0, full.length);
       }
 
       @Override

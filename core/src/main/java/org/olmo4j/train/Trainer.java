@@ -122,5 +122,6 @@ public final class Trainer implements AutoCloseable {
   @Override
   public void close() {
     model.close();
+    zero.close(); // after the model: its parameters are views of the step's compute copy
   }
 }

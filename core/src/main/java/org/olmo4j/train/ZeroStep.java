@@ -4,6 +4,7 @@ import java.util.List;
 import org.olmo4j.config.Precision;
 import org.olmo4j.io.Bf16;
 import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.FlatVector;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.optim.AdamWShard;
 import org.olmo4j.optim.GradClip;
@@ -14,8 +15,16 @@ import org.olmo4j.optim.GradClip;
  * all-gather of the (bf16-cast) parameters into the full compute copy.
  *
  * <p>With one rank every collective is a copy, so the single-worker trainer is this same code.
+ *
+ * <p>The full vectors (gradients, compute parameters, their bf16 cast) are {@link FlatVector}s in
+ * native memory: the exchange sends and receives them in place, and the model's parameters are
+ * views of the compute copy. {@link #close} frees them once the model is closed.
  */
-public final class ZeroStep {
+public final class ZeroStep implements AutoCloseable {
+
+  /** Elements per pass of the bf16 casts: 64 KiB of fp32 stays in L1/L2. */
+  private static final int BLOCK = 16 << 10;
+
 
   /**
    * What the step did, identical on every rank. {@code checkpointRequested}: some rank asked for
@@ -31,13 +40,15 @@ public final class ZeroStep {
   private final AdamWShard optimizer;
   private final Collectives collectives;
   private final boolean bf16Compute;
-  private final float[] fullGrads;
+  private final FlatVector fullGrads;
   private final float[] shardGrads;
-  private final float[] fullParams;
+  private final FlatVector fullParams;
   /** Start of this rank's shard in the flat vector. */
   private final int shardStart;
   private final int shardLength;
-  private final short[] fullBf16;
+  private final FlatVector fullBf16;
+  private final short[] bitsBlock = new short[BLOCK];
+  private final float[] floatBlock = new float[BLOCK];
 
   public ZeroStep(OlmoModel model, AdamWShard optimizer, Collectives collectives, Precision precision) {
     FlatLayout layout = model.layout();
@@ -48,12 +59,12 @@ public final class ZeroStep {
     this.optimizer = optimizer;
     this.collectives = collectives;
     this.bf16Compute = precision == Precision.AMP_BF16;
-    this.fullGrads = new float[total];
+    this.fullGrads = FlatVector.fp32(total);
     this.shardGrads = new float[shard];
-    this.fullParams = new float[total];
+    this.fullParams = FlatVector.fp32(total);
     this.shardStart = Math.toIntExact(range.start());
     this.shardLength = shard;
-    this.fullBf16 = bf16Compute ? new short[total] : null;
+    this.fullBf16 = bf16Compute ? FlatVector.bf16(total) : null;
   }
 
   /**
@@ -114,12 +125,38 @@ public final class ZeroStep {
   public void publishParameters() {
     if (bf16Compute) {
       // Cast straight into this rank's range of the full vector: the all-gather sends it from there.
-      Bf16.fromFloats(optimizer.master(), 0, fullBf16, shardStart, shardLength);
-      collectives.allGatherBf16InPlace(fullBf16);
-      Bf16.toFloats(fullBf16, 0, fullParams, 0, fullParams.length);
+      float[] master = optimizer.master();
+      for (int b = 0; b < shardLength; b += BLOCK) {
+        int len = Math.min(BLOCK, shardLength - b);
+        Bf16.fromFloats(master, b, bitsBlock, 0, len);
+        fullBf16.put(shardStart + b, bitsBlock, 0, len);
+      }
+      collectives.allGatherInPlace(fullBf16);
+      long total = fullParams.length();
+      for (long b = 0; b < total; b += BLOCK) {
+        int len = (int) Math.min(BLOCK, total - b);
+        fullBf16.get(b, bitsBlock, 0, len);
+        Bf16.toFloats(bitsBlock, 0, floatBlock, 0, len);
+        fullParams.put(b, floatBlock, 0, len);
+      }
     } else {
-      collectives.allGather(optimizer.master(), fullParams);
+      // The master shard goes into its range of the compute copy, which is sent from there.
+      fullParams.put(shardStart, optimizer.master(), 0, shardLength);
+      collectives.allGatherInPlace(fullParams);
     }
     model.setParams(fullParams);
+  }
+
+  /**
+   * Frees the full vectors. Only after the model is closed (its parameters are views of the
+   * compute copy) and the exchange is idle ({@code TensorExchange#awaitIdle}).
+   */
+  @Override
+  public void close() {
+    fullGrads.close();
+    fullParams.close();
+    if (fullBf16 != null) {
+      fullBf16.close();
+    }
   }
 }

@@ -66,9 +66,25 @@ final class BulkReceiver implements AutoCloseable {
     }
   }
 
-  /** A sink copying chunk by chunk into {@code dst} from index {@code base} on. */
+  /**
+   * A sink into {@code dst} from index {@code base} on: a vector's payloads are read straight into
+   * it, an array's chunk by chunk through the reusable buffer.
+   */
   Sink into(Elements dst, int base) {
-    return via(dst.dtype(), (payload, at, n) -> dst.get(payload, base + at, n));
+    Sink copying = via(dst.dtype(), (payload, at, n) -> dst.get(payload, base + at, n));
+    int size = dst.dtype().bytes();
+    return new Sink() {
+      public ByteBuffer target(int at, int n) {
+        ByteBuffer v = dst.view(base + at, n);
+        return v != null && v.remaining() == n * size ? v : copying.target(at, n);
+      }
+
+      public void commit(ByteBuffer filled, int at, int n) {
+        if (filled == chunk) {
+          copying.commit(filled, at, n);
+        }
+      }
+    };
   }
 
   /** A sink reading each payload into the reusable chunk buffer, then handing it to {@code landing}. */

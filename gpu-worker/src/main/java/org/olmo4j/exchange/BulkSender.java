@@ -26,7 +26,8 @@ final class BulkSender implements AutoCloseable {
 
   /**
    * Sends elements {@code [from, from + count)} of {@code src} as the flat slice starting at
-   * {@code elementOffset}; {@code template} supplies every other header field.
+   * {@code elementOffset}; {@code template} supplies every other header field. A vector goes out
+   * from its own memory, an array through the reusable direct buffer.
    */
   void send(FrameHeader template, Elements src, int from, long elementOffset, int count)
       throws IOException {
@@ -34,15 +35,22 @@ final class BulkSender implements AutoCloseable {
     int perChunk = payload.capacity() / size;
     for (int done = 0; done < count; ) {
       int n = Math.min(perChunk, count - done);
-      payload.clear();
-      src.put(from + done, n, payload);
-      payload.limit(n * size);
+      ByteBuffer body = src.view(from + done, n);
+      if (body == null) {
+        payload.clear();
+        src.put(from + done, n, payload);
+        payload.limit(n * size);
+        body = payload;
+      } else {
+        n = body.remaining() / size;
+      }
       header.clear();
       new FrameHeader(template.op(), src.dtype(), template.srcRank(), template.dstRank(),
           template.generation(), template.sequence(), template.total(), elementOffset + done, n,
           n * size).writeTo(header);
       header.flip();
-      while (payload.hasRemaining()) {
+      frame[1] = body;
+      while (body.hasRemaining()) {
         channel.write(frame);
       }
       done += n;

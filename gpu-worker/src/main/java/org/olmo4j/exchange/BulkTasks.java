@@ -59,4 +59,14 @@ final class BulkTasks {
   void shutdown() {
     pool.shutdownNow();
   }
+
+  /** After {@link #shutdown}: true once every task has returned, false if one is still running. */
+  boolean awaitStopped(java.time.Duration timeout) {
+    try {
+      return pool.awaitTermination(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
 }

@@ -7,6 +7,7 @@ import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import org.olmo4j.model.FlatVector;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -86,8 +87,11 @@ public final class ExchangeBenchmark {
     out.println("  raw same-pattern: in the same JVMs and rounds as the collectives, every JVM sends"
         + " S/N bytes to each other JVM and receives S/N from each, all at once, one connection per"
         + " ordered pair; bus bandwidth as above");
-    out.println("  each collective is called as ZeroStep calls it: all-gather fp32 from the optimizer's"
-        + " shard array, all-gather bf16 in place (the shard is cast straight into the full vector)");
+    out.println("  each collective is called as ZeroStep calls it: full vectors in native memory (sent"
+        + " and received in place), shards in heap arrays; reduce-scatter from the gradients into"
+        + " the shard array (sums: " + FoldKernel.BEST.name() + "); both all-gathers in place: the"
+        + " fp32 master shard is copied into its range first (timed apart below), the bf16 cast"
+        + " written there directly");
     out.println("  ratio = collective bus bandwidth / raw same-pattern bus bandwidth at the same S"
         + " = t_raw / t   (target >= 0.6)");
     out.printf("%-20s S=%5d MiB  t=%7.1f ms  %.2f GB/s%n", "raw one-direction", mib,
@@ -101,6 +105,9 @@ public final class ExchangeBenchmark {
           sizes[i] >> 20, t[i] * 1e3, t[5 + i] * 1e3, frac * sizes[i] / t[i] / 1e9,
           i == 0 || i == 3 ? "" : String.format("  ratio %.2f", raw / t[i]));
     }
+    out.printf("%-20s S=%5d MiB  t=%7.1f ms  (ZeroStep's copy of the fp32 shard into the full"
+        + " vector before the fp32 all-gather; with it the ratio is %.2f)%n", "shard copy",
+        (bytes / workers) >> 20, t[10] * 1e3, t[0] / (t[2] + t[10]));
   }
 
   /** Best seconds on rank 0 of each measurement of {@link #measure}, in its order. */
@@ -141,60 +148,83 @@ public final class ExchangeBenchmark {
    */
   private static double[] measure(TensorExchange ex, int mib) throws Exception {
     int psi = (mib << 20) / Float.BYTES;
-    double[] best = new double[10];
+    double[] best = new double[11];
     Arrays.fill(best, Double.MAX_VALUE);
     try (RawMesh raw = RawMesh.open(ex)) {
-      Vectors warm = new Vectors(ex, Math.min(psi, 1 << 20));
-      for (int it = 0; it < WARMUP; it++) {
-        warm.round(ex, raw);
+      try (Vectors warm = new Vectors(ex, Math.min(psi, 1 << 20))) {
+        for (int it = 0; it < WARMUP; it++) {
+          warm.round(ex, raw);
+        }
       }
-      Vectors v = new Vectors(ex, psi);
-      for (int it = 0; it < ITERATIONS; it++) {
-        double[] t = v.round(ex, raw);
-        for (int i = 0; i < t.length; i++) {
-          best[i] = Math.min(best[i], t[i]);
+      try (Vectors v = new Vectors(ex, psi)) {
+        for (int it = 0; it < ITERATIONS; it++) {
+          double[] t = v.round(ex, raw);
+          for (int i = 0; i < t.length; i++) {
+            best[i] = Math.min(best[i], t[i]);
+          }
         }
       }
     }
     return best;
   }
 
-  /** The vectors of one size and one round of measurements on them. */
-  private static final class Vectors {
+  /**
+   * The vectors of one size, as ZeroStep holds them (full gradients, compute parameters and their
+   * bf16 cast in native memory, the shard on the heap), and one round of measurements on them.
+   */
+  private static final class Vectors implements AutoCloseable {
     static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     final long bytes;
-    final float[] full;
+    final FlatVector grads;
+    final FlatVector params;
     final float[] shard;
-    final short[] fullBf16;
+    final FlatVector paramsBf16;
 
     Vectors(TensorExchange ex, int psi) {
       ShardRanges ranges = new ShardRanges(psi, ex.worldSize());
       bytes = (long) psi * Float.BYTES;
-      full = new float[psi];
+      grads = FlatVector.fp32(psi);
+      float[] block = new float[1 << 16];
+      Arrays.fill(block, ex.rank() + 1);
+      for (int b = 0; b < psi; b += block.length) {
+        grads.put(b, block, 0, Math.min(block.length, psi - b));
+      }
+      params = FlatVector.fp32(psi);
       shard = new float[ranges.length(ex.rank())];
-      fullBf16 = new short[psi];
+      paramsBf16 = FlatVector.bf16(psi);
     }
 
     /** Seconds of each measurement, then CPU seconds of this process for each. */
     double[] round(TensorExchange ex, RawMesh raw) throws Exception {
       int n = ex.worldSize();
-      Arrays.fill(full, ex.rank() + 1);
-      double[] t = new double[10];
+      double[] t = new double[11];
       for (int i = 0; i < 5; i++) {
         ex.allReduceSum(0);
+        if (i == 2) { // ZeroStep puts the master shard into its range, then gathers in place
+          long p0 = System.nanoTime();
+          params.put(new ShardRanges(params.length(), n).start(ex.rank()), shard, 0, shard.length);
+          t[10] = (System.nanoTime() - p0) / 1e9;
+        }
         long c0 = cpuNanos();
         long t0 = System.nanoTime();
         switch (i) {
           case 0 -> raw.allToAll(bytes / n);
-          case 1 -> ex.reduceScatter(full, shard);
-          case 2 -> ex.allGather(shard, full);
+          case 1 -> ex.reduceScatter(grads, shard);
+          case 2 -> ex.allGatherInPlace(params);
           case 3 -> raw.allToAll(bytes / 2 / n);
-          default -> ex.allGatherBf16InPlace(fullBf16);
+          default -> ex.allGatherInPlace(paramsBf16);
         }
         t[i] = (System.nanoTime() - t0) / 1e9;
         t[5 + i] = (cpuNanos() - c0) / 1e9;
       }
       return t;
+    }
+
+    @Override
+    public void close() {
+      grads.close();
+      params.close();
+      paramsBf16.close();
     }
 
     /** CPU time of every live thread of this JVM (user and system), in nanoseconds. */

@@ -7,11 +7,12 @@ import java.time.Duration;
  *
  * @param timeout longest a call (or the join of a world) waits for its peers before failing
  * @param chunkBytes payload bytes per frame on the bulk channel, and the granularity of the
- *     reduce-scatter sum; 1 MiB keeps a frame in L2 between the copy and the socket call
+ *     reduce-scatter sum; 256 KiB keeps a received frame in L2 (1 MiB per core on the EPYC
+ *     machines measured) until it is summed: the best of 128 KiB … 4 MiB in {@code bench exchange}
  */
 public record ExchangeOptions(Duration timeout, int chunkBytes) {
 
-  public static final ExchangeOptions DEFAULTS = new ExchangeOptions(Duration.ofSeconds(30), 1 << 20);
+  public static final ExchangeOptions DEFAULTS = new ExchangeOptions(Duration.ofSeconds(30), 256 << 10);
 
   public ExchangeOptions {
     if (timeout.isNegative() || timeout.isZero()) {

@@ -1,6 +1,7 @@
 package org.olmo4j.exchange;
 
-import java.util.Arrays;
+import java.time.Duration;
+import org.olmo4j.model.FlatVector;
 import org.olmo4j.exchange.InProcessGroup.Contribution;
 
 /** A rank of an {@link InProcessGroup}: all ranks are threads of this JVM. */
@@ -30,46 +31,42 @@ public final class InProcessExchange implements TensorExchange {
   }
 
   @Override
-  public void reduceScatter(float[] full, float[] myShard) {
-    ShardRanges ranges = ShardArgs.reduceScatter(full.length, myShard.length, rank, worldSize());
+  public void reduceScatter(FlatVector full, float[] myShard) {
+    int total = Vectors.length(full, DType.FP32, "reduce-scatter");
+    ShardRanges ranges = ShardArgs.reduceScatter(total, myShard.length, rank, worldSize());
     Contribution[] all = group.arrive(rank,
-        new Contribution(OpKind.REDUCE_SCATTER, DType.FP32, full.length, full));
-    int start = (int) ranges.start(rank);
-    System.arraycopy((float[]) all[0].data(), start, myShard, 0, myShard.length);
-    for (int r = 1; r < all.length; r++) {
-      RankOrderSum.add(myShard, 0, (float[]) all[r].data(), start, myShard.length);
+        new Contribution(OpKind.REDUCE_SCATTER, DType.FP32, total, full));
+    try {
+      long start = ranges.start(rank);
+      float[] scratch = new float[Math.min(ShardFold.BLOCK, myShard.length)];
+      for (int b = 0; b < myShard.length; b += ShardFold.BLOCK) {
+        int len = Math.min(ShardFold.BLOCK, myShard.length - b);
+        ((FlatVector) all[0].data()).get(start + b, myShard, b, len);
+        for (int r = 1; r < all.length; r++) {
+          ((FlatVector) all[r].data()).get(start + b, scratch, 0, len);
+          RankOrderSum.add(myShard, b, scratch, 0, len);
+        }
+      }
+    } finally {
+      group.doneReading();
     }
     group.depart(OpKind.REDUCE_SCATTER);
   }
 
   @Override
-  public void allGatherBf16(short[] myShardBf16, short[] fullBf16) {
-    ShardRanges ranges = ShardArgs.allGather(fullBf16.length, myShardBf16.length, rank, worldSize());
-    Contribution[] all = group.arrive(rank,
-        new Contribution(OpKind.ALL_GATHER, DType.BF16, fullBf16.length, myShardBf16));
-    for (int r = 0; r < all.length; r++) {
-      short[] shard = (short[]) all[r].data();
-      System.arraycopy(shard, 0, fullBf16, (int) ranges.start(r), ranges.length(r));
-    }
-    group.depart(OpKind.ALL_GATHER);
-  }
-
-  @Override
-  public void allGatherBf16InPlace(short[] fullBf16) {
-    ShardRanges ranges = new ShardRanges(fullBf16.length, worldSize());
-    // A copy, so that ranks calling either form of the bf16 all-gather see the same contribution.
-    allGatherBf16(Arrays.copyOfRange(fullBf16, (int) ranges.start(rank),
-        (int) ranges.end(rank)), fullBf16);
-  }
-
-  @Override
-  public void allGather(float[] myShard, float[] full) {
-    ShardRanges ranges = ShardArgs.allGather(full.length, myShard.length, rank, worldSize());
-    Contribution[] all = group.arrive(rank,
-        new Contribution(OpKind.ALL_GATHER, DType.FP32, full.length, myShard));
-    for (int r = 0; r < all.length; r++) {
-      float[] shard = (float[]) all[r].data();
-      System.arraycopy(shard, 0, full, (int) ranges.start(r), ranges.length(r));
+  public void allGatherInPlace(FlatVector full) {
+    DType dtype = full.isFp32() ? DType.FP32 : DType.BF16;
+    int total = Vectors.length(full, dtype, "all-gather");
+    ShardRanges ranges = new ShardRanges(total, worldSize());
+    Contribution[] all = group.arrive(rank, new Contribution(OpKind.ALL_GATHER, dtype, total, full));
+    try {
+      for (int r = 0; r < all.length; r++) {
+        if (r != rank) {
+          ((FlatVector) all[r].data()).copyTo(ranges.start(r), full, ranges.start(r), ranges.length(r));
+        }
+      }
+    } finally {
+      group.doneReading();
     }
     group.depart(OpKind.ALL_GATHER);
   }
@@ -78,12 +75,22 @@ public final class InProcessExchange implements TensorExchange {
   public double[] allReduceSum(double[] values) {
     Contribution[] all = group.arrive(rank,
         new Contribution(OpKind.ALL_REDUCE, DType.FP64, values.length, values));
-    double[] sum = ((double[]) all[0].data()).clone();
-    for (int r = 1; r < all.length; r++) {
-      RankOrderSum.add(sum, (double[]) all[r].data());
+    double[] sum;
+    try {
+      sum = ((double[]) all[0].data()).clone();
+      for (int r = 1; r < all.length; r++) {
+        RankOrderSum.add(sum, (double[]) all[r].data());
+      }
+    } finally {
+      group.doneReading();
     }
     group.depart(OpKind.ALL_REDUCE);
     return sum;
+  }
+
+  @Override
+  public boolean awaitIdle(Duration timeout) {
+    return group.awaitNoReaders(timeout);
   }
 
   @Override

@@ -23,6 +23,8 @@ public final class InProcessGroup {
   private long cycle;
   private int arrived;
   private int departed;
+  /** Ranks between the return of {@link #arrive} and {@link #doneReading}: reading others' inputs. */
+  private int readers;
   private long abortedBy = -1;
   private String brokenReason;
 
@@ -87,7 +89,32 @@ public final class InProcessGroup {
     for (int r = 0; r < worldSize; r++) {
       checkMatches(all[0], 0, all[r], r);
     }
+    readers++;
     return all;
+  }
+
+  /** This rank has finished reading the contributions {@link #arrive} returned. */
+  synchronized void doneReading() {
+    readers--;
+    notifyAll();
+  }
+
+  /** True once no rank reads another's contribution (after an abort or a leave), within {@code timeout}. */
+  synchronized boolean awaitNoReaders(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (readers > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      try {
+        wait(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Waits until every rank has read the contributions of this cycle. */

@@ -24,6 +24,9 @@ final class LoopbackRendezvous {
   static Process spawn(String mainClass, List<String> jvmArgs, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(System.getProperty("java.home") + "/bin/java");
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+      cmd.add("--add-modules=jdk.incubator.vector"); // as this JVM: the SIMD fold kernel
+    }
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

@@ -3,7 +3,9 @@ package org.olmo4j.exchange;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.List;
+import org.olmo4j.model.FlatVector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,8 +73,9 @@ public final class NetworkExchange implements TensorExchange {
   }
 
   @Override
-  public void reduceScatter(float[] full, float[] myShard) {
-    ShardRanges ranges = ShardArgs.reduceScatter(full.length, myShard.length, rank, worldSize);
+  public void reduceScatter(FlatVector full, float[] myShard) {
+    int total = Vectors.length(full, DType.FP32, "reduce-scatter");
+    ShardRanges ranges = ShardArgs.reduceScatter(total, myShard.length, rank, worldSize);
     int myStart = (int) ranges.start(rank);
     int myLen = myShard.length;
     OpProgress p = begin(OpKind.REDUCE_SCATTER, expectEach(myLen));
@@ -88,11 +91,11 @@ public final class NetworkExchange implements TensorExchange {
         int jLen = ranges.length(j);
         BulkSender s = links.senders[j];
         if (jLen > 0) {
-          FrameHeader out = header(OpKind.REDUCE_SCATTER, DType.FP32, rank, j, full.length, jStart, jLen);
+          FrameHeader out = header(OpKind.REDUCE_SCATTER, DType.FP32, rank, j, total, jStart, jLen);
           tasks.submit(p, j, true, () -> s.send(out, src, jStart, jStart, jLen));
         }
         if (myLen > 0) {
-          FrameHeader in = header(OpKind.REDUCE_SCATTER, DType.FP32, j, rank, full.length, myStart, myLen);
+          FrameHeader in = header(OpKind.REDUCE_SCATTER, DType.FP32, j, rank, total, myStart, myLen);
           BulkReceiver r = links.receivers[j];
           BulkReceiver.Sink sink = r.via(DType.FP32, fold.from(j));
           tasks.submit(p, j, false, () -> r.receive(in, sink, p));
@@ -110,28 +113,18 @@ public final class NetworkExchange implements TensorExchange {
   }
 
   @Override
-  public void allGatherBf16(short[] myShardBf16, short[] fullBf16) {
-    ShardArgs.allGather(fullBf16.length, myShardBf16.length, rank, worldSize);
-    gather(Elements.of(myShardBf16), myShardBf16, Elements.of(fullBf16), fullBf16, fullBf16.length);
-  }
-
-  @Override
-  public void allGatherBf16InPlace(short[] fullBf16) {
-    Elements full = Elements.of(fullBf16);
-    gather(full, null, full, fullBf16, fullBf16.length);
-  }
-
-  @Override
-  public void allGather(float[] myShard, float[] full) {
-    ShardArgs.allGather(full.length, myShard.length, rank, worldSize);
-    gather(Elements.of(myShard), myShard, Elements.of(full), full, full.length);
+  public void allGatherInPlace(FlatVector full) {
+    int total = Vectors.length(full, full.isFp32() ? DType.FP32 : DType.BF16, "all-gather");
+    Elements elements = Elements.of(full);
+    int myStart = (int) new ShardRanges(total, worldSize).start(rank);
+    gather(elements, myStart, elements, total);
   }
 
   /**
-   * Sends this rank's shard from {@code shard} ({@code shardArray}, or {@code full} itself when
-   * {@code shardArray} is null: in place) and receives every other shard into {@code full}.
+   * Sends this rank's shard from {@code shard} (index {@code sendFrom} on; {@code full} itself:
+   * in place) and receives every other shard into {@code full}.
    */
-  private void gather(Elements shard, Object shardArray, Elements full, Object fullArray, int total) {
+  private void gather(Elements shard, int sendFrom, Elements full, int total) {
     ShardRanges ranges = new ShardRanges(total, worldSize);
     long[] expected = new long[worldSize];
     for (int j = 0; j < worldSize; j++) {
@@ -141,7 +134,6 @@ public final class NetworkExchange implements TensorExchange {
     try {
       int myStart = (int) ranges.start(rank);
       int myLen = ranges.length(rank);
-      int sendFrom = shardArray == null ? myStart : 0;
       for (int j = 0; j < worldSize; j++) {
         if (j == rank) {
           continue;
@@ -158,9 +150,6 @@ public final class NetworkExchange implements TensorExchange {
         if (jLen > 0) {
           tasks.submit(p, j, false, () -> r.receive(in, r.into(full, jStart), p));
         }
-      }
-      if (shardArray != null) {
-        System.arraycopy(shardArray, 0, fullArray, myStart, myLen);
       }
       p.awaitDone();
     } catch (ExchangeException e) {
@@ -249,6 +238,12 @@ public final class NetworkExchange implements TensorExchange {
     closeTransport();
     links.closeControl();
     server.leave(this);
+  }
+
+  @Override
+  public boolean awaitIdle(Duration timeout) {
+    closeTransport();
+    return tasks == null || tasks.awaitStopped(timeout);
   }
 
   private void closeTransport() {

@@ -15,6 +15,20 @@ final class RankOrderSum {
     }
   }
 
+  /** {@code acc[accOff + i] = x[xOff + i] + y[yOff + i]} for {@code i < n}. */
+  static void sum(float[] acc, int accOff, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      acc[accOff + i] = x[xOff + i] + y[yOff + i];
+    }
+  }
+
+  /** {@code acc[accOff + i] = (acc[accOff + i] + x[xOff + i]) + y[yOff + i]} for {@code i < n}. */
+  static void add(float[] acc, int accOff, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      acc[accOff + i] = (acc[accOff + i] + x[xOff + i]) + y[yOff + i];
+    }
+  }
+
   /** {@code acc[i] += x[i]}. */
   static void add(double[] acc, double[] x) {
     for (int i = 0; i < acc.length; i++) {

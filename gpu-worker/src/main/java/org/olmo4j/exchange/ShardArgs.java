@@ -14,14 +14,4 @@ final class ShardArgs {
     }
     return ranges;
   }
-
-  static ShardRanges allGather(int fullLength, int shardLength, int rank, int worldSize) {
-    ShardRanges ranges = new ShardRanges(fullLength, worldSize);
-    if (shardLength != ranges.length(rank)) {
-      throw new IllegalArgumentException("all-gather: rank " + rank + " of " + worldSize
-          + " owns " + ranges.length(rank) + " of " + fullLength + " elements, but its shard array has "
-          + shardLength);
-    }
-    return ranges;
-  }
 }

@@ -1,6 +1,7 @@
 package org.olmo4j.exchange;
 
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
+import org.olmo4j.model.FlatVector;
 
 /**
  * The sum of one reduce-scatter, taken by the receiving threads as the peers' chunks arrive:
@@ -12,28 +13,30 @@ import java.nio.FloatBuffer;
 final class ShardFold {
 
   /** Elements per pass: 64 KiB of partial sum stays in L1/L2 while every contribution is added. */
-  static final int BLOCK = 16 << 10;
+  static final int BLOCK = FoldKernel.BLOCK;
   private static final long WAIT_MILLIS = 50;
 
-  private final float[] own;
+  private final FlatVector own;
   private final int ownStart;
   private final float[] shard;
   private final int rank;
   private final int step;
   private final OpProgress progress;
+  private final FoldKernel kernel;
   /** Per chunk: the rank whose contribution is folded next. */
   private final int[] next;
   /** Per chunk: elements folded so far by the rank whose turn it is. */
   private final int[] folded;
 
   /** Folds {@code full[ownStart ..]} and the peers' payloads into {@code shard}, chunks of {@code step}. */
-  ShardFold(float[] full, int ownStart, float[] shard, int rank, int step, OpProgress progress) {
+  ShardFold(FlatVector full, int ownStart, float[] shard, int rank, int step, OpProgress progress) {
     this.own = full;
     this.ownStart = ownStart;
     this.shard = shard;
     this.rank = rank;
     this.step = step;
     this.progress = progress;
+    this.kernel = FoldKernel.BEST;
     int chunks = (shard.length + step - 1) / step;
     this.next = new int[chunks];
     this.folded = new int[chunks];
@@ -41,9 +44,7 @@ final class ShardFold {
 
   /** Where the payloads of {@code peer} go: each is folded as soon as the chunk is its turn. */
   BulkReceiver.Landing from(int peer) {
-    float[] scratch = new float[BLOCK];
     return (payload, at, n) -> {
-      FloatBuffer src = payload.asFloatBuffer();
       for (int done = 0; done < n; ) {
         int i = at + done;
         int c = i / step;
@@ -51,40 +52,30 @@ final class ShardFold {
         int turn = awaitTurn(c, peer);
         boolean ownBefore = turn == rank;
         boolean ownAfter = rank == peer + 1;
-        fold(src, done, i, m, turn == 0, ownBefore, ownAfter, scratch);
+        fold(payload, done, i, m, turn == 0, ownBefore, ownAfter);
         finish(c, m, peer + (ownAfter ? 2 : 1));
         done += m;
       }
     };
   }
 
-  private void fold(FloatBuffer src, int srcAt, int at, int n, boolean first, boolean ownBefore,
-      boolean ownAfter, float[] scratch) {
-    for (int b = 0; b < n; b += BLOCK) {
-      int len = Math.min(BLOCK, n - b);
-      int i = at + b;
-      boolean empty = first;
-      if (ownBefore) {
-        addOrCopy(empty, i, own, ownStart + i, len);
-        empty = false;
+  /**
+   * Folds {@code n} payload elements (and this rank's own, when it is folded by this peer) into
+   * {@code shard[at ..]}, each block in one pass over the shard: the shard is read at most once
+   * and written once, whatever the number of contributions.
+   */
+  private void fold(ByteBuffer payload, int payloadAt, int at, int n, boolean first,
+      boolean ownBefore, boolean ownAfter) {
+    boolean withOwn = ownBefore || ownAfter;
+    for (int b = 0; b < n; ) {
+      int len = Math.min(FoldKernel.BLOCK, n - b);
+      ByteBuffer ownBlock = null;
+      if (withOwn) {
+        len = Math.min(len, own.contiguous(ownStart + at + b));
+        ownBlock = own.view(ownStart + at + b, len);
       }
-      if (empty) {
-        src.get(srcAt + b, shard, i, len);
-      } else {
-        src.get(srcAt + b, scratch, 0, len);
-        RankOrderSum.add(shard, i, scratch, 0, len);
-      }
-      if (ownAfter) {
-        RankOrderSum.add(shard, i, own, ownStart + i, len);
-      }
-    }
-  }
-
-  private void addOrCopy(boolean copy, int at, float[] x, int xAt, int n) {
-    if (copy) {
-      System.arraycopy(x, xAt, shard, at, n);
-    } else {
-      RankOrderSum.add(shard, at, x, xAt, n);
+      kernel.fold(shard, at + b, payload, (payloadAt + b) * Float.BYTES, ownBlock, ownBefore, first, len);
+      b += len;
     }
   }
 
@@ -113,6 +104,6 @@ final class ShardFold {
 
   /** The whole sum when there are no peers (a world of one). */
   void ownOnly() {
-    System.arraycopy(own, ownStart, shard, 0, shard.length);
+    own.get(ownStart, shard, 0, shard.length);
   }
 }

@@ -1,5 +1,7 @@
 package org.olmo4j.exchange;
 
+import java.time.Duration;
+import org.olmo4j.model.FlatVector;
 import org.olmo4j.train.Collectives;
 
 /**
@@ -16,27 +18,20 @@ public interface TensorExchange extends Collectives, AutoCloseable {
   long generation();
 
   /**
-   * Sums {@code full} (length Ψ, equal on all ranks) element-wise over the ranks; this rank
-   * receives the sum of its own range {@link ShardRanges#start}..{@link ShardRanges#end} in
-   * {@code myShard}.
+   * Sums {@code full} (Ψ fp32 elements, equal length on all ranks) element-wise over the ranks;
+   * this rank receives the sum of its own range {@link ShardRanges#start}..{@link ShardRanges#end}
+   * in {@code myShard}.
    */
   @Override
-  void reduceScatter(float[] full, float[] myShard);
-
-  /** Every rank contributes its shard of bf16 bits; all receive the full vector of Ψ elements. */
-  @Override
-  void allGatherBf16(short[] myShardBf16, short[] fullBf16);
+  void reduceScatter(FlatVector full, float[] myShard);
 
   /**
-   * As {@link #allGatherBf16(short[], short[])}, this rank's shard read from (and left in) its
-   * range {@link ShardRanges#start}..{@link ShardRanges#end} of {@code fullBf16}.
+   * Every rank contributes the elements (fp32 or bf16) in its range {@link ShardRanges#start}..
+   * {@link ShardRanges#end} of {@code full} (sent from there and left as they are); all receive
+   * the other ranges.
    */
   @Override
-  void allGatherBf16InPlace(short[] fullBf16);
-
-  /** Every rank contributes its fp32 shard; all receive the full vector of Ψ elements. */
-  @Override
-  void allGather(float[] myShard, float[] full);
+  void allGatherInPlace(FlatVector full);
 
   /** Sum of {@code value} over the ranks, in rank order. */
   default double allReduceSum(double value) {
@@ -56,4 +51,11 @@ public interface TensorExchange extends Collectives, AutoCloseable {
   /** Leaves the world without notice; peers blocked on this rank get an {@link ExchangeException}. */
   @Override
   void close();
+
+  /**
+   * After {@link #close} (or an abort): waits until no thread of this world can read or write the
+   * vectors this rank passed in any more, so that they may be freed; false if that did not happen
+   * within {@code timeout} (then leave them to the garbage collector).
+   */
+  boolean awaitIdle(Duration timeout);
 }

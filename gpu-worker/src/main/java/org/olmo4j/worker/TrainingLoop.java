@@ -35,6 +35,10 @@ import org.olmo4j.train.ZeroStep;
  */
 final class TrainingLoop implements AutoCloseable {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TrainingLoop.class);
+  /** How long close waits for the exchange's threads (they stop within ms once sockets close). */
+  private static final Duration IDLE_WAIT = Duration.ofSeconds(10);
+
   private final TrainConfig cfg;
   private final GpuWorker.Assign assign;
   private final SinkQueueWithCancel<MicroBatch> batches;
@@ -217,5 +221,13 @@ final class TrainingLoop implements AutoCloseable {
     exchange.close();
     model.close();
     manager.close();
+    // The step's vectors are freed only once no exchange thread can touch them (and after the
+    // model, whose parameters are views of them); else the garbage collector frees them later.
+    if (exchange.awaitIdle(IDLE_WAIT)) {
+      zero.close();
+    } else {
+      log.warn("rank {} generation {}: exchange threads still running {} after close; the step's "
+          + "buffers are left to the garbage collector", assign.rank(), assign.generation(), IDLE_WAIT);
+    }
   }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.olmo4j.model.FlatVector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -168,6 +169,45 @@ abstract class TensorExchangeContractTest {
     });
     for (int r = 0; r < n; r++) {
       assertArrayEquals(bits, got.get(r), "bf16 bits on rank " + r);
+    }
+  }
+
+  /**
+   * Full vectors in segments of different sizes on each rank (64, 128, 256 … elements), so that
+   * sends, receives, and the reduce-scatter's reads of the own contribution all cross seams.
+   */
+  @ParameterizedTest(name = "N={0} Ψ={1}")
+  @CsvSource({"2,1001", "3,5000", "4,777"})
+  void segmentedVectorsGiveTheSameBits(int n, int psi) throws Exception {
+    List<TensorExchange> w = world(n, 1, OPTIONS);
+    ShardRanges ranges = new ShardRanges(psi, n);
+    float[] values = gradient(9, psi);
+    short[] bits = new short[psi];
+    for (int i = 0; i < psi; i++) {
+      bits[i] = (short) (i * 31 + 5);
+    }
+    List<Object[]> got = onAll(w, ex -> {
+      int seg = 64 << ex.rank();
+      int s = (int) ranges.start(ex.rank());
+      int len = ranges.length(ex.rank());
+      FlatVector grads = FlatVector.fp32(psi, seg);
+      grads.put(0, gradient(ex.rank(), psi), 0, psi);
+      float[] shard = new float[len];
+      ex.reduceScatter(grads, shard);
+      FlatVector params = FlatVector.fp32(psi, seg);
+      params.put(s, values, s, len);
+      ex.allGatherInPlace(params);
+      FlatVector half = FlatVector.bf16(psi, seg);
+      half.put(s, bits, s, len);
+      ex.allGatherInPlace(half);
+      return new Object[] {shard, params.toFloatArray(), half.toShortArray()};
+    });
+    float[] expected = rankOrderSum(n, psi);
+    for (int r = 0; r < n; r++) {
+      float[] want = java.util.Arrays.copyOfRange(expected, (int) ranges.start(r), (int) ranges.end(r));
+      assertBitsEqual(want, (float[]) got.get(r)[0], "rank " + r + " reduce-scatter shard");
+      assertBitsEqual(values, (float[]) got.get(r)[1], "rank " + r + " fp32 all-gather");
+      assertArrayEquals(bits, (short[]) got.get(r)[2], "rank " + r + " bf16 all-gather");
     }
   }
 

@@ -1,0 +1,264 @@
+package org.olmo4j.model;
+
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A flat vector of Ψ fp32 or bf16 elements in native memory (direct buffers, native byte order),
+ * in segments of at most {@link #SEGMENT_ELEMENTS}, so that Ψ is not bounded by the 2 GiB of one
+ * buffer. The full vectors of a ZeRO step (gradients, compute parameters) live here: sockets read
+ * and write them without the copy a heap array costs (the JDK stages heap buffers through a direct
+ * one), and DJL loads parameters from views of them.
+ *
+ * <p>Not thread-safe for overlapping writes; concurrent access to disjoint ranges is fine.
+ */
+public final class FlatVector implements AutoCloseable {
+
+  /** Elements per segment: 1 GiB of fp32, 512 MiB of bf16. */
+  public static final int SEGMENT_ELEMENTS = 1 << 28;
+
+  private final long length;
+  private final int elementBytes;
+  private final int shift;
+  private final int mask;
+  private ByteBuffer[] segments;
+
+  private FlatVector(long length, int elementBytes, int segmentElements) {
+    if (length < 0) {
+      throw new IllegalArgumentException("length must be >= 0, got " + length);
+    }
+    if (segmentElements <= 0 || Integer.bitCount(segmentElements) != 1
+        || (long) segmentElements * elementBytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("segment size must be a power of two of at most 2 GiB, got "
+          + segmentElements + " elements");
+    }
+    this.length = length;
+    this.elementBytes = elementBytes;
+    this.shift = Integer.numberOfTrailingZeros(segmentElements);
+    this.mask = segmentElements - 1;
+    int n = (int) ((length + segmentElements - 1) / segmentElements);
+    this.segments = new ByteBuffer[n];
+    for (int s = 0; s < n; s++) {
+      long elements = Math.min(segmentElements, length - ((long) s << shift));
+      segments[s] = ByteBuffer.allocateDirect((int) (elements * elementBytes)).order(ByteOrder.nativeOrder());
+    }
+  }
+
+  /** {@code length} fp32 elements, zeros. */
+  public static FlatVector fp32(long length) {
+    return new FlatVector(length, Float.BYTES, SEGMENT_ELEMENTS);
+  }
+
+  /** {@code length} bf16 elements (their bits), zeros. */
+  public static FlatVector bf16(long length) {
+    return new FlatVector(length, Short.BYTES, SEGMENT_ELEMENTS);
+  }
+
+  /** As {@link #fp32(long)} with smaller segments (a power of two), so tests cross their seams. */
+  public static FlatVector fp32(long length, int segmentElements) {
+    return new FlatVector(length, Float.BYTES, segmentElements);
+  }
+
+  /** As {@link #bf16(long)} with smaller segments (a power of two). */
+  public static FlatVector bf16(long length, int segmentElements) {
+    return new FlatVector(length, Short.BYTES, segmentElements);
+  }
+
+  /** An fp32 copy of {@code a}. */
+  public static FlatVector of(float[] a) {
+    FlatVector v = fp32(a.length);
+    v.put(0, a, 0, a.length);
+    return v;
+  }
+
+  /** A bf16 copy of {@code a}. */
+  public static FlatVector of(short[] a) {
+    FlatVector v = bf16(a.length);
+    v.put(0, a, 0, a.length);
+    return v;
+  }
+
+  public long length() {
+    return length;
+  }
+
+  /** 4 for fp32, 2 for bf16. */
+  public int elementBytes() {
+    return elementBytes;
+  }
+
+  public boolean isFp32() {
+    return elementBytes == Float.BYTES;
+  }
+
+  /** Elements from {@code at} to the end of its segment (or of the vector): the longest {@link #view}. */
+  public int contiguous(long at) {
+    checkRange(at, 0);
+    return (int) Math.min(mask + 1 - (at & mask), length - at);
+  }
+
+  /**
+   * A view of elements {@code [at, at + n)} (bytes in native order, position 0); {@code n} must not
+   * exceed {@link #contiguous(long) contiguous(at)}. Writes through the view change the vector.
+   */
+  public ByteBuffer view(long at, int n) {
+    checkRange(at, n);
+    if (n == 0) {
+      return ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+    }
+    if (n > contiguous(at)) {
+      throw new IllegalArgumentException(n + " elements from " + at + " cross a segment boundary ("
+          + contiguous(at) + " contiguous)");
+    }
+    return segment(at).slice((int) (at & mask) * elementBytes, n * elementBytes)
+        .order(ByteOrder.nativeOrder());
+  }
+
+  /** Copies {@code src[off .. off + n)} to elements {@code [at, at + n)}. */
+  public void put(long at, float[] src, int off, int n) {
+    checkType(Float.BYTES);
+    checkRange(at, n);
+    for (int done = 0; done < n; ) {
+      int m = Math.min(n - done, contiguous(at + done));
+      view(at + done, m).asFloatBuffer().put(src, off + done, m);
+      done += m;
+    }
+  }
+
+  /** Copies elements {@code [at, at + n)} to {@code dst[off .. off + n)}. */
+  public void get(long at, float[] dst, int off, int n) {
+    checkType(Float.BYTES);
+    checkRange(at, n);
+    for (int done = 0; done < n; ) {
+      int m = Math.min(n - done, contiguous(at + done));
+      view(at + done, m).asFloatBuffer().get(dst, off + done, m);
+      done += m;
+    }
+  }
+
+  /** Copies the elements in {@code src} (position to limit, native order) to {@code [at, ..)}. */
+  public void put(long at, ByteBuffer src) {
+    int bytes = src.remaining();
+    if (bytes % elementBytes != 0) {
+      throw new IllegalArgumentException(bytes + " bytes are not whole elements of " + this);
+    }
+    long n = bytes / elementBytes;
+    checkRange(at, n);
+    int pos = src.position();
+    for (long done = 0; done < n; ) {
+      int m = (int) Math.min(n - done, contiguous(at + done));
+      view(at + done, m).put(0, src, pos + (int) done * elementBytes, m * elementBytes);
+      done += m;
+    }
+  }
+
+  /** Copies bf16 bits {@code src[off .. off + n)} to elements {@code [at, at + n)}. */
+  public void put(long at, short[] src, int off, int n) {
+    checkType(Short.BYTES);
+    checkRange(at, n);
+    for (int done = 0; done < n; ) {
+      int m = Math.min(n - done, contiguous(at + done));
+      view(at + done, m).asShortBuffer().put(src, off + done, m);
+      done += m;
+    }
+  }
+
+  /** Copies the bf16 bits of elements {@code [at, at + n)} to {@code dst[off .. off + n)}. */
+  public void get(long at, short[] dst, int off, int n) {
+    checkType(Short.BYTES);
+    checkRange(at, n);
+    for (int done = 0; done < n; ) {
+      int m = Math.min(n - done, contiguous(at + done));
+      view(at + done, m).asShortBuffer().get(dst, off + done, m);
+      done += m;
+    }
+  }
+
+  /** Copies elements {@code [from, from + n)} of this vector to {@code [to, to + n)} of {@code dst}. */
+  public void copyTo(long from, FlatVector dst, long to, long n) {
+    dst.checkType(elementBytes);
+    checkRange(from, n);
+    dst.checkRange(to, n);
+    for (long done = 0; done < n; ) {
+      int m = (int) Math.min(n - done, Math.min(contiguous(from + done), dst.contiguous(to + done)));
+      dst.view(to + done, m).put(view(from + done, m));
+      done += m;
+    }
+  }
+
+  /** The whole vector as a new fp32 array (tests, checks). */
+  public float[] toFloatArray() {
+    float[] a = new float[Math.toIntExact(length)];
+    get(0, a, 0, a.length);
+    return a;
+  }
+
+  /** The whole vector's bf16 bits as a new array (tests, checks). */
+  public short[] toShortArray() {
+    short[] a = new short[Math.toIntExact(length)];
+    get(0, a, 0, a.length);
+    return a;
+  }
+
+  /**
+   * Frees the native memory now instead of at some later garbage collection. Only when no thread
+   * can touch the vector or a view of it any more: a later access would read freed memory.
+   */
+  @Override
+  public void close() {
+    ByteBuffer[] s = segments;
+    segments = null;
+    if (s != null) {
+      for (ByteBuffer b : s) {
+        Native.free(b);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return (isFp32() ? "fp32" : "bf16") + "[" + length + "]";
+  }
+
+  private ByteBuffer segment(long at) {
+    ByteBuffer[] s = segments;
+    if (s == null) {
+      throw new IllegalStateException(this + " is closed");
+    }
+    return s[(int) (at >>> shift)];
+  }
+
+  private void checkRange(long at, long n) {
+    if (at < 0 || n < 0 || at + n > length || (n == 0 && at > length)) {
+      throw new IndexOutOfBoundsException("elements [" + at + ", " + (at + n) + ") of " + this);
+    }
+  }
+
+  private void checkType(int bytes) {
+    if (bytes != elementBytes) {
+      throw new IllegalArgumentException("this is " + this + ", not " + (bytes == 4 ? "fp32" : "bf16"));
+    }
+  }
+
+  /** Releases a direct buffer's memory through the JDK's cleaner (sun.misc.Unsafe#invokeCleaner). */
+  private static final class Native {
+    private static final sun.misc.Unsafe UNSAFE = load();
+
+    private static sun.misc.Unsafe load() {
+      try {
+        Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        return (sun.misc.Unsafe) f.get(null);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return null; // then the garbage collector frees the memory, later
+      }
+    }
+
+    static void free(ByteBuffer b) {
+      if (UNSAFE != null) {
+        UNSAFE.invokeCleaner(b);
+      }
+    }
+  }
+}

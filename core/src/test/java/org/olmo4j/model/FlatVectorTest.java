@@ -1,0 +1,74 @@
+package org.olmo4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+
+/** Segmented native vectors: copies across seams, views within one, errors that name the range. */
+class FlatVectorTest {
+
+  @Test
+  void copiesCrossSegmentSeams() {
+    FlatVector v = FlatVector.fp32(1000, 64);
+    float[] a = new float[1000];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = i * 0.5f - 7;
+    }
+    v.put(0, a, 0, 1000);
+    assertArrayEquals(a, v.toFloatArray());
+    float[] part = new float[300];
+    v.get(50, part, 0, 300);
+    for (int i = 0; i < 300; i++) {
+      assertEquals(a[50 + i], part[i]);
+    }
+    assertEquals(14, v.contiguous(50));
+    assertEquals(1000 - 960, v.contiguous(960));
+    assertEquals(a[70], v.view(70, 10).order(ByteOrder.nativeOrder()).getFloat(0));
+
+    FlatVector w = FlatVector.fp32(1000, 128);
+    v.copyTo(10, w, 500, 400);
+    float[] got = w.toFloatArray();
+    for (int i = 0; i < 400; i++) {
+      assertEquals(a[10 + i], got[500 + i]);
+    }
+    ByteBuffer bytes = ByteBuffer.allocateDirect(200 * 4).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < 200; i++) {
+      bytes.putFloat(i * 4, -i);
+    }
+    w.put(100, bytes);
+    assertEquals(-199f, w.toFloatArray()[299]);
+  }
+
+  @Test
+  void bf16VectorsHoldBits() {
+    FlatVector v = FlatVector.bf16(333, 32);
+    short[] bits = new short[333];
+    for (int i = 0; i < bits.length; i++) {
+      bits[i] = (short) (i * 977);
+    }
+    v.put(0, bits, 0, bits.length);
+    assertArrayEquals(bits, v.toShortArray());
+    assertEquals(2, v.elementBytes());
+    var e = assertThrows(IllegalArgumentException.class, () -> v.put(0, new float[1], 0, 1));
+    assertTrue(e.getMessage().contains("bf16[333]"), e.getMessage());
+  }
+
+  @Test
+  void misuseIsNamed() {
+    FlatVector v = FlatVector.fp32(100, 64);
+    var cross = assertThrows(IllegalArgumentException.class, () -> v.view(60, 10));
+    assertTrue(cross.getMessage().contains("segment"), cross.getMessage());
+    var out = assertThrows(IndexOutOfBoundsException.class, () -> v.get(95, new float[10], 0, 10));
+    assertTrue(out.getMessage().contains("[95, 105)"), out.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> FlatVector.fp32(10, 48));
+    v.close();
+    var closed = assertThrows(IllegalStateException.class, () -> v.get(0, new float[1], 0, 1));
+    assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+    v.close(); // twice is fine
+  }
+}
