@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures and their ratio to a reference measured in the same run.",
     subcommands = {BenchTrainCommand.class, BenchExchangeCommand.class, BenchRecoveryCommand.class,
-        BenchCheckpointCommand.class, BenchControlCommand.class, BenchEvalCommand.class})
+        BenchCheckpointCommand.class, BenchControlCommand.class, BenchEvalCommand.class,
+        BenchWorkersCommand.class})
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

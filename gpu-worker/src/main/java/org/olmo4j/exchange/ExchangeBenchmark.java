@@ -30,7 +30,7 @@ public final class ExchangeBenchmark {
 
   /** Child JVM options: heap for the vectors, and this JVM's olmo4j.* tuning properties. */
   private static List<String> childJvm() {
-    List<String> jvm = new ArrayList<>(List.of("-Xmx1536m", "-XX:MaxDirectMemorySize=1g"));
+    List<String> jvm = new ArrayList<>(List.of("-Xmx1g", "-XX:MaxDirectMemorySize=2g"));
     System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("olmo4j."))
         .forEach(k -> jvm.add("-D" + k + "=" + System.getProperty(k)));
     return jvm;
@@ -71,7 +71,8 @@ public final class ExchangeBenchmark {
       throw new IllegalArgumentException("--workers must be >= 2 to move bytes, got " + workers);
     }
     if (mib < 1 || mib > 512) {
-      throw new IllegalArgumentException("--mib must be in 1..512 (child heaps are 1.5 GiB), got " + mib);
+      throw new IllegalArgumentException("--mib must be in 1..512 (child JVMs hold 2.5 vectors of"
+          + " that size in 2 GiB of direct memory), got " + mib);
     }
     long bytes = (long) mib << 20;
     double oneWay = RawLoopback.oneDirection(bytes, ITERATIONS, CHILD_JVM);
@@ -108,6 +109,15 @@ public final class ExchangeBenchmark {
     out.printf("%-20s S=%5d MiB  t=%7.1f ms  (ZeroStep's copy of the fp32 shard into the full"
         + " vector before the fp32 all-gather; with it the ratio is %.2f)%n", "shard copy",
         (bytes / workers) >> 20, t[10] * 1e3, t[0] / (t[2] + t[10]));
+  }
+
+  /** Seconds of one call of each collective (best of the rounds on rank 0) at one size. */
+  public record Seconds(double reduceScatter, double allGatherFp32, double allGatherBf16) {}
+
+  /** The collectives' times among {@code workers} JVMs for {@code mib} MiB of fp32 per rank. */
+  public static Seconds collectives(int workers, int mib) throws Exception {
+    double[] t = world(workers, mib);
+    return new Seconds(t[1], t[2] + t[10], t[4]);
   }
 
   /** Best seconds on rank 0 of each measurement of {@link #measure}, in its order. */

@@ -1,0 +1,178 @@
+package org.olmo4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.Precision;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.exchange.ExchangeBenchmark;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.OlmoModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code olmo4j bench workers CONFIG}: training tokens/s of one worker against two workers on
+ * this machine with the same total threads (one JVM with T libtorch threads; two JVMs on 127.0.0.1
+ * with T/2 each, network exchange), the share of the step spent in the exchange, and how much of
+ * it is data transfer (the collectives measured alone at the model's Ψ): the most that overlapping
+ * the exchange with backward could hide.
+ */
+@Command(name = "workers", mixinStandardHelpOptions = true,
+    description = "Tokens/s of 1 vs 2 workers (same total threads), exchange share, what overlap could gain.")
+final class BenchWorkersCommand implements Callable<Integer> {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Mixin RunConfig run;
+
+  @Option(names = "--steps", defaultValue = "15", description = "Measured steps (default ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured first steps (default ${DEFAULT-VALUE})")
+  int warmup;
+
+  @Option(names = "--threads", defaultValue = "2", description = "libtorch threads in all (default ${DEFAULT-VALUE})")
+  int threads;
+
+  /** Means over the measured steps of one run. */
+  record Means(double tokensPerSecond, double step, double compute, double exchange, double optimizer) {}
+
+  @Override
+  public Integer call() throws Exception {
+    if (threads < 2 || threads % 2 != 0) {
+      throw new IllegalArgumentException("--threads must be even and >= 2 (split over two workers), got " + threads);
+    }
+    Path tmp = Files.createTempDirectory("olmo4j-bench-workers");
+    TrainConfig cfg = run.loadForTraining("--save_folder=" + tmp.resolve("unused"));
+    Path cfgFile = tmp.resolve("config.yaml");
+    Files.writeString(cfgFile, ConfigLoader.toYaml(cfg));
+    List<String> common = List.of("--max_duration=" + (warmup + steps), "--save_interval=1000000000",
+        "--save_interval_unsharded=null", "--eval_interval=1000000000", "--control.port=0",
+        "--try_load_latest_save=false", "--load_path=null");
+    System.out.printf("training on %s: %d steps after %d warm-up, %d libtorch threads in all, %d CPUs%n",
+        run.config, steps, warmup, threads, Runtime.getRuntime().availableProcessors());
+
+    Path one = tmp.resolve("one");
+    Process p = start(cfgFile, threads, tmp.resolve("one.log"), "train", common, "--save_folder=" + one,
+        "--port=0", "--cluster.workers_per_node=1", "--cluster.min_workers=1", "--cluster.max_workers=1");
+    await(p, "1-worker run", tmp.resolve("one.log"));
+    Means m1 = means(one.resolve("metrics.jsonl"));
+
+    Path two = tmp.resolve("two");
+    int port = freePort();
+    List<String> world = List.of("--save_folder=" + two, "--cluster.workers_per_node=1",
+        "--cluster.min_workers=2", "--cluster.max_workers=2");
+    Process seed = start(cfgFile, threads / 2, tmp.resolve("seed.log"), "train", common,
+        concat(world, "--port=" + port));
+    Process node = start(cfgFile, threads / 2, tmp.resolve("node.log"), "node", common,
+        concat(world, "--seed-nodes=127.0.0.1:" + port, "--port=0"));
+    await(seed, "2-worker run (seed)", tmp.resolve("seed.log"));
+    await(node, "2-worker run (node)", tmp.resolve("node.log"));
+    Means m2 = means(two.resolve("metrics.jsonl"));
+
+    System.out.println("  step, compute, exchange, optimizer: mean seconds per step; exchange is the"
+        + " slowest rank's time in collectives, waiting for the others included");
+    print("1 worker  (1 JVM, " + threads + " threads)", m1);
+    print("2 workers (2 JVMs, " + threads / 2 + " threads each)", m2);
+    System.out.printf("  2 workers give %.2f x the tokens/s of 1%n", m2.tokensPerSecond() / m1.tokensPerSecond());
+
+    long psi = new FlatLayout(OlmoModel.specs(cfg.model())).totalElements();
+    int mib = (int) Math.max(1, (psi * Float.BYTES + (1 << 20) - 1) >> 20);
+    ExchangeBenchmark.Seconds c = ExchangeBenchmark.collectives(2, mib);
+    boolean bf16 = cfg.precision() == Precision.AMP_BF16;
+    double transfer = c.reduceScatter() + (bf16 ? c.allGatherBf16() : c.allGatherFp32());
+    System.out.printf("  the collectives alone at Ψ = %d (%d MiB fp32), 2 JVMs: reduce-scatter %.1f ms"
+        + " + all-gather %s %.1f ms = %.1f ms = %.1f%% of the 2-worker step%n", psi, mib,
+        c.reduceScatter() * 1e3, bf16 ? "bf16" : "fp32",
+        (bf16 ? c.allGatherBf16() : c.allGatherFp32()) * 1e3, transfer * 1e3, 100 * transfer / m2.step());
+    System.out.printf("  overlapping the exchange with backward could hide at most that: %.1f ms per step"
+        + " (%.1f%%); the other %.1f ms of the measured exchange are ranks waiting at the step's first"
+        + " all-reduce for the slower one, which only balancing the ranks removes%n",
+        transfer * 1e3, 100 * transfer / m2.step(), Math.max(0, m2.exchange() - transfer) * 1e3);
+    return 0;
+  }
+
+  private static void print(String what, Means m) {
+    System.out.printf("  %-36s %8.1f tokens/s  step %.3f  compute %.3f  exchange %.3f (%.1f%%)  optimizer %.3f%n",
+        what, m.tokensPerSecond(), m.step(), m.compute(), m.exchange(), 100 * m.exchange() / m.step(),
+        m.optimizer());
+  }
+
+  private static List<String> concat(List<String> a, String... b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(List.of(b));
+    return out;
+  }
+
+  private static Process start(Path cfg, int torchThreads, Path log, String command,
+      List<String> common, List<String> args) throws IOException {
+    return start(cfg, torchThreads, log, command, common, args.toArray(String[]::new));
+  }
+
+  /** A child JVM running {@code olmo4j COMMAND CONFIG …} with {@code torchThreads} libtorch threads. */
+  private static Process start(Path cfg, int torchThreads, Path log, String command,
+      List<String> common, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+      cmd.add("--add-modules=jdk.incubator.vector");
+    }
+    cmd.addAll(List.of("-Xmx4g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=" + torchThreads,
+        "-Dai.djl.pytorch.num_interop_threads=1", "-cp", System.getProperty("java.class.path"),
+        "org.olmo4j.cli.Main", command, cfg.toString()));
+    cmd.addAll(common);
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private static void await(Process p, String what, Path log) throws Exception {
+    if (!p.waitFor(30, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IllegalStateException(what + " did not finish in 30 min; see " + log);
+    }
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException(what + " exited with " + p.exitValue() + "; see " + log);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private Means means(Path metrics) throws IOException {
+    double tps = 0;
+    double step = 0;
+    double compute = 0;
+    double exchange = 0;
+    double optimizer = 0;
+    int n = 0;
+    for (String line : Files.readAllLines(metrics)) {
+      JsonNode j = JSON.readTree(line);
+      if (!j.has("tokens_per_s") || j.get("step").asLong() <= warmup) {
+        continue;
+      }
+      tps += j.get("tokens_per_s").asDouble();
+      step += j.get("step_s").asDouble();
+      compute += j.get("compute_s").asDouble();
+      exchange += j.get("exchange_s").asDouble();
+      optimizer += j.get("optimizer_s").asDouble();
+      n++;
+    }
+    if (n == 0) {
+      throw new IllegalStateException(metrics + " has no step after the warm-up");
+    }
+    return new Means(tps / n, step / n, compute / n, exchange / n, optimizer / n);
+  }
+}
