@@ -71,7 +71,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /**
    * After a rank fails on the data plane (typically: a peer died), wait this long for the failure
    * detector to name the dead node before forming the next world, so it is not formed with the
-   * dead node again. Slightly above the failure detector's acceptable heartbeat pause.
+   * dead node again. Slightly above the failure detector's acceptable heartbeat pause; it ends
+   * early when the detector names a node of the pool (unreachable or gone) before that.
    */
   private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(6);
 
@@ -246,9 +247,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** Forgets a node's workers; re-forms the world if it held ranks. */
   private Behavior<Command> dropNode(String address, String why) {
-    boolean held = pool.removeWorkersOf(address).stream().anyMatch(this::inWorld);
+    List<ActorRef<GpuWorker.Command>> removed = pool.removeWorkersOf(address);
+    boolean held = removed.stream().anyMatch(this::inWorld);
     if (held) {
       runEvents.notice("worker_lost", progress.lastStep(), "node " + address + " " + why);
+    }
+    if (settling && !removed.isEmpty()) {
+      // The failure detector has named the node a failed world lost: the next one can form now.
+      settling = false;
+      timers.cancel(new SettleTimeout());
+      getContext().getLog().info("node {} {}: forming the next world without it", address, why);
+      return maybeFormWorld();
     }
     return held ? reform("node " + address + " " + why) : this;
   }
