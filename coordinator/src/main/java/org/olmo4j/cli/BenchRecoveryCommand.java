@@ -11,6 +11,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.node.ClusterNode;
+import org.olmo4j.train.ChildJvm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,10 +46,9 @@ final class BenchRecoveryCommand implements Callable<Integer> {
     Process child = null;
     try {
       int port = Cluster.get(first.system()).selfMember().address().getPort().get();
-      child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
-          "-Dai.djl.pytorch.num_threads=1", "org.olmo4j.cli.Main", "node", cfgFile.toString(),
-          "--seed-nodes=127.0.0.1:" + port, "--port=0")
+      child = new ProcessBuilder(ChildJvm.command(
+          List.of("-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1"), "org.olmo4j.cli.Main",
+          List.of("node", cfgFile.toString(), "--seed-nodes=127.0.0.1:" + port, "--port=0")))
           .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
       System.out.println("waiting for a world of 2 workers and a committed checkpoint…");
       while (!(worldSize(save) == 2 && Files.exists(save.resolve("latest"))

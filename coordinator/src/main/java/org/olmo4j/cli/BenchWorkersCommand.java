@@ -16,6 +16,7 @@ import org.olmo4j.config.TrainConfig;
 import org.olmo4j.exchange.ExchangeBenchmark;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
+import org.olmo4j.train.ChildJvm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -122,16 +123,12 @@ final class BenchWorkersCommand implements Callable<Integer> {
   /** A child JVM running {@code olmo4j COMMAND CONFIG …} with {@code torchThreads} libtorch threads. */
   private static Process start(Path cfg, int torchThreads, Path log, String command,
       List<String> common, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-      cmd.add("--add-modules=jdk.incubator.vector");
-    }
-    cmd.addAll(List.of("-Xmx4g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=" + torchThreads,
-        "-Dai.djl.pytorch.num_interop_threads=1", "-cp", System.getProperty("java.class.path"),
-        "org.olmo4j.cli.Main", command, cfg.toString()));
-    cmd.addAll(common);
-    cmd.addAll(List.of(args));
+    List<String> all = new ArrayList<>(List.of(command, cfg.toString()));
+    all.addAll(common);
+    all.addAll(List.of(args));
+    List<String> cmd = ChildJvm.command(List.of("-Xmx4g", "-Dai.djl.offline=true",
+        "-Dai.djl.pytorch.num_threads=" + torchThreads, "-Dai.djl.pytorch.num_interop_threads=1"),
+        "org.olmo4j.cli.Main", all);
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 

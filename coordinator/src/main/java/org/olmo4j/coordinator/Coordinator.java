@@ -80,7 +80,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private static final int MAX_FAILED_WORLDS = 5;
 
   private final TrainConfig cfg;
-  private final ClusterSecret secret;
+  private final Admission admission;
   private final long maxSteps;
   private final Commits commits;
   private final ActorRef<WorkerEvent> events;
@@ -111,7 +111,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.nodePeakFlops = nodePeakFlops;
     this.timers = timers;
     this.cfg = cfg;
-    this.secret = ClusterSecret.of(cfg.cluster());
+    this.admission = new Admission(cfg, ctx.getSystem(), ctx.getLog());
     this.maxSteps = maxSteps;
     this.commits = new Commits(cfg, stepsPerEpoch, new UnshardedExports(cfg, ctx.getSystem()
         .dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog()));
@@ -160,22 +160,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onNodeUp(NodeUp m) {
-    List<String> diff = secret.verifies(m.address(), m.secretProof())
-        ? NodeConfigs.differences(cfg, m.configYaml())
-        : List.of("the node did not present the cluster's shared secret (cluster.secret_file / secret_env)");
-    if (!diff.isEmpty()) {
-      getContext().getLog().error("refusing node {}: its config differs: {}", m.address(), diff);
-      pool.refuse(m.address(), m.guardian());
-      m.guardian().tell(new NodeGuardian.Refused(diff));
-      if (!secret.verifies(m.address(), m.secretProof())) {
-        Cluster.get(getContext().getSystem()).manager().tell(
-            new org.apache.pekko.cluster.typed.Down(org.apache.pekko.actor.AddressFromURIString.parse(m.address())));
-      }
-      return this;
-    }
-    pool.admit(m.address(), m.guardian());
-    getContext().getLog().info("node {} joined the run", m.address());
-    return maybeFormWorld();
+    return admission.decide(m, pool) ? maybeFormWorld() : this;
   }
 
   private Behavior<Command> onIntroductionsTimedOut() {

@@ -32,7 +32,7 @@ public final class InProcessExchange implements TensorExchange {
 
   @Override
   public void reduceScatter(FlatVector full, float[] myShard) {
-    int total = Vectors.length(full, DType.FP32, "reduce-scatter");
+    int total = VectorArgs.length(full, DType.FP32, "reduce-scatter");
     ShardRanges ranges = ShardArgs.reduceScatter(total, myShard.length, rank, worldSize());
     Contribution[] all = group.arrive(rank,
         new Contribution(OpKind.REDUCE_SCATTER, DType.FP32, total, full));
@@ -56,7 +56,7 @@ public final class InProcessExchange implements TensorExchange {
   @Override
   public void allGatherInPlace(FlatVector full) {
     DType dtype = full.isFp32() ? DType.FP32 : DType.BF16;
-    int total = Vectors.length(full, dtype, "all-gather");
+    int total = VectorArgs.length(full, dtype, "all-gather");
     ShardRanges ranges = new ShardRanges(total, worldSize());
     Contribution[] all = group.arrive(rank, new Contribution(OpKind.ALL_GATHER, dtype, total, full));
     try {

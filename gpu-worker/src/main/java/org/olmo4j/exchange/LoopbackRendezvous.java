@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.olmo4j.train.ChildJvm;
 
 /**
  * A tiny rendezvous for worlds of JVMs on 127.0.0.1 (tests and benchmarks; the coordinator does
@@ -22,17 +23,8 @@ final class LoopbackRendezvous {
 
   /** Starts a JVM running {@code mainClass} with this JVM's class path. */
   static Process spawn(String mainClass, List<String> jvmArgs, List<String> args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(System.getProperty("java.home") + "/bin/java");
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-      cmd.add("--add-modules=jdk.incubator.vector"); // as this JVM: the SIMD fold kernel
-    }
-    cmd.addAll(jvmArgs);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(mainClass);
-    cmd.addAll(args);
-    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return new ProcessBuilder(ChildJvm.command(jvmArgs, mainClass, args))
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }
 
   /** Parent side: reads every child's port, sends each its rank; returns the endpoints, rank order. */

@@ -74,7 +74,7 @@ public final class NetworkExchange implements TensorExchange {
 
   @Override
   public void reduceScatter(FlatVector full, float[] myShard) {
-    int total = Vectors.length(full, DType.FP32, "reduce-scatter");
+    int total = VectorArgs.length(full, DType.FP32, "reduce-scatter");
     ShardRanges ranges = ShardArgs.reduceScatter(total, myShard.length, rank, worldSize);
     int myStart = (int) ranges.start(rank);
     int myLen = myShard.length;
@@ -114,7 +114,7 @@ public final class NetworkExchange implements TensorExchange {
 
   @Override
   public void allGatherInPlace(FlatVector full) {
-    int total = Vectors.length(full, full.isFp32() ? DType.FP32 : DType.BF16, "all-gather");
+    int total = VectorArgs.length(full, full.isFp32() ? DType.FP32 : DType.BF16, "all-gather");
     Elements elements = Elements.of(full);
     int myStart = (int) new ShardRanges(total, worldSize).start(rank);
     gather(elements, myStart, elements, total);

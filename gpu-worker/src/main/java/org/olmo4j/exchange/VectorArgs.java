@@ -3,9 +3,9 @@ package org.olmo4j.exchange;
 import org.olmo4j.model.FlatVector;
 
 /** Argument checks of the full vectors a collective is called with. */
-final class Vectors {
+final class VectorArgs {
 
-  private Vectors() {}
+  private VectorArgs() {}
 
   /** The length of {@code v}, which must hold {@code dtype} elements and fit the exchange's indices. */
   static int length(FlatVector v, DType dtype, String op) {
