@@ -118,23 +118,13 @@ public final class FlatVector implements AutoCloseable {
   /** Copies {@code src[off .. off + n)} to elements {@code [at, at + n)}. */
   public void put(long at, float[] src, int off, int n) {
     checkType(Float.BYTES);
-    checkRange(at, n);
-    for (int done = 0; done < n; ) {
-      int m = Math.min(n - done, contiguous(at + done));
-      view(at + done, m).asFloatBuffer().put(src, off + done, m);
-      done += m;
-    }
+    pieces(at, n, (v, done, m) -> v.asFloatBuffer().put(src, off + done, m));
   }
 
   /** Copies elements {@code [at, at + n)} to {@code dst[off .. off + n)}. */
   public void get(long at, float[] dst, int off, int n) {
     checkType(Float.BYTES);
-    checkRange(at, n);
-    for (int done = 0; done < n; ) {
-      int m = Math.min(n - done, contiguous(at + done));
-      view(at + done, m).asFloatBuffer().get(dst, off + done, m);
-      done += m;
-    }
+    pieces(at, n, (v, done, m) -> v.asFloatBuffer().get(dst, off + done, m));
   }
 
   /** Copies the elements in {@code src} (position to limit, native order) to {@code [at, ..)}. */
@@ -156,23 +146,13 @@ public final class FlatVector implements AutoCloseable {
   /** Copies bf16 bits {@code src[off .. off + n)} to elements {@code [at, at + n)}. */
   public void put(long at, short[] src, int off, int n) {
     checkType(Short.BYTES);
-    checkRange(at, n);
-    for (int done = 0; done < n; ) {
-      int m = Math.min(n - done, contiguous(at + done));
-      view(at + done, m).asShortBuffer().put(src, off + done, m);
-      done += m;
-    }
+    pieces(at, n, (v, done, m) -> v.asShortBuffer().put(src, off + done, m));
   }
 
   /** Copies the bf16 bits of elements {@code [at, at + n)} to {@code dst[off .. off + n)}. */
   public void get(long at, short[] dst, int off, int n) {
     checkType(Short.BYTES);
-    checkRange(at, n);
-    for (int done = 0; done < n; ) {
-      int m = Math.min(n - done, contiguous(at + done));
-      view(at + done, m).asShortBuffer().get(dst, off + done, m);
-      done += m;
-    }
+    pieces(at, n, (v, done, m) -> v.asShortBuffer().get(dst, off + done, m));
   }
 
   /** Copies elements {@code [from, from + n)} of this vector to {@code [to, to + n)} of {@code dst}. */
@@ -219,6 +199,21 @@ public final class FlatVector implements AutoCloseable {
   @Override
   public String toString() {
     return (isFp32() ? "fp32" : "bf16") + "[" + length + "]";
+  }
+
+  /** What is done with one piece of a range: a view of {@code m} elements, {@code done} into it. */
+  private interface Piece {
+    void copy(ByteBuffer view, int done, int m);
+  }
+
+  /** Splits {@code [at, at + n)} at segment seams and hands each piece's view to {@code p}. */
+  private void pieces(long at, int n, Piece p) {
+    checkRange(at, n);
+    for (int done = 0; done < n; ) {
+      int m = Math.min(n - done, contiguous(at + done));
+      p.copy(view(at + done, m), done, m);
+      done += m;
+    }
   }
 
   private ByteBuffer segment(long at) {
