@@ -59,8 +59,17 @@ final class Commits {
     return lastWriteSeconds;
   }
 
-  /** Commits {@code step} of {@code world}, tells its ranks and starts a due export; fails loudly. */
-  Path commit(RunProgress progress, World world, long step, RunProgress.ShardTimes times) {
+  /**
+   * Commits {@code step} of {@code world}, tells its ranks and starts a due export; fails loudly.
+   * Empty when a newer step is already committed: shards are written concurrently, so a later
+   * step can be complete first, and committing the older one would move the run backwards.
+   */
+  Optional<Path> commit(RunProgress progress, World world, long step, RunProgress.ShardTimes times) {
+    if (step <= lastStep) {
+      log.info("the shards of step {} were written after checkpoint step {} was committed; the "
+          + "older step is not committed", step, lastStep);
+      return Optional.empty();
+    }
     Path dir = progress.commit(checkpoints, step, world.generation());
     resume = Optional.of(new TrainCheckpoints.ResumePoint(dir, progress.stateAt(step), false));
     lastStep = step;
@@ -71,7 +80,7 @@ final class Commits {
         String.format("%.4f", times.stall()),
         String.format("%.1f", 100 * times.stall() / Math.max(1e-9, times.write())));
     exports.afterCommit(dir, step);
-    return dir;
+    return Optional.of(dir);
   }
 
   /**

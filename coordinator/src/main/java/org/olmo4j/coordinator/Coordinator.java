@@ -2,6 +2,7 @@ package org.olmo4j.coordinator;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -68,17 +69,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record EvalPublished(org.olmo4j.evaluator.Evaluator.Published published) implements Command {}
 
-  /**
-   * After a rank fails on the data plane (typically: a peer died), wait this long for the failure
-   * detector to name the dead node before forming the next world, so it is not formed with the
-   * dead node again. Slightly above the failure detector's acceptable heartbeat pause; it ends
-   * early when the detector names a node of the pool (unreachable or gone) before that.
-   */
-  private static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(6);
-
-  /** Consecutive failed worlds (no step completed) before the run gives up. */
-  private static final int MAX_FAILED_WORLDS = 5;
-
   private final TrainConfig cfg;
   private final Admission admission;
   private final long maxSteps;
@@ -93,23 +83,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private long generation;
   private World world;
   private RunProgress progress;
-  private Recovery recovery;
-  private int failedWorlds;
+  private final Failures failures;
   private boolean waitingLogged;
-  private boolean settling;
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finishing;
-  private double lastRecoverySeconds = Double.NaN;
   /** The newest world of a previous coordinator the workers report: the run to continue. */
   private WorkerEvent.RestartPoint takeOver;
-  private final TimerScheduler<Command> timers;
   private final double nodePeakFlops;
 
   private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, TrainConfig cfg,
       long maxSteps, long stepsPerEpoch, double nodePeakFlops) {
     super(ctx);
     this.nodePeakFlops = nodePeakFlops;
-    this.timers = timers;
+    this.failures = new Failures(timers, new SettleTimeout());
     this.cfg = cfg;
     this.admission = new Admission(cfg, ctx.getSystem(), ctx.getLog());
     this.maxSteps = maxSteps;
@@ -147,7 +133,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(WorkerReported.class, this::onWorkerReported)
         .onMessage(WorkerGone.class, this::onWorkerGone)
         .onMessage(NodeLost.class, m -> dropNode(m.address(), m.why()))
-        .onMessage(SettleTimeout.class, m -> onSettled())
+        .onMessage(SettleTimeout.class, m -> {
+          failures.settled();
+          return maybeFormWorld();
+        })
         .onMessage(Drain.class, this::onDrain)
         .onMessage(Control.class, this::onControl)
         .onMessage(GetStatus.class, this::onGetStatus)
@@ -182,15 +171,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onDrain(Drain m) {
-    if (world == null || !world.holdsRanksOn(m.address())) {
-      pool.removeNode(m.address());
-      m.replyTo().tell(new Drained(m.address(), "held no ranks"));
-      return this;
-    }
-    getContext().getLog().info("node {} is leaving: checkpointing at the next step, then re-forming "
-        + "the world without it", m.address());
-    departures.sigterm(m.address(), m.replyTo());
-    world.requestCheckpoint();
+    departures.sigterm(m.address(), m.replyTo(), world, pool, getContext().getLog());
     return this;
   }
 
@@ -203,7 +184,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> onGetStatus(GetStatus m) {
     m.replyTo().tell(RunStatus.of(desk.state(world, false), world, pool, progress, maxSteps,
         generation, commits.lastStep(), commits.resume(), selfAddress(), commits.lastWriteSeconds(),
-        lastRecoverySeconds));
+        failures.lastRecoverySeconds()));
     return this;
   }
 
@@ -237,10 +218,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (held) {
       runEvents.notice("worker_lost", progress.lastStep(), "node " + address + " " + why);
     }
-    if (settling && !removed.isEmpty()) {
+    if (!removed.isEmpty() && failures.settled()) {
       // The failure detector has named the node a failed world lost: the next one can form now.
-      settling = false;
-      timers.cancel(new SettleTimeout());
       getContext().getLog().info("node {} {}: forming the next world without it", address, why);
       return maybeFormWorld();
     }
@@ -262,17 +241,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     if (e instanceof WorkerEvent.Ready r) {
       if (progress.rankReady(r)) {
-        recovery = recovery == null ? null : recovery.loaded();
-        progress.writeWorldFile(world, recovery);
+        progress.writeWorldFile(world, failures.loaded());
       }
     } else if (e instanceof WorkerEvent.StepDone d) {
       progress.stepDone(d);
-      failedWorlds = 0;
-      if (recovery != null && progress.lastStep() > world.start().step()) {
-        getContext().getLog().info("recovered: {}", recovery.firstStepDone());
-        lastRecoverySeconds = (System.nanoTime() - recovery.detectedNanos()) / 1e9;
-        recovery = null;
-      }
+      failures.stepDone(progress.lastStep(), world.start().step())
+          .ifPresent(summary -> getContext().getLog().info("recovered: {}", summary));
     } else if (e instanceof WorkerEvent.EvalDone d) {
       evals.scored(d);
     } else if (e instanceof WorkerEvent.ShardSaved s) {
@@ -296,15 +270,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!progress.shardSaved(s)) {
       return this;
     }
-    if (s.step() <= commits.lastStep()) { // shards are written concurrently: a newer step can finish first
-      progress.shardTimes(s.step());
-      getContext().getLog().info("the shards of step {} were written after checkpoint step {} was "
-          + "committed; the older step is not committed", s.step(), commits.lastStep());
-      return this;
-    }
     Path dir;
     try {
-      dir = commits.commit(progress, world, s.step(), progress.shardTimes(s.step()));
+      Optional<Path> committed =
+          commits.commit(progress, world, s.step(), progress.shardTimes(s.step()));
+      if (committed.isEmpty()) {
+        return this;
+      }
+      dir = committed.get();
     } catch (RuntimeException e) {
       return finish(1, "committing the checkpoint of step " + s.step() + " failed: " + e.getMessage());
     }
@@ -329,11 +302,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onRankStopped(WorkerEvent.Stopped s) {
     if (s.error() != null) {
-      if (s.fatal() || ++failedWorlds >= MAX_FAILED_WORLDS) {
+      if (failures.worldFailed(s.fatal())) {
         return finish(1, "rank " + s.rank() + " failed at step " + s.lastStep() + ": " + s.error());
       }
-      settling = true;
-      timers.startSingleTimer(new SettleTimeout(), SETTLE);
       return reform("rank " + s.rank() + " failed: " + s.error());
     }
     if (!progress.rankStopped(s.rank())) {
@@ -344,11 +315,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     return finish(0, "training finished at step " + progress.lastStep());
-  }
-
-  private Behavior<Command> onSettled() {
-    settling = false;
-    return maybeFormWorld();
   }
 
   /** Aborts the current world and forms the next one from the last committed checkpoint. */
@@ -363,7 +329,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     progress.close();
     desk.worldEnded("the world was re-formed: " + reason);
     runEvents.notice("world_reformed", progress.lastStep(), reason);
-    recovery = Recovery.detected(reason);
+    failures.detected(reason);
     world = null;
     return maybeFormWorld();
   }
@@ -386,7 +352,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** Forms a world once enough workers of admitted nodes are registered. */
   private Behavior<Command> maybeFormWorld() {
-    if (world != null || settling || pool.awaitingAnswers()) {
+    if (world != null || failures.settling() || pool.awaitingAnswers()) {
       return this;
     }
     List<WorkerEvent.Registered> candidates = pool.eligible();
@@ -402,7 +368,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (takeOver != null) {
       commits.continueRun(takeOver);
       generation = takeOver.generation(); // the next world's generation is newer than any before
-      recovery = Recovery.detected("the coordinator moved to " + selfAddress());
+      failures.detected("the coordinator moved to " + selfAddress());
       takeOver = null;
     }
     List<WorkerEvent.Registered> ranks =
@@ -412,9 +378,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
     progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
         runEvents);
-    if (recovery != null) {
-      recovery = recovery.reformed();
-    }
+    failures.reformed();
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
         world.generation(), ranks.size(), start.step(), maxSteps,
         commits.resume().map(r -> " (checkpoint " + r.dir() + ")").orElse(""));

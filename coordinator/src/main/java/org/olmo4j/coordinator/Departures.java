@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.olmo4j.node.NodeGuardian;
+import org.slf4j.Logger;
 
 /**
  * Nodes leaving the run at the next committed checkpoint: drained on SIGTERM (the node leaves by
@@ -16,8 +17,21 @@ final class Departures {
   private final Map<String, ActorRef<Coordinator.Drained>> bySigterm = new LinkedHashMap<>();
   private final Map<String, ActorRef<ControlReply>> byOperator = new LinkedHashMap<>();
 
-  void sigterm(String node, ActorRef<Coordinator.Drained> reply) {
+  /**
+   * A node shutting down on SIGTERM: answered at once when {@code world} holds none of its ranks,
+   * else it leaves at the checkpoint requested now (answered by {@link #release}).
+   */
+  void sigterm(String node, ActorRef<Coordinator.Drained> reply, World world, WorkerPool pool,
+      Logger log) {
+    if (world == null || !world.holdsRanksOn(node)) {
+      pool.removeNode(node);
+      reply.tell(new Coordinator.Drained(node, "held no ranks"));
+      return;
+    }
+    log.info("node {} is leaving: checkpointing at the next step, then re-forming the world "
+        + "without it", node);
     bySigterm.put(node, reply);
+    world.requestCheckpoint();
   }
 
   void operator(String node, ActorRef<ControlReply> reply) {
