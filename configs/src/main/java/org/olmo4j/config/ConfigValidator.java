@@ -187,9 +187,19 @@ final class ConfigValidator {
     positiveOrNull(m.initCutoffFactor(), "model.init_cutoff_factor");
     positiveOrNull(m.clipQkv(), "model.clip_qkv");
     required(m.layerNormType(), "model.layer_norm_type");
-    String unsupported = " is not supported: OlmoForCausalLM has non-parametric LayerNorm and no biases";
-    check(!m.layerNormWithAffine(), "model.layer_norm_with_affine=true" + unsupported);
-    check(!m.includeBias(), "model.include_bias=true" + unsupported);
+    check(m.layerNormEps() > 0, "model.layer_norm_eps must be positive, got " + m.layerNormEps());
+    check(!m.includeBias(), "model.include_bias=true is not supported: OLMo 1, 2 and 3 have no biases");
+    if (m.nKvHeads() != null) {
+      check(m.nKvHeads() > 0 && m.nHeads() % m.nKvHeads() == 0, "model.n_kv_heads ("
+          + m.nKvHeads() + ") must be a positive divisor of model.n_heads (" + m.nHeads() + ")");
+    }
+    if (m.slidingWindow() != null) {
+      List<Integer> pattern = m.slidingWindow().pattern();
+      boolean valid = pattern != null && !pattern.isEmpty()
+          && pattern.stream().allMatch(w -> w != null && (w == -1 || w > 0));
+      check(valid, "model.sliding_window.pattern must be a non-empty list of window sizes "
+          + "(positive, or -1 for full attention), got " + pattern);
+    }
   }
 
   private void checkOptimizer(OptimizerConfig o) {

@@ -2,10 +2,14 @@ package org.olmo4j.config;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** LayerNorm flavour; both are non-parametric fp32 LayerNorm here. */
+/** OLMo's layer norm flavour; every norm is computed in fp32. */
 public enum LayerNormType {
+  /** LayerNorm (mean and variance), OLMo 1. */
   DEFAULT("default"),
-  LOW_PRECISION("low_precision");
+  /** OLMo's low-precision LayerNorm: the same function (computed in fp32 here). */
+  LOW_PRECISION("low_precision"),
+  /** RMSNorm ({@code x / sqrt(mean(x²) + eps)}), OLMo 2 and 3. */
+  RMS("rms");
 
   private final String yamlName;
 
@@ -17,5 +21,10 @@ public enum LayerNormType {
   @JsonValue
   public String yamlName() {
     return yamlName;
+  }
+
+  /** True for RMSNorm, false for LayerNorm. */
+  public boolean isRms() {
+    return this == RMS;
   }
 }

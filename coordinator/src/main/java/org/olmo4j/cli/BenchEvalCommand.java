@@ -5,10 +5,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.olmo4j.model.Architecture;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.eval.EvalPlan;
 import org.olmo4j.eval.EvalSources;
-import org.olmo4j.model.OlmoModel;
 import org.olmo4j.train.SpeedMonitor;
 import org.olmo4j.train.StepMetrics;
 import org.olmo4j.train.TrainData;
@@ -44,7 +44,7 @@ final class BenchEvalCommand implements Callable<Integer> {
     try (NDManager manager = NDManager.newBaseManager();
         TrainData data = TrainData.open(cfg);
         Trainer trainer = Trainer.create(cfg, data, manager)) {
-      long flops = OlmoModel.flopsPerToken(cfg.model(), cfg.model().maxSequenceLength());
+      long flops = Architecture.of(cfg.model()).flopsPerToken(cfg.model().maxSequenceLength());
       trainer.step(new SpeedMonitor(1, flops, 1)); // warm-up
       plan.score(trainer.model(), slice(plan, 0, Math.max(rounds, 50)));
       SpeedMonitor speed = new SpeedMonitor(Integer.MAX_VALUE, flops, 1);

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.olmo4j.model.Architecture;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
-import org.olmo4j.model.OlmoModel;
 import org.olmo4j.train.PeakFlops;
 import org.olmo4j.train.SpeedMonitor;
 import org.olmo4j.train.StepMetrics;
@@ -48,7 +48,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     try (NDManager manager = NDManager.newBaseManager();
         TrainData data = TrainData.open(cfg);
         Trainer trainer = Trainer.create(cfg, data, manager)) {
-      long flopsPerToken = OlmoModel.flopsPerToken(cfg.model(), cfg.model().maxSequenceLength());
+      long flopsPerToken = Architecture.of(cfg.model()).flopsPerToken(cfg.model().maxSequenceLength());
       double peak = PeakFlops.measureMatmul(manager, 2048, 3.0);
       SpeedMonitor speed = new SpeedMonitor(Integer.MAX_VALUE, flopsPerToken, peak);
       SpeedMonitor ignored = new SpeedMonitor(1, flopsPerToken, peak);

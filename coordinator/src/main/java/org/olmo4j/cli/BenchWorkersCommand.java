@@ -15,7 +15,6 @@ import org.olmo4j.config.Precision;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.exchange.ExchangeBenchmark;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.OlmoModel;
 import org.olmo4j.train.ChildJvm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,7 +86,7 @@ final class BenchWorkersCommand implements Callable<Integer> {
     print("2 workers (2 JVMs, " + threads / 2 + " threads each)", m2);
     System.out.printf("  2 workers give %.2f x the tokens/s of 1%n", m2.tokensPerSecond() / m1.tokensPerSecond());
 
-    long psi = new FlatLayout(OlmoModel.specs(cfg.model())).totalElements();
+    long psi = FlatLayout.of(cfg.model()).totalElements();
     int mib = (int) Math.max(1, (psi * Float.BYTES + (1 << 20) - 1) >> 20);
     ExchangeBenchmark.Seconds c = ExchangeBenchmark.collectives(2, mib);
     boolean bf16 = cfg.precision() == Precision.AMP_BF16;

@@ -12,7 +12,6 @@ import org.olmo4j.config.TrainConfig;
 import org.olmo4j.hf.HfConfig;
 import org.olmo4j.hf.HfImport;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.OlmoModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -43,7 +42,7 @@ final class ImportHfCommand implements Callable<Integer> {
     ModelConfig model = HfConfig.read(hfDir.resolve(HfConfig.FILE), config != null ? base.model() : null);
     TrainConfig cfg = base.withModel(model);
     ConfigLoader.validate(cfg);
-    FlatLayout layout = new FlatLayout(OlmoModel.specs(model));
+    FlatLayout layout = FlatLayout.of(model);
     float[] params = HfImport.read(hfDir, layout);
     CheckpointStore store = new CheckpointStore(output);
     int n = params.length;

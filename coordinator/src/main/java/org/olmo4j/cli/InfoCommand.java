@@ -3,11 +3,11 @@ package org.olmo4j.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.olmo4j.model.Architecture;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.ModelConfig;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.OlmoModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -23,14 +23,14 @@ final class InfoCommand implements Callable<Integer> {
   public Integer call() {
     TrainConfig cfg = run.load();
     ModelConfig m = cfg.model();
-    FlatLayout layout = new FlatLayout(OlmoModel.specs(m));
+    FlatLayout layout = FlatLayout.of(m);
     System.out.printf("model %s: d_model %d, n_heads %d, n_layers %d, mlp hidden %d, vocab %d "
             + "(embedding %d), seq %d, %s%n",
         cfg.runName(), m.dModel(), m.nHeads(), m.nLayers(), m.ffHiddenSize(), m.vocabSize(),
         m.paddedVocabSize(), m.maxSequenceLength(), m.weightTying() ? "tied" : "untied");
     System.out.println("parameters " + layout.totalElements());
-    System.out.println("non-embedding parameters " + OlmoModel.nonEmbeddingParams(m));
-    long flops = OlmoModel.flopsPerToken(m, m.maxSequenceLength());
+    System.out.println("non-embedding parameters " + Architecture.of(m).nonEmbeddingParams());
+    long flops = Architecture.of(m).flopsPerToken(m.maxSequenceLength());
     System.out.printf("flops per token %d (%.3e; 6·N + attention, seq %d)%n",
         flops, (double) flops, m.maxSequenceLength());
     System.out.printf("tokens per step %d; optimizer state %.2f GiB (fp32 master + exp_avg + exp_avg_sq)%n",

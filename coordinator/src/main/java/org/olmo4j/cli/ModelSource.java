@@ -14,7 +14,6 @@ import org.olmo4j.config.TrainConfig;
 import org.olmo4j.hf.HfConfig;
 import org.olmo4j.hf.HfImport;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.OlmoModel;
 
 /**
  * Model weights from a directory: a Hugging Face OLMo export ({@code config.json}), a checkpoint
@@ -25,14 +24,14 @@ record ModelSource(ModelConfig config, FlatLayout layout, float[] params, Path d
   static ModelSource open(Path dir) throws IOException {
     if (Files.isRegularFile(dir.resolve(HfConfig.FILE))) {
       ModelConfig cfg = HfConfig.read(dir.resolve(HfConfig.FILE), null);
-      FlatLayout layout = new FlatLayout(OlmoModel.specs(cfg));
+      FlatLayout layout = FlatLayout.of(cfg);
       return new ModelSource(cfg, layout, HfImport.read(dir, layout), dir);
     }
     Path ckpt = checkpointDir(dir);
     CheckpointStore.verify(ckpt);
     Manifest m = CheckpointStore.readManifest(ckpt);
     TrainConfig cfg = ConfigLoader.fromYaml(m.configYaml(), List.of());
-    FlatLayout layout = new FlatLayout(OlmoModel.specs(cfg.model()));
+    FlatLayout layout = FlatLayout.of(cfg.model());
     try (ShardReader r = ShardReader.open(ckpt, layout)) {
       float[] params = new float[Math.toIntExact(layout.totalElements())];
       r.readMaster(0, params, 0, params.length);

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.OlmoModel;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainState;
 import org.olmo4j.worker.WorkerEvent;
@@ -28,7 +27,7 @@ final class Commits {
 
   Commits(TrainConfig cfg, long stepsPerEpoch, UnshardedExports exports) {
     long examplesPerEpoch = stepsPerEpoch * cfg.globalTrainBatchSize();
-    this.checkpoints = new TrainCheckpoints(cfg, new FlatLayout(OlmoModel.specs(cfg.model())),
+    this.checkpoints = new TrainCheckpoints(cfg, FlatLayout.of(cfg.model()),
         Path.of(cfg.saveFolder()), position -> position / examplesPerEpoch);
     this.resume = checkpoints.resumePoint();
     this.exports = exports;

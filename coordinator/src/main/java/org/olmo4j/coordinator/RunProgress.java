@@ -5,8 +5,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.olmo4j.model.Architecture;
 import org.olmo4j.config.TrainConfig;
-import org.olmo4j.model.OlmoModel;
 import org.olmo4j.train.ConsoleProgress;
 import org.olmo4j.train.MetricsLog;
 import org.olmo4j.train.SpeedMonitor;
@@ -56,7 +56,7 @@ final class RunProgress implements AutoCloseable {
     this.lastStep = start.step();
     this.metrics = MetricsLog.open(Path.of(cfg.saveFolder()).resolve("metrics.jsonl"), start.step());
     this.speed = new SpeedMonitor(20,
-        OlmoModel.flopsPerToken(cfg.model(), cfg.model().maxSequenceLength()), peakFlops);
+        Architecture.of(cfg.model()).flopsPerToken(cfg.model().maxSequenceLength()), peakFlops);
     this.console = new ConsoleProgress(cfg.runName(), maxSteps, cfg.consoleLogInterval());
   }
 

@@ -17,7 +17,6 @@ import org.apache.pekko.cluster.typed.SingletonActor;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.coordinator.Coordinator;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.OlmoModel;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainData;
 
@@ -70,7 +69,7 @@ public final class ClusterNode {
     org.olmo4j.coordinator.ClusterSecret.of(cfg.cluster());
     org.olmo4j.control.ControlServer.checkConfig(cfg.control());
     // Refuse a bad load_path / corrupt or incompatible checkpoint before any actor starts.
-    new TrainCheckpoints(cfg, new FlatLayout(OlmoModel.specs(cfg.model())),
+    new TrainCheckpoints(cfg, FlatLayout.of(cfg.model()),
         java.nio.file.Path.of(cfg.saveFolder()), p -> 0).resumePoint();
     double peak;
     try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {

@@ -17,7 +17,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.OlmoModel;
 
 /** ZeRO-2 training on a real Pekko cluster: N = 1, 2, 4 agree; the same N is bit-identical. */
 class DistributedTrainingTest {
@@ -90,7 +89,7 @@ class DistributedTrainingTest {
     TrainConfig cfg = ClusterRuns.config(ClusterRuns.yaml(data, save, 4, 4));
     ClusterRuns.runInJvm(cfg);
     JsonNode world = new ObjectMapper().readTree(save.resolve("world.json").toFile());
-    long psi = new FlatLayout(OlmoModel.specs(cfg.model())).totalElements();
+    long psi = FlatLayout.of(cfg.model()).totalElements();
     long perRank = (psi + 3) / 4;
     assertEquals(4, world.get("world_size").asInt());
     long total = 0;

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.olmo4j.config.ModelConfig;
 
 /**
  * All parameters, in a fixed order, concatenated into one flat vector of Ψ elements.
@@ -42,6 +43,11 @@ public final class FlatLayout {
       off += p.numel();
     }
     this.total = off;
+  }
+
+  /** The layout of the model {@code cfg} describes (its {@link Architecture}'s parameters). */
+  public static FlatLayout of(ModelConfig cfg) {
+    return Architecture.of(cfg).layout();
   }
 
   public List<ParamSpec> params() {

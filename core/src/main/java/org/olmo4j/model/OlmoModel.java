@@ -10,17 +10,17 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.olmo4j.config.ModelConfig;
 
 /**
- * OLMo-1 ({@code OlmoForCausalLM}) on DJL: parameters under HF names, forward to logits and the
- * causal-LM loss terms. Forward work happens inside a {@link StepScope}.
+ * An OLMo 1 / 2 / 3 model on DJL, built from its {@link Architecture}: parameters under HF names,
+ * forward to logits and the causal-LM loss terms. Forward work happens inside a {@link StepScope}.
  */
 public final class OlmoModel implements AutoCloseable {
 
   private final ModelConfig cfg;
+  private final Architecture arch;
   private final FlatLayout layout;
   private final DataType dtype;
   private final NDManager manager;
@@ -32,7 +32,8 @@ public final class OlmoModel implements AutoCloseable {
 
   private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype) {
     this.cfg = cfg;
-    this.layout = new FlatLayout(specs(cfg));
+    this.arch = Architecture.of(cfg);
+    this.layout = arch.layout();
     this.dtype = dtype;
     this.manager = manager;
     for (ParamSpec p : layout.params()) {
@@ -41,16 +42,9 @@ public final class OlmoModel implements AutoCloseable {
       a.setRequiresGradient(true);
       params.put(p.name(), a);
     }
-    List<Transformer.Block> blocks = new ArrayList<>();
-    for (int i = 0; i < cfg.nLayers(); i++) {
-      blocks.add(new Transformer.Block(
-          attn(i, "q_proj"), attn(i, "k_proj"), attn(i, "v_proj"), attn(i, "o_proj"),
-          mlp(i, "gate_proj"), mlp(i, "up_proj"), mlp(i, "down_proj")));
-    }
     this.flat = new FlatParams(layout, new ArrayList<>(params.values()));
-    NDArray embedding = params.get(OlmoSpecs.EMBED);
-    this.transformer = new Transformer(cfg, embedding, blocks, manager, dtype);
-    this.head = cfg.weightTying() ? embedding : params.get(OlmoSpecs.LM_HEAD);
+    this.transformer = new Transformer(arch, this::param, manager, dtype);
+    this.head = param(arch.head());
   }
 
   /** A zero-initialised model (FLOAT32, or FLOAT64 for gradient checks) in a sub-manager. */
@@ -61,28 +55,12 @@ public final class OlmoModel implements AutoCloseable {
     return new OlmoModel(cfg, parent.newSubManager(), dtype);
   }
 
-  /** Parameter specs in the fixed HF order; see {@link OlmoSpecs}. Pure Java, no DJL. */
-  public static List<ParamSpec> specs(ModelConfig cfg) {
-    return OlmoSpecs.specs(cfg);
-  }
-
-  /** Parameters of the transformer blocks: all but the input embedding and the lm_head. */
-  public static long nonEmbeddingParams(ModelConfig cfg) {
-    return OlmoSpecs.nonEmbeddingParams(cfg);
-  }
-
-  /**
-   * Training FLOPs per token (forward + backward), the PaLM / OLMo MFU convention:
-   * {@code 6·(N_non-embedding + N_head) + 12·n_layers·d_model·seqLen}. The head term counts
-   * the output projection {@code [embedding_size, d_model]} whether tied or not (the input
-   * lookup costs no FLOPs); the last term is the attention score and value matmuls.
-   */
-  public static long flopsPerToken(ModelConfig cfg, int seqLen) {
-    return OlmoSpecs.flopsPerToken(cfg, seqLen);
-  }
-
   public ModelConfig config() {
     return cfg;
+  }
+
+  public Architecture architecture() {
+    return arch;
   }
 
   public FlatLayout layout() {
@@ -190,14 +168,6 @@ public final class OlmoModel implements AutoCloseable {
       active.close();
     }
     manager.close();
-  }
-
-  private NDArray attn(int layer, String proj) {
-    return params.get(OlmoSpecs.attn(layer, proj));
-  }
-
-  private NDArray mlp(int layer, String proj) {
-    return params.get(OlmoSpecs.mlp(layer, proj));
   }
 
   private NDManager stepManager() {

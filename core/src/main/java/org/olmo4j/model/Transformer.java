@@ -3,52 +3,62 @@ package org.olmo4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.norm.LayerNorm;
 import java.util.List;
+import java.util.function.Function;
 import org.olmo4j.config.ModelConfig;
 
-/** OLMo-1's decoder stack: embedding, pre-norm blocks, final LayerNorm (up to the LM head). */
+/** OLMo's decoder stack: embedding, blocks, final norm (up to the LM head). */
 final class Transformer {
 
-  /** The weights of one block, in HF layout {@code [out, in]}. */
-  record Block(NDArray q, NDArray k, NDArray v, NDArray o, NDArray gate, NDArray up,
-      NDArray down) {}
+  /** The weights of one block, in HF layout {@code [out, in]}; absent norm weights are null. */
+  record Block(NDArray q, NDArray k, NDArray v, NDArray o, NDArray qNorm, NDArray kNorm,
+      NDArray attnNorm, NDArray mlpNorm, NDArray gate, NDArray up, NDArray down, int window) {
 
-  private static final float EPS = 1e-5f;
+    static Block of(Architecture.Block b, Function<String, NDArray> param) {
+      return new Block(param.apply(b.q()), param.apply(b.k()), param.apply(b.v()),
+          param.apply(b.o()), orNull(b.qNorm(), param), orNull(b.kNorm(), param),
+          orNull(b.attnNorm(), param), orNull(b.mlpNorm(), param), param.apply(b.gate()),
+          param.apply(b.up()), param.apply(b.down()), b.window());
+    }
+
+    private static NDArray orNull(String name, Function<String, NDArray> param) {
+      return name == null ? null : param.apply(name);
+    }
+  }
 
   private final NDArray embedding;
   private final List<Block> blocks;
+  private final NDArray finalNorm;
+  private final boolean normAfter;
+  private final Norm norm;
   private final CausalAttention attention;
-  private final Shape normShape;
-  private final NDArray ones;
-  private final NDArray zeros;
 
-  Transformer(ModelConfig cfg, NDArray embedding, List<Block> blocks, NDManager owner,
+  Transformer(Architecture arch, Function<String, NDArray> param, NDManager owner,
       DataType dtype) {
-    this.embedding = embedding;
-    this.blocks = List.copyOf(blocks);
-    this.attention = new CausalAttention(cfg, owner, dtype);
-    this.normShape = new Shape(cfg.dModel());
-    // Non-parametric LayerNorm through the fused kernel with constant γ = 1, β = 0 (no grad):
-    // DJL rejects a null γ, and the fused op (fwd+bwd) measured ~9× faster than mean/var ops.
-    this.ones = owner.ones(normShape, dtype);
-    this.zeros = owner.zeros(normShape, dtype);
+    ModelConfig cfg = arch.config();
+    this.embedding = param.apply(Architecture.EMBED);
+    this.blocks = arch.blocks().stream().map(b -> Block.of(b, param)).toList();
+    this.finalNorm = arch.finalNorm() == null ? null : param.apply(arch.finalNorm());
+    this.normAfter = cfg.normAfter();
+    this.norm = new Norm(cfg, owner, dtype);
+    this.attention = new CausalAttention(cfg, norm, owner, dtype);
   }
 
   /** {@code ids [B, T]} INT64 → final hidden states {@code [B, T, D]}, in {@code ids}' manager. */
   NDArray hidden(NDArray ids) {
     NDArray x = Embedding.embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
     for (Block w : blocks) {
-      x = x.add(attention.forward(norm(x), w.q(), w.k(), w.v(), w.o()));
-      x = x.add(SwiGlu.forward(norm(x), w.gate(), w.up(), w.down()));
+      if (normAfter) {
+        // OLMo 2/3: the norm is inside the residual branch, after attention and after the MLP.
+        x = x.add(norm.apply(attention.forward(x, w), w.attnNorm()));
+        x = x.add(norm.apply(SwiGlu.forward(x, w.gate(), w.up(), w.down()), w.mlpNorm()));
+      } else {
+        x = x.add(attention.forward(norm.apply(x, w.attnNorm()), w));
+        x = x.add(SwiGlu.forward(norm.apply(x, w.mlpNorm()), w.gate(), w.up(), w.down()));
+      }
     }
-    return norm(x);
-  }
-
-  private NDArray norm(NDArray x) {
-    return LayerNorm.layerNorm(x, normShape, ones, zeros, EPS).singletonOrThrow();
+    return norm.apply(x, finalNorm);
   }
 }

@@ -3,6 +3,7 @@ package org.olmo4j.train;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
+import org.olmo4j.model.Architecture;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
@@ -73,7 +74,7 @@ public final class Trainer implements AutoCloseable {
   public StepMetrics fit(long untilStep) {
     long until = Math.min(untilStep, maxSteps);
     double peak = PeakFlops.measureMatmul(manager, 1024, 0.5);
-    long flopsPerToken = OlmoModel.flopsPerToken(cfg.model(), cfg.model().maxSequenceLength());
+    long flopsPerToken = Architecture.of(cfg.model()).flopsPerToken(cfg.model().maxSequenceLength());
     SpeedMonitor speed = new SpeedMonitor(20, flopsPerToken, peak);
     ConsoleProgress progress = new ConsoleProgress(cfg.runName(), until, cfg.consoleLogInterval());
     log.info("training {} from step {} to {} ({} tokens/step, {} parameters); peak fp32 matmul {} GFLOP/s",

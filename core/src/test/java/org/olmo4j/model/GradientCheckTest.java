@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.olmo4j.config.ModelConfig;
 
 /** Autograd gradients of the full training loss against central differences, in fp64. */
@@ -39,8 +40,19 @@ class GradientCheckTest {
   @CsvSource({"true, 100.0", "false, 100.0", "false, 0.2"})
   void autogradMatchesCentralDifferences(boolean tied, Double clip) {
     ModelConfig cfg = TestConfigs.tiny(tied, clip);
+    check(cfg, OlmoModelTest.widen(Initializer.initialFlat(cfg, FlatLayout.of(cfg), 17)));
+  }
+
+  /** RMSNorm / LayerNorm with weight, QK-norm, norm-after, GQA, windows; OLMo 2 and 3 whole. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.olmo4j.model.ModelFamiliesTest#pieces")
+  void newPiecesMatchCentralDifferences(String piece, ModelConfig cfg) {
+    check(cfg, ModelFamiliesTest.randomParams(FlatLayout.of(cfg), 17));
+  }
+
+  private static void check(ModelConfig cfg, double[] flat) {
+    double worst = 0;
     try (OlmoModel m = OlmoModel.create(cfg, root, DataType.FLOAT64)) {
-      double[] flat = OlmoModelTest.widen(Initializer.initialFlat(cfg, m.layout(), 17));
       m.setParams(flat);
       m.zeroGrads();
       try (StepScope s = m.newStepScope();
@@ -64,13 +76,23 @@ class GradientCheckTest {
           flat[i] = saved;
           double numeric = (up - down) / (2 * H);
           double err = Math.abs(grad[i] - numeric);
+          worst = Math.max(worst, err / Math.max(Math.max(Math.abs(grad[i]), Math.abs(numeric)),
+              1e-12));
           assertTrue(err <= 1e-5 * Math.max(Math.abs(grad[i]), Math.abs(numeric)) + 1e-9,
               p.name() + "[" + (i - off) + "]: autograd " + grad[i] + " vs numeric " + numeric);
           checked++;
         }
       }
-      assertTrue(checked >= 4 * 15);
+      assertTrue(checked == 4 * m.layout().params().size());
     }
+    System.out.printf("gradient check %s: worst relative error %.2e%n", describe(cfg), worst);
+  }
+
+  private static String describe(ModelConfig c) {
+    return c.layerNormType().yamlName() + (c.layerNormWithAffine() ? "+weight" : "")
+        + (c.attentionLayerNorm() ? " qk-norm" : "") + (c.normAfter() ? " norm-after" : "")
+        + " kv=" + c.kvHeads() + "/" + c.nHeads()
+        + (c.slidingWindow() != null ? " window=" + c.slidingWindow().pattern() : "");
   }
 
   private static NDArray loss(OlmoModel m, StepScope s) {

@@ -17,7 +17,7 @@ class InitializerTest {
   private static final double TRUNC3 = 0.98658;
 
   private static final ModelConfig CFG = TestConfigs.sized(256, 4, 3, 512, 16, false);
-  private static final FlatLayout LAYOUT = new FlatLayout(OlmoModel.specs(CFG));
+  private static final FlatLayout LAYOUT = FlatLayout.of(CFG);
 
   @Test
   void mitchellStdsAndTruncationPerParameter() {
@@ -67,7 +67,7 @@ class InitializerTest {
   void normalInitUsesInitStdAndOptionalCutoff() {
     ModelConfig plain = new ModelConfig(64, 2, 1, 8, null, 256, 256, 8, 10000.0, true,
         InitFn.NORMAL, 0.02, null, LayerNormType.DEFAULT, false, false, null, 0, 1);
-    FlatLayout layout = new FlatLayout(OlmoModel.specs(plain));
+    FlatLayout layout = FlatLayout.of(plain);
     float[] flat = Initializer.initialFlat(plain, layout, 1);
     double sq = 0;
     double maxAbs = 0;

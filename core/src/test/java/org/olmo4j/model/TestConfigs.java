@@ -1,5 +1,6 @@
 package org.olmo4j.model;
 
+import java.util.List;
 import org.olmo4j.config.InitFn;
 import org.olmo4j.config.LayerNormType;
 import org.olmo4j.config.ModelConfig;
@@ -29,5 +30,27 @@ final class TestConfigs {
       boolean tied) {
     return new ModelConfig(dModel, nHeads, nLayers, 8, null, vocab, vocab, maxSeq, 10000.0, tied,
         InitFn.MITCHELL, 0.02, null, LayerNormType.DEFAULT, false, false, null, 0, 1);
+  }
+
+  /**
+   * OLMo 2 in small: d_model 16, 4 query heads over {@code kvHeads} KV heads, RMSNorm with weights
+   * after attention and MLP, QK-norm, untied head, normal init; {@code window} null = OLMo 2,
+   * else OLMo 3's pattern (forced full attention on the last layer).
+   */
+  static ModelConfig olmo2(int nLayers, int kvHeads, List<Integer> window) {
+    return new ModelConfig(16, 4, nLayers, 8, 24, 13, 16, 16, 500000.0, false,
+        InitFn.NORMAL, 0.02, 3.0, LayerNormType.RMS, true, false, null, 12, 1, kvHeads,
+        1e-6, true, true, true,
+        window == null ? null : new ModelConfig.SlidingWindowConfig(window, false, true));
+  }
+
+  /** {@code base} with another norm / QK-norm / norm-after / KV-head / window combination. */
+  static ModelConfig variant(ModelConfig b, LayerNormType norm, boolean affine, boolean qkNorm,
+      boolean normAfter, Integer kvHeads, List<Integer> window) {
+    return new ModelConfig(b.dModel(), b.nHeads(), b.nLayers(), b.mlpRatio(), b.mlpHiddenSize(),
+        b.vocabSize(), b.embeddingSize(), b.maxSequenceLength(), b.ropeTheta(), b.weightTying(),
+        b.initFn(), b.initStd(), b.initCutoffFactor(), norm, affine, false, b.clipQkv(),
+        b.eosTokenId(), b.padTokenId(), kvHeads, b.layerNormEps(), qkNorm, true, normAfter,
+        window == null ? null : new ModelConfig.SlidingWindowConfig(window, false, false));
   }
 }

@@ -60,7 +60,7 @@ class TrainCheckpointsTest {
 
   private long continuedStep(String dir, long generation) {
     TrainCheckpoints c = new TrainCheckpoints(TinyRun.config(data, run),
-        new org.olmo4j.model.FlatLayout(org.olmo4j.model.OlmoModel.specs(TinyRun.config(data, run).model())),
+        org.olmo4j.model.FlatLayout.of(TinyRun.config(data, run).model()),
         run, p -> 0);
     return c.continueFrom(dir, false, generation).map(r -> r.state().step()).orElse(0L);
   }

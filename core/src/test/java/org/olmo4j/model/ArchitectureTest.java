@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.olmo4j.config.ModelConfig;
 import org.olmo4j.model.ParamSpec.Kind;
 
-class OlmoSpecsTest {
+class ArchitectureTest {
 
   @Test
   void namesOrderShapesAndKindsFollowHf() {
-    List<ParamSpec> specs = OlmoModel.specs(TestConfigs.tiny(false, null));
+    List<ParamSpec> specs = Architecture.of(TestConfigs.tiny(false, null)).specs();
     assertEquals(1 + 2 * 7 + 1, specs.size());
     assertEquals("model.embed_tokens.weight", specs.get(0).name());
     assertArrayEquals(new long[] {16, 8}, specs.get(0).shape());
@@ -39,37 +39,37 @@ class OlmoSpecsTest {
 
   @Test
   void tiedModelHasNoLmHead() {
-    List<ParamSpec> specs = OlmoModel.specs(TestConfigs.tiny(true, null));
+    List<ParamSpec> specs = Architecture.of(TestConfigs.tiny(true, null)).specs();
     assertEquals(15, specs.size());
     assertTrue(specs.stream().noneMatch(p -> p.name().equals("lm_head.weight")));
   }
 
   @Test
   void olmo1bAnd7bHaveTheirPublishedSizes() {
-    assertEquals(1_176_764_416L, new FlatLayout(OlmoModel.specs(TestConfigs.olmo1b()))
+    assertEquals(1_176_764_416L, FlatLayout.of(TestConfigs.olmo1b())
         .totalElements());
-    assertEquals(6_888_095_744L, new FlatLayout(OlmoModel.specs(TestConfigs.olmo7b()))
+    assertEquals(6_888_095_744L, FlatLayout.of(TestConfigs.olmo7b())
         .totalElements());
   }
 
   @Test
   void flopsPerTokenFollowsThePalmConvention() {
     ModelConfig c = TestConfigs.olmo1b();
-    long nonEmb = OlmoModel.nonEmbeddingParams(c);
+    long nonEmb = Architecture.of(c).nonEmbeddingParams();
     assertEquals(1_176_764_416L - 50304L * 2048, nonEmb);
     long expected = 6 * (nonEmb + 50304L * 2048) + 12L * 16 * 2048 * 2048;
-    assertEquals(expected, OlmoModel.flopsPerToken(c, 2048));
+    assertEquals(expected, Architecture.of(c).flopsPerToken(2048));
     ModelConfig c7 = TestConfigs.olmo7b();
-    assertEquals(6_888_095_744L - 2 * 50304L * 4096, OlmoModel.nonEmbeddingParams(c7));
-    assertEquals(6 * (OlmoModel.nonEmbeddingParams(c7) + 50304L * 4096)
-        + 12L * 32 * 4096 * 1024, OlmoModel.flopsPerToken(c7, 1024));
+    assertEquals(6_888_095_744L - 2 * 50304L * 4096, Architecture.of(c7).nonEmbeddingParams());
+    assertEquals(6 * (Architecture.of(c7).nonEmbeddingParams() + 50304L * 4096)
+        + 12L * 32 * 4096 * 1024, Architecture.of(c7).flopsPerToken(1024));
   }
 
   @Test
   void unsupportedConfigNamesTheKey() {
     ModelConfig odd = TestConfigs.sized(10, 3, 1, 16, 8, true);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> OlmoModel.specs(odd));
+        assertThrows(IllegalArgumentException.class, () -> Architecture.of(odd).specs());
     assertTrue(e.getMessage().contains("model.n_heads = 3"), e.getMessage());
   }
 }
