@@ -35,8 +35,10 @@ class ConfigValidatorTest {
       "--model.mlp_hidden_size=3001       | model.mlp_hidden_size must be a positive even number",
       "--model.rope_theta=0               | model.rope_theta must be positive",
       "--model.init_std=0                 | model.init_std must be positive",
-      "--model.layer_norm_with_affine=true | model.layer_norm_with_affine=true is not supported: "
-          + "OlmoForCausalLM has non-parametric LayerNorm and no biases",
+      "--model.n_kv_heads=5               | model.n_kv_heads (5) must be a positive divisor of model.n_heads (12)",
+      "--model.layer_norm_eps=0           | model.layer_norm_eps must be positive",
+      "--model.sliding_window={pattern: []} | model.sliding_window.pattern must be a non-empty list",
+      "--model.sliding_window={pattern: [0, -1]} | model.sliding_window.pattern must be a non-empty list",
       "--model.include_bias=true          | model.include_bias=true is not supported",
       "--global_train_batch_size=20       | global_train_batch_size (20) must be divisible by "
           + "device_train_microbatch_size (16)",

@@ -101,4 +101,38 @@ class ShippedConfigsTest {
     assertEquals(16L * 256, c.tokensPerStep());
     assertEquals(List.of("embedded:train"), c.data().paths());
   }
+
+  @Test
+  void olmo2And3RecipesCarryTheirArchitectureKeys() {
+    for (String file : List.of("OLMo-2-1B.yaml", "OLMo-2-7B.yaml", "OLMo-3-7B.yaml",
+        "olmo2-tiny.yaml", "olmo3-tiny.yaml")) {
+      ModelConfig m = load(file).model();
+      assertEquals(LayerNormType.RMS, m.layerNormType(), file);
+      assertTrue(m.layerNormWithAffine() && m.attentionLayerNorm() && m.normAfter(), file);
+      assertEquals(1e-6, m.layerNormEps(), file);
+      assertFalse(m.weightTying(), file);
+      assertEquals(InitFn.NORMAL, m.initFn(), file);
+      assertEquals(3.0, m.initCutoffFactor(), file);
+      assertEquals(file.contains("3"), m.slidingWindow() != null, file);
+    }
+    ModelConfig olmo2 = load("OLMo-2-1B.yaml").model();
+    assertEquals(List.of(2048, 16, 16, 8192, 100278, 100352), List.of(olmo2.dModel(),
+        olmo2.nHeads(), olmo2.nLayers(), olmo2.ffHiddenSize(), olmo2.vocabSize(),
+        olmo2.paddedVocabSize()));
+    ModelConfig olmo3 = load("OLMo-3-7B.yaml").model();
+    assertEquals(8192, olmo3.maxSequenceLength());
+    assertEquals(11008, olmo3.ffHiddenSize());
+    int[] windows = new int[32];
+    for (int i = 0; i < 32; i++) {
+      windows[i] = olmo3.windowOf(i);
+    }
+    assertEquals(List.of(4096, 4096, 4096, -1, 4096, 4096, 4096, -1),
+        java.util.Arrays.stream(windows).limit(8).boxed().toList());
+    assertEquals(4096, windows[30]);
+    assertEquals(-1, windows[31]);
+    ModelConfig tiny3 = load("olmo3-tiny.yaml").model();
+    assertEquals(2, tiny3.kvHeads());
+    assertEquals(List.of(64, 64, 64, -1), List.of(tiny3.windowOf(0), tiny3.windowOf(1),
+        tiny3.windowOf(2), tiny3.windowOf(3)));
+  }
 }

@@ -3,10 +3,10 @@ package org.olmo4j.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.olmo4j.model.Architecture;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.ModelConfig;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.model.Architecture;
 import org.olmo4j.model.FlatLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,6 +28,7 @@ final class InfoCommand implements Callable<Integer> {
             + "(embedding %d), seq %d, %s%n",
         cfg.runName(), m.dModel(), m.nHeads(), m.nLayers(), m.ffHiddenSize(), m.vocabSize(),
         m.paddedVocabSize(), m.maxSequenceLength(), m.weightTying() ? "tied" : "untied");
+    System.out.println("architecture " + Architecture.of(m).describe());
     System.out.println("parameters " + layout.totalElements());
     System.out.println("non-embedding parameters " + Architecture.of(m).nonEmbeddingParams());
     long flops = Architecture.of(m).flopsPerToken(m.maxSequenceLength());

@@ -12,8 +12,11 @@ import java.util.Map;
 import org.olmo4j.config.InitFn;
 import org.olmo4j.config.LayerNormType;
 import org.olmo4j.config.ModelConfig;
+import org.olmo4j.model.Architecture;
+import org.olmo4j.model.Architecture.Family;
+import org.olmo4j.model.ParamSpec;
 
-/** {@link ModelConfig} ↔ Hugging Face {@code OlmoForCausalLM} {@code config.json}. */
+/** {@link ModelConfig} ↔ Hugging Face {@code config.json} of {@code OlmoForCausalLM}, {@code Olmo2ForCausalLM}, {@code Olmo3ForCausalLM}. */
 public final class HfConfig {
 
   public static final String FILE = "config.json";
@@ -21,32 +24,37 @@ public final class HfConfig {
 
   private HfConfig() {}
 
-  /** The {@code config.json} object for {@code c}; refuses models HF OLMo cannot represent. */
+  /**
+   * The {@code config.json} object for {@code c}: {@code OlmoForCausalLM}, {@code
+   * Olmo2ForCausalLM} or {@code Olmo3ForCausalLM} as its {@link Architecture.Family}; refuses
+   * models none of them can represent.
+   */
   public static ObjectNode toJson(ModelConfig c) {
-    if (c.includeBias()) {
-      throw new IllegalArgumentException("model.include_bias=true cannot be exported: OlmoForCausalLM has no biases");
-    }
-    if (c.layerNormWithAffine()) {
-      throw new IllegalArgumentException(
-          "model.layer_norm_with_affine=true cannot be exported: OlmoForCausalLM's layer norm has no weights");
-    }
+    Family family = Architecture.of(c).family();
     ObjectNode n = JSON.createObjectNode();
-    n.putArray("architectures").add("OlmoForCausalLM");
-    n.put("model_type", "olmo");
+    n.putArray("architectures").add(family.hfClass());
+    n.put("model_type", family.modelType());
     n.put("hidden_size", c.dModel());
     n.put("intermediate_size", c.ffHiddenSize());
     n.put("num_attention_heads", c.nHeads());
     n.put("num_hidden_layers", c.nLayers());
-    n.put("num_key_value_heads", c.nHeads());
+    n.put("num_key_value_heads", c.kvHeads());
     n.put("max_position_embeddings", c.maxSequenceLength());
     n.put("rope_theta", c.ropeTheta());
     n.putNull("rope_scaling");
     n.put("attention_bias", false);
     n.put("attention_dropout", 0.0);
-    if (c.clipQkv() == null) {
-      n.putNull("clip_qkv");
+    if (family == Family.OLMO) {
+      if (c.clipQkv() == null) {
+        n.putNull("clip_qkv");
+      } else {
+        n.put("clip_qkv", c.clipQkv());
+      }
     } else {
-      n.put("clip_qkv", c.clipQkv());
+      n.put("rms_norm_eps", c.layerNormEps());
+    }
+    if (family == Family.OLMO3) {
+      HfLayerTypes.write(c, n);
     }
     n.put("hidden_act", "silu");
     n.put("initializer_range", c.initStd());
@@ -85,9 +93,13 @@ public final class HfConfig {
 
   static ModelConfig fromJson(JsonNode n, String source, ModelConfig base) {
     Keys k = new Keys(n, source);
-    if (!"olmo".equals(k.text("model_type", "olmo"))) {
-      throw k.refuse("model_type", "olmo4j reads OLMo (\"olmo\") models only");
-    }
+    Family family = switch (k.text("model_type", "olmo")) {
+      case "olmo" -> Family.OLMO;
+      case "olmo2" -> Family.OLMO2;
+      case "olmo3" -> Family.OLMO3;
+      default -> throw k.refuse("model_type", "olmo4j reads OLMo models: \"olmo\", \"olmo2\" or "
+          + "\"olmo3\"");
+    };
     if (!"silu".equals(k.text("hidden_act", "silu"))) {
       throw k.refuse("hidden_act", "olmo4j's MLP is SwiGLU (\"silu\")");
     }
@@ -102,9 +114,9 @@ public final class HfConfig {
     if (d % heads != 0) {
       throw k.refuse("hidden_size", "must be divisible by num_attention_heads=" + heads);
     }
-    if (k.integer("num_key_value_heads", heads) != heads) {
-      throw k.refuse("num_key_value_heads", "grouped-query attention is not supported (must equal "
-          + "num_attention_heads=" + heads + ")");
+    int kvHeads = k.integer("num_key_value_heads", heads);
+    if (kvHeads <= 0 || heads % kvHeads != 0) {
+      throw k.refuse("num_key_value_heads", "must divide num_attention_heads=" + heads);
     }
     if (n.hasNonNull("head_dim") && k.integer("head_dim", null) != d / heads) {
       throw k.refuse("head_dim", "must be hidden_size / num_attention_heads = " + d / heads);
@@ -118,23 +130,34 @@ public final class HfConfig {
       throw k.refuse("vocab_size", "is smaller than the tokenizer's vocabulary of " + vocab);
     }
     Integer embedding = hfVocab == vocab && (base == null || base.embeddingSize() == null) ? null : hfVocab;
-    Double clip = n.hasNonNull("clip_qkv") ? k.number("clip_qkv", null) : null;
-    return new ModelConfig(d, heads, k.integer("num_hidden_layers", null), ratio, mlpHidden, vocab, embedding,
+    boolean olmo1 = family == Family.OLMO;
+    if (olmo1 && kvHeads != heads) {
+      throw k.refuse("num_key_value_heads", "OlmoForCausalLM has multi-head attention (must "
+          + "equal num_attention_heads=" + heads + "); grouped-query OLMo is olmo2 / olmo3");
+    }
+    Double clip = olmo1 && n.hasNonNull("clip_qkv") ? k.number("clip_qkv", null) : null;
+    int layers = k.integer("num_hidden_layers", null);
+    return new ModelConfig(d, heads, layers, ratio, mlpHidden, vocab, embedding,
         k.integer("max_position_embeddings", base != null ? base.maxSequenceLength() : 2048),
         k.number("rope_theta", 10000.0),
-        k.bool("tie_word_embeddings", base != null ? base.weightTying() : true),
+        k.bool("tie_word_embeddings", base != null ? base.weightTying() : olmo1),
         base != null ? base.initFn() : InitFn.NORMAL,
         k.number("initializer_range", base != null ? base.initStd() : 0.02),
         base != null ? base.initCutoffFactor() : null,
-        base != null ? base.layerNormType() : LayerNormType.DEFAULT,
-        false, false, clip,
+        olmo1 ? (base != null && !base.layerNormType().isRms() ? base.layerNormType()
+            : LayerNormType.DEFAULT) : LayerNormType.RMS,
+        !olmo1, false, clip,
         k.integer("eos_token_id", base != null ? Integer.valueOf(base.eosTokenId())
             : vocab == 50280 ? Integer.valueOf(50279) : null),
-        k.integer("pad_token_id", base != null ? base.padTokenId() : 1));
+        k.integer("pad_token_id", base != null ? base.padTokenId() : 1),
+        kvHeads == heads && (base == null || base.nKvHeads() == null) ? null : kvHeads,
+        olmo1 ? 1e-5 : k.number("rms_norm_eps", 1e-6),
+        !olmo1, true, !olmo1,
+        family == Family.OLMO3 ? HfLayerTypes.read(k.n(), source, layers) : null);
   }
 
   /** Typed access to config.json keys with errors naming the file and key. */
-  private record Keys(JsonNode n, String source) {
+  record Keys(JsonNode n, String source) {
     IllegalArgumentException refuse(String key, String why) {
       return new IllegalArgumentException(source + ": " + key + "=" + n.get(key) + " cannot be used: " + why);
     }
@@ -186,24 +209,11 @@ public final class HfConfig {
     }
   }
 
-  /** The tensors of {@code OlmoForCausalLM} for {@code c}, by HF name, with their shapes. */
+  /** The tensors of {@code c}'s HF class, by HF name, with their shapes (its architecture's). */
   public static Map<String, long[]> expectedTensors(ModelConfig c) {
     Map<String, long[]> m = new LinkedHashMap<>();
-    long d = c.dModel();
-    long ff = c.ffHiddenSize();
-    long v = c.paddedVocabSize();
-    m.put("model.embed_tokens.weight", new long[] {v, d});
-    for (int i = 0; i < c.nLayers(); i++) {
-      String p = "model.layers." + i + ".";
-      for (String proj : new String[] {"q", "k", "v", "o"}) {
-        m.put(p + "self_attn." + proj + "_proj.weight", new long[] {d, d});
-      }
-      m.put(p + "mlp.gate_proj.weight", new long[] {ff, d});
-      m.put(p + "mlp.up_proj.weight", new long[] {ff, d});
-      m.put(p + "mlp.down_proj.weight", new long[] {d, ff});
-    }
-    if (!c.weightTying()) {
-      m.put("lm_head.weight", new long[] {v, d});
+    for (ParamSpec p : Architecture.of(c).specs()) {
+      m.put(p.name(), p.shape());
     }
     return m;
   }

@@ -14,10 +14,11 @@ import org.olmo4j.io.Dtype;
 import org.olmo4j.io.Safetensors;
 import org.olmo4j.io.SafetensorsWriter;
 import org.olmo4j.io.TensorInfo;
+import org.olmo4j.model.Architecture;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ParamSpec;
 
-/** Writes a Hugging Face {@code OlmoForCausalLM} directory: config.json + model.safetensors (F32). */
+/** Writes a Hugging Face OLMo directory ({@code Olmo[2|3]ForCausalLM}): config.json + model.safetensors (F32). */
 public final class HfExport {
 
   public static final String WEIGHTS = "model.safetensors";
@@ -73,11 +74,12 @@ public final class HfExport {
 
   private static void checkLayout(ModelConfig cfg, FlatLayout layout) {
     Map<String, long[]> expected = HfConfig.expectedTensors(cfg);
+    String hfClass = Architecture.of(cfg).family().hfClass();
     for (ParamSpec p : layout.params()) {
       long[] shape = expected.get(p.name());
       if (shape == null) {
-        throw new IllegalArgumentException("parameter " + p.name() + " has no place in OlmoForCausalLM "
-            + (p.name().equals("lm_head.weight") ? "with tied embeddings (model.weight_tying=true)" : ""));
+        throw new IllegalArgumentException("parameter " + p.name() + " has no place in " + hfClass
+            + (p.name().equals("lm_head.weight") ? " with tied embeddings (model.weight_tying=true)" : ""));
       }
       if (!Arrays.equals(shape, p.shape())) {
         throw new IllegalArgumentException("parameter " + p.name() + " has shape " + Arrays.toString(p.shape())

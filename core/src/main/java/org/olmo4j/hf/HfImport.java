@@ -17,7 +17,7 @@ import org.olmo4j.io.TensorInfo;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ParamSpec;
 
-/** Reads the weights of a Hugging Face {@code OlmoForCausalLM} directory into a flat vector. */
+/** Reads the weights of a Hugging Face OLMo 1 / 2 / 3 directory into a flat vector. */
 public final class HfImport {
 
   public static final String INDEX = "model.safetensors.index.json";
@@ -73,7 +73,7 @@ public final class HfImport {
       }
       if (!unexpected.isEmpty()) {
         throw new IOException(hfDir + ": tensors " + unexpected
-            + " are not part of the model (is this an OLMo-1 OlmoForCausalLM checkpoint of the same config?)");
+            + " are not part of the model (is this a checkpoint of the same config and OLMo family?)");
       }
       return out;
     } finally {

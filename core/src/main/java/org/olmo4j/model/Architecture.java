@@ -167,6 +167,30 @@ public final class Architecture {
     return ArchitectureChecks.family(cfg);
   }
 
+  /**
+   * One line for people: the family (or that none fits) and what its blocks do, e.g. {@code
+   * olmo2 (Olmo2ForCausalLM): rms norm with weights after attention and MLP, QK-norm, 32 heads
+   * / 8 KV heads, full attention}.
+   */
+  public String describe() {
+    String name;
+    try {
+      Family f = family();
+      name = f.modelType() + " (" + f.hfClass() + ")";
+    } catch (IllegalArgumentException e) {
+      name = "custom (no Hugging Face class)";
+    }
+    String norm = cfg.layerNormType().yamlName() + " norm"
+        + (cfg.layerNormWithAffine() ? " with weights" : " without weights")
+        + (cfg.normAfter() ? " after attention and MLP" : " before attention and MLP");
+    String windows = ArchitectureChecks.windowed(cfg)
+        ? "sliding windows " + cfg.slidingWindow().pattern()
+            + (cfg.windowOf(cfg.nLayers() - 1) < 0 ? " (full attention on the last layer)" : "")
+        : "full attention";
+    return name + ": " + norm + (cfg.attentionLayerNorm() ? ", QK-norm" : "")
+        + ", " + cfg.nHeads() + " heads / " + cfg.kvHeads() + " KV heads, " + windows;
+  }
+
   /** Parameters of the transformer blocks and the final norm: all but embedding and lm_head. */
   public long nonEmbeddingParams() {
     long embeddings = (long) cfg.paddedVocabSize() * cfg.dModel() * (cfg.weightTying() ? 1 : 2);

@@ -1,6 +1,7 @@
 package org.olmo4j.hf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.config.InitFn;
@@ -34,6 +37,50 @@ class HfConfigTest {
     assertTrue(n.get("rope_scaling").isNull() && n.get("bos_token_id").isNull());
     assertEquals("silu", n.get("hidden_act").asText());
     assertEquals("float32", n.get("torch_dtype").asText());
+  }
+
+  /** OLMo 3 7B's shape in small: 5 layers, windows of 4 on three of four layers, full last. */
+  static ModelConfig olmo3(boolean windowed) {
+    return new ModelConfig(16, 4, 5, 8, 48, 20, 24, 32, 500000.0, false, InitFn.NORMAL, 0.02, 3.0,
+        LayerNormType.RMS, true, false, null, 19, 18, 2, 1e-6, true, true, true,
+        windowed ? new ModelConfig.SlidingWindowConfig(List.of(4, 4, 4, -1), false, true) : null);
+  }
+
+  @Test
+  void writesOlmo2And3Keys() {
+    ObjectNode two = HfConfig.toJson(olmo3(false));
+    assertEquals("Olmo2ForCausalLM", two.get("architectures").get(0).asText());
+    assertEquals("olmo2", two.get("model_type").asText());
+    assertEquals(2, two.get("num_key_value_heads").asInt());
+    assertEquals(1e-6, two.get("rms_norm_eps").asDouble());
+    assertFalse(two.has("clip_qkv") || two.has("layer_types"));
+    ObjectNode three = HfConfig.toJson(olmo3(true));
+    assertEquals("Olmo3ForCausalLM", three.get("architectures").get(0).asText());
+    assertEquals("olmo3", three.get("model_type").asText());
+    assertEquals(4, three.get("sliding_window").asInt());
+    List<String> types = new ArrayList<>();
+    three.get("layer_types").forEach(t -> types.add(t.asText()));
+    assertEquals(List.of("sliding_attention", "sliding_attention", "sliding_attention",
+        "full_attention", "full_attention"), types);
+  }
+
+  @Test
+  void olmo2And3RoundTripToTheSamePerLayerWindows() {
+    for (boolean windowed : new boolean[] {false, true}) {
+      ModelConfig c = olmo3(windowed);
+      ObjectNode n = HfConfig.toJson(c);
+      assertEquals(c, HfConfig.fromJson(n, "config.json", c));
+      ModelConfig alone = HfConfig.fromJson(n, "config.json", null);
+      assertEquals(HfConfig.expectedTensors(c).keySet(), HfConfig.expectedTensors(alone).keySet());
+      for (int i = 0; i < c.nLayers(); i++) {
+        assertEquals(c.windowOf(i), alone.windowOf(i), "layer " + i);
+      }
+      assertEquals(2, alone.kvHeads());
+      assertFalse(alone.weightTying());
+    }
+    ObjectNode badTypes = HfConfig.toJson(olmo3(true));
+    badTypes.putArray("layer_types").add("sliding_attention");
+    assertRefused(badTypes, "layer_types");
   }
 
   @Test
@@ -68,7 +115,7 @@ class HfConfigTest {
     ObjectNode scaled = HfConfig.toJson(c);
     scaled.putObject("rope_scaling").put("type", "linear").put("factor", 2.0);
     assertRefused(scaled, "rope_scaling");
-    assertRefused(HfConfig.toJson(c).put("model_type", "olmo2"), "model_type");
+    assertRefused(HfConfig.toJson(c).put("model_type", "llama"), "model_type");
     ObjectNode noHidden = HfConfig.toJson(c);
     noHidden.remove("hidden_size");
     assertRefused(noHidden, "hidden_size");

@@ -72,4 +72,38 @@ class ArchitectureTest {
         assertThrows(IllegalArgumentException.class, () -> Architecture.of(odd).specs());
     assertTrue(e.getMessage().contains("model.n_heads = 3"), e.getMessage());
   }
+
+  @Test
+  void olmo2And3HaveTheirPublishedSizesAndNames() {
+    assertEquals(1_484_916_736L, FlatLayout.of(TestConfigs.olmo2Sized(2048, 16, 16, 8192, null))
+        .totalElements());
+    assertEquals(7_298_617_344L, FlatLayout.of(TestConfigs.olmo2Sized(4096, 32, 32, 11008, null))
+        .totalElements());
+    Architecture tiny = Architecture.of(TestConfigs.olmo2(2, 2, null));
+    List<String> layer0 = tiny.specs().stream().map(ParamSpec::name)
+        .filter(n -> n.startsWith("model.layers.0.")).toList();
+    assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "q_norm", "k_norm",
+        "post_attention_layernorm", "post_feedforward_layernorm", "gate_proj", "up_proj",
+        "down_proj"), layer0.stream().map(n -> n.split("\\.")[3]).toList());
+    assertArrayEquals(new long[] {8, 16}, tiny.layout().param("model.layers.0.self_attn.k_proj.weight").shape());
+    assertArrayEquals(new long[] {8}, tiny.layout().param("model.layers.0.self_attn.k_norm.weight").shape());
+    assertEquals(Kind.NORM, tiny.layout().param("model.norm.weight").kind());
+    assertEquals("lm_head.weight", tiny.head());
+    assertEquals(new Architecture.InitRule.Ones(), tiny.initRule("model.norm.weight"));
+    assertEquals(new Architecture.InitRule.Normal(0.02, 3.0),
+        tiny.initRule("model.layers.1.mlp.down_proj.weight"));
+  }
+
+  @Test
+  void familiesFollowTheKeysAndAMixNamesWhatIsMissing() {
+    assertEquals(Architecture.Family.OLMO, Architecture.of(TestConfigs.tiny(true, null)).family());
+    assertEquals(Architecture.Family.OLMO2, Architecture.of(TestConfigs.olmo2(2, 2, null)).family());
+    assertEquals(Architecture.Family.OLMO3,
+        Architecture.of(TestConfigs.olmo2(3, 2, List.of(3, 3, -1))).family());
+    ModelConfig mixed = TestConfigs.variant(TestConfigs.olmo2(2, 4, null),
+        org.olmo4j.config.LayerNormType.RMS, true, false, true, null, null);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Architecture.of(mixed).family());
+    assertTrue(e.getMessage().contains("attention_layer_norm true"), e.getMessage());
+  }
 }

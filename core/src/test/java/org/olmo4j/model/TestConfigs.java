@@ -53,4 +53,11 @@ final class TestConfigs {
         b.eosTokenId(), b.padTokenId(), kvHeads, b.layerNormEps(), qkNorm, true, normAfter,
         window == null ? null : new ModelConfig.SlidingWindowConfig(window, false, false));
   }
+
+  /** An OLMo 2 / 3 size with the dolma2 vocabulary (100278 padded to 100352). */
+  static ModelConfig olmo2Sized(int d, int heads, int layers, int ffHidden, Integer kvHeads) {
+    return new ModelConfig(d, heads, layers, 8, 2 * ffHidden, 100278, 100352, 4096, 500000.0,
+        false, InitFn.NORMAL, 0.02, 3.0, LayerNormType.RMS, true, false, null, 100257, 100277,
+        kvHeads, 1e-6, true, true, true, null);
+  }
 }
