@@ -27,6 +27,9 @@ final class ConfigValidator {
     if (c.data() != null) {
       v.required(c.data().paths(), "data.paths");
       v.required(c.data().memmapDtype(), "data.memmap_dtype");
+      if (c.data().instanceFilter() != null) {
+        v.checkInstanceFilter(c.data().instanceFilter());
+      }
     }
     return v.problems;
   }
@@ -155,6 +158,14 @@ final class ConfigValidator {
         }
       });
     }
+  }
+
+  private void checkInstanceFilter(InstanceFilterConfig f) {
+    positive(f.repetitionMinPeriod(), "data.instance_filter.repetition_min_period");
+    check(f.repetitionMaxPeriod() >= f.repetitionMinPeriod(),
+        "data.instance_filter.repetition_max_period (" + f.repetitionMaxPeriod()
+            + ") must be >= data.instance_filter.repetition_min_period (" + f.repetitionMinPeriod() + ")");
+    positive(f.repetitionMaxCount(), "data.instance_filter.repetition_max_count");
   }
 
   private void checkModel(ModelConfig m) {
