@@ -62,7 +62,7 @@ final class EvalCommand implements Callable<Integer> {
       throw new IllegalArgumentException("no evaluators configured"
           + (config != null ? " in " + config : " in the checkpoint's config; pass --config FILE"));
     }
-    EvalPlan plan = EvalPlan.build(cfg, EvalSources.atDefaultCache());
+    EvalPlan plan = EvalPlan.build(cfg, EvalSources.of(cfg));
     ModelEval.Result r = ModelEval.run(cfg, plan, src.params());
     System.out.print(EvalReport.table(step, r.metrics()));
     Map<String, Number> extra = new LinkedHashMap<>();

@@ -1,12 +1,11 @@
 package org.olmo4j.train;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.olmo4j.config.DataConfig;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.BatchReader;
-import org.olmo4j.data.EmbeddedCorpus;
+import org.olmo4j.data.DataPaths;
 import org.olmo4j.data.GlobalOrder;
 import org.olmo4j.data.InstanceFilter;
 import org.olmo4j.data.TokenDataset;
@@ -37,11 +36,15 @@ public final class TrainData implements AutoCloseable {
     this.filter = filter;
   }
 
-  /** Opens {@code data.paths} (an {@code embedded:NAME} path is prepared on first use). */
+  /**
+   * Opens {@code data.paths} (an {@code embedded:NAME} path is prepared on first use, an
+   * {@code http(s)://} one downloaded into the cache: see {@link DataPaths}).
+   */
   public static TrainData open(TrainConfig cfg) {
     DataConfig d = cfg.data();
-    List<Path> files = resolve(d.paths());
-    List<Path> masks = d.labelMaskPaths() == null ? null : resolve(d.labelMaskPaths());
+    DataPaths paths = DataPaths.of(d);
+    List<Path> files = paths.resolveAll(d.paths());
+    List<Path> masks = d.labelMaskPaths() == null ? null : paths.resolveAll(d.labelMaskPaths());
     int seqLen = cfg.model().maxSequenceLength();
     TokenDataset ds = TokenDataset.open(files, d.memmapDtype(), seqLen, cfg.model().vocabSize(), masks);
     long seed = d.seed() != null ? d.seed() : cfg.seed();
@@ -58,20 +61,6 @@ public final class TrainData implements AutoCloseable {
       ds.close();
       throw e;
     }
-  }
-
-  private static List<Path> resolve(List<String> paths) {
-    List<Path> out = new ArrayList<>();
-    EmbeddedCorpus corpus = null;
-    for (String p : paths) {
-      if (EmbeddedCorpus.isEmbedded(p)) {
-        corpus = corpus != null ? corpus : EmbeddedCorpus.atDefaultCache();
-        out.add(corpus.resolve(p));
-      } else {
-        out.add(Path.of(p));
-      }
-    }
-    return out;
   }
 
   public long stepsPerEpoch() {
