@@ -136,8 +136,12 @@ final class ConfigValidator {
       check(e.metric() == null || e.type() != EvaluatorType.LM,
           key + ".metric is for downstream evaluators; an lm evaluator reports CrossEntropyLoss "
               + "and Perplexity");
-      if (required(e.data(), key + ".data")) {
+      // A downstream task without data (OLMo's piqa, hellaswag, …) is named at the start of
+      // train / eval (MissingEvalData), not here: `info` on an OLMo recipe must not fail on it.
+      if (e.data() != null) {
         checkEvalData(e.data(), key + ".data");
+      } else if (e.type() != EvaluatorType.DOWNSTREAM) {
+        required(e.data(), key + ".data");
       }
     }
   }
