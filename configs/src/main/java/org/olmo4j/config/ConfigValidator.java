@@ -27,6 +27,9 @@ final class ConfigValidator {
     if (c.data() != null) {
       v.required(c.data().paths(), "data.paths");
       v.required(c.data().memmapDtype(), "data.memmap_dtype");
+      if (c.data().instanceFilter() != null) {
+        v.checkInstanceFilter(c.data().instanceFilter());
+      }
     }
     return v.problems;
   }
@@ -133,8 +136,12 @@ final class ConfigValidator {
       check(e.metric() == null || e.type() != EvaluatorType.LM,
           key + ".metric is for downstream evaluators; an lm evaluator reports CrossEntropyLoss "
               + "and Perplexity");
-      if (required(e.data(), key + ".data")) {
+      // A downstream task without data (OLMo's piqa, hellaswag, …) is named at the start of
+      // train / eval (MissingEvalData), not here: `info` on an OLMo recipe must not fail on it.
+      if (e.data() != null) {
         checkEvalData(e.data(), key + ".data");
+      } else if (e.type() != EvaluatorType.DOWNSTREAM) {
+        required(e.data(), key + ".data");
       }
     }
   }
@@ -155,6 +162,14 @@ final class ConfigValidator {
         }
       });
     }
+  }
+
+  private void checkInstanceFilter(InstanceFilterConfig f) {
+    positive(f.repetitionMinPeriod(), "data.instance_filter.repetition_min_period");
+    check(f.repetitionMaxPeriod() >= f.repetitionMinPeriod(),
+        "data.instance_filter.repetition_max_period (" + f.repetitionMaxPeriod()
+            + ") must be >= data.instance_filter.repetition_min_period (" + f.repetitionMinPeriod() + ")");
+    positive(f.repetitionMaxCount(), "data.instance_filter.repetition_max_count");
   }
 
   private void checkModel(ModelConfig m) {

@@ -30,7 +30,8 @@ public record TrainConfig(
     /* nullable: no unsharded exports */ Integer saveIntervalUnsharded,
     ControlConfig control,
     int evalInterval,
-    java.util.List<EvaluatorConfig> evaluators) {
+    java.util.List<EvaluatorConfig> evaluators,
+    boolean evalSkipMissing) {
 
   /** This config with another model (e.g. one read from a Hugging Face config.json). */
   public TrainConfig withModel(ModelConfig newModel) {
@@ -38,7 +39,16 @@ public record TrainConfig(
         deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
         resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data, cluster,
-        saveIntervalUnsharded, control, evalInterval, evaluators);
+        saveIntervalUnsharded, control, evalInterval, evaluators, evalSkipMissing);
+  }
+
+  /** This config with other evaluators (e.g. without the ones whose data is missing). */
+  public TrainConfig withEvaluators(java.util.List<EvaluatorConfig> newEvaluators) {
+    return new TrainConfig(runName, seed, maxDuration, globalTrainBatchSize,
+        deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
+        precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
+        resetTrainerState, consoleLogInterval, model, optimizer, scheduler, data, cluster,
+        saveIntervalUnsharded, control, evalInterval, newEvaluators, evalSkipMissing);
   }
 
   /** The z-loss weight of a step: auxiliary_loss_multiplier when softmax_auxiliary_loss, else 0. */

@@ -42,9 +42,9 @@ class ConfigLoaderTest {
         .map(ConfigSchema::yamlKey).toList();
     assertEquals(expected, keys, "keys of " + (prefix.isEmpty() ? "the top level" : prefix));
     for (RecordComponent rc : record.getRecordComponents()) {
-      // A nullable section whose default is null (model.sliding_window) has no keys to name.
-      boolean nullDefault = node.get(ConfigSchema.yamlKey(rc)).isNull();
-      if (rc.getType().isRecord() && rc.getType() != Duration.class && !nullDefault) {
+      // A section whose default is null is off (data.instance_filter, model.sliding_window); its keys come with its value.
+      boolean off = node.get(ConfigSchema.yamlKey(rc)).isNull();
+      if (rc.getType().isRecord() && rc.getType() != Duration.class && !off) {
         assertKeysMatchRecord(node.get(ConfigSchema.yamlKey(rc)), rc.getType(),
             prefix + ConfigSchema.yamlKey(rc) + ".");
       }

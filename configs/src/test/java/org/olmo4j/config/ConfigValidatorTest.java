@@ -96,7 +96,7 @@ class ConfigValidatorTest {
         c.softmaxAuxiliaryLoss(), c.auxiliaryLossMultiplier(), c.precision(), c.saveFolder(),
         c.saveInterval(), c.saveNumCheckpointsToKeep(), c.loadPath(), c.tryLoadLatestSave(),
         c.resetTrainerState(), c.consoleLogInterval(), biased, c.optimizer(), c.scheduler(), null, c.cluster(), null,
-        c.control(), c.evalInterval(), c.evaluators());
+        c.control(), c.evalInterval(), c.evaluators(), c.evalSkipMissing());
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.validate(bad));
     assertTrue(e.getMessage().contains("max_duration must be positive"), e.getMessage());
     assertTrue(e.getMessage().contains("model.include_bias=true"), e.getMessage());

@@ -39,7 +39,7 @@ final class BenchEvalCommand implements Callable<Integer> {
     if (cfg.evaluators().isEmpty()) {
       throw new IllegalArgumentException(run.config + " configures no evaluators");
     }
-    EvalPlan plan = EvalPlan.build(cfg, EvalSources.atDefaultCache());
+    EvalPlan plan = EvalPlan.build(cfg, EvalSources.of(cfg));
     // Training steps and eval slices alternate, so both see the same machine load.
     try (NDManager manager = NDManager.newBaseManager();
         TrainData data = TrainData.open(cfg);

@@ -10,12 +10,14 @@ import java.util.concurrent.Callable;
 import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.checkpoint.Manifest;
 import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.MissingEvalData;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.eval.EvalPlan;
 import org.olmo4j.eval.EvalReport;
 import org.olmo4j.eval.EvalSources;
 import org.olmo4j.eval.ModelEval;
 import org.olmo4j.hf.HfConfig;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,12 +59,12 @@ final class EvalCommand implements Callable<Integer> {
       Manifest m = CheckpointStore.readManifest(src.dir());
       step = m.step();
     }
-    cfg = cfg.withModel(src.config());
+    cfg = MissingEvalData.check(cfg.withModel(src.config()), LoggerFactory.getLogger("olmo4j")::warn);
     if (cfg.evaluators().isEmpty()) {
       throw new IllegalArgumentException("no evaluators configured"
           + (config != null ? " in " + config : " in the checkpoint's config; pass --config FILE"));
     }
-    EvalPlan plan = EvalPlan.build(cfg, EvalSources.atDefaultCache());
+    EvalPlan plan = EvalPlan.build(cfg, EvalSources.of(cfg));
     ModelEval.Result r = ModelEval.run(cfg, plan, src.params());
     System.out.print(EvalReport.table(step, r.metrics()));
     Map<String, Number> extra = new LinkedHashMap<>();

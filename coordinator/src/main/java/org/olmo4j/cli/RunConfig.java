@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.MissingEvalData;
 import org.olmo4j.config.TrainConfig;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Parameters;
 
 /** The config arguments every run-like command takes: a YAML file and OLMo-style overrides. */
@@ -29,10 +31,13 @@ final class RunConfig {
         .anyMatch(o -> o.startsWith("--" + key + "=") || o.startsWith(key + "="));
   }
 
-  /** As {@link #load}, checked for training (data paths present). */
+  /**
+   * As {@link #load}, checked for training: data paths present, and every downstream evaluator
+   * has data (or is dropped with a warning under {@code eval_skip_missing}).
+   */
   TrainConfig loadForTraining(String... forced) {
     TrainConfig cfg = load(forced);
     ConfigLoader.validateForTraining(cfg);
-    return cfg;
+    return MissingEvalData.check(cfg, LoggerFactory.getLogger("olmo4j")::warn);
   }
 }

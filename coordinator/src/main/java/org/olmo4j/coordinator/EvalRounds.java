@@ -36,7 +36,7 @@ final class EvalRounds {
       return new EvalRounds(ctx, null);
     }
     return new EvalRounds(ctx, ctx.spawn(
-        Evaluator.create(cfg, EvalSources.atDefaultCache(), publishTo), "evaluator"));
+        Evaluator.create(cfg, EvalSources.of(cfg), publishTo), "evaluator"));
   }
 
   /** A rank's share of an eval round: to the Evaluator. */

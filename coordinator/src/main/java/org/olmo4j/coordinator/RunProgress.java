@@ -96,7 +96,7 @@ final class RunProgress implements AutoCloseable {
     WorkerEvent.StepDone r0 = ranks.get(0);
     StepMetrics m = new StepMetrics(d.step(), r0.loss(), r0.zLoss(), r0.lr(), r0.gradNorm(),
         r0.clipCoefficient(), stateAt(d.step()).tokensSeen(), speed.tokensPerSecond(), speed.mfu(),
-        seconds, compute, exchange, optimizer, rss);
+        seconds, compute, exchange, optimizer, rss, r0.maskedInstances());
     metrics.write(m);
     events.step(m);
     last = m;

@@ -96,7 +96,7 @@ class MessageSerializationTest {
         "/tmp/run/step5", 5, "pekko://olmo4j@h:1", 0.5, 0.4, 0.05, 0.05, 0.2, 11.5));
     assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
     assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,
-        0.8, 0.1, 0.1, 123456789L));
+        0.8, 0.1, 0.1, 123456789L, 3));
     assertRoundTrips(new WorkerEvent.ShardSaved(1, 1, 10, "/tmp/x/shard", 0.2, 0.01, null));
     assertRoundTrips(new WorkerEvent.ShardSaved(1, 1, 10, "/tmp/x/shard", 0.2, 0.01, "disk full"));
     assertRoundTrips(new WorkerEvent.Stopped(1, 1, 20, null, false));
@@ -114,12 +114,13 @@ class MessageSerializationTest {
     assertRoundTrips(new Evaluator.Flush(flushed));
 
     MicroBatch mb = new MicroBatch(5, 1, 2, 40, 2, 3, new long[] {1, 2, 3, 4, 5, 6},
-        new boolean[] {true, false, true, true, true, false});
+        new boolean[] {true, false, true, true, true, false}, new boolean[] {true, false});
     MicroBatch back = (MicroBatch) roundTrip(mb);
+    assertArrayEquals(mb.instanceMask(), back.instanceMask());
     assertEquals(mb.step(), back.step());
     assertArrayEquals(mb.tokens(), back.tokens());
     assertArrayEquals(mb.labelMask(), back.labelMask());
-    MicroBatch noMask = new MicroBatch(5, 0, 1, 0, 1, 2, new long[] {7, 8}, null);
+    MicroBatch noMask = new MicroBatch(5, 0, 1, 0, 1, 2, new long[] {7, 8}, null, null);
     assertEquals(null, ((MicroBatch) roundTrip(noMask)).labelMask());
   }
 }

@@ -59,10 +59,14 @@ public final class EmbeddedCorpus {
 
   /** The corpus under {@code $OLMO4J_CACHE}, or {@code ~/.cache/olmo4j}. */
   public static EmbeddedCorpus atDefaultCache() {
+    return new EmbeddedCorpus(defaultCacheRoot());
+  }
+
+  /** olmo4j's cache directory: {@code $OLMO4J_CACHE}, or {@code ~/.cache/olmo4j}. */
+  public static Path defaultCacheRoot() {
     String env = System.getenv("OLMO4J_CACHE");
-    Path cache = env != null && !env.isBlank()
+    return env != null && !env.isBlank()
         ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "olmo4j");
-    return new EmbeddedCorpus(cache);
   }
 
   /** Whether {@code path} names an embedded file ({@code embedded:NAME}). */

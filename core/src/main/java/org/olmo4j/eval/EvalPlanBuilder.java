@@ -10,6 +10,7 @@ import org.olmo4j.config.DownstreamMetric;
 import org.olmo4j.config.EvaluatorConfig;
 import org.olmo4j.config.EvaluatorType;
 import org.olmo4j.config.MemmapDtype;
+import org.olmo4j.config.MissingEvalData;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.DataException;
 import org.olmo4j.data.TokenDataset;
@@ -33,7 +34,11 @@ final class EvalPlanBuilder {
 
   EvalPlan build() {
     try {
-      for (EvaluatorConfig e : cfg.evaluators()) {
+      for (int i = 0; i < cfg.evaluators().size(); i++) {
+        EvaluatorConfig e = cfg.evaluators().get(i);
+        if (e.data() == null) {
+          throw new DataException(MissingEvalData.problem(e, i));
+        }
         int first = requests.size();
         PlannedEvaluator p = e.type() == EvaluatorType.LM ? lm(e, first) : downstream(e, first);
         evaluators.add(p);

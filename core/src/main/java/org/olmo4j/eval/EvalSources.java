@@ -2,28 +2,37 @@ package org.olmo4j.eval;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.DataException;
+import org.olmo4j.data.DataPaths;
 import org.olmo4j.data.EmbeddedCorpus;
 
 /**
- * Where evaluation data lives: plain paths, the embedded corpus ({@code embedded:heldout},
- * {@code embedded:brown}, {@code embedded:tokenizer}) and the embedded generated tasks
- * {@code embedded:eval/next_sentence.jsonl} and {@code embedded:eval/last_word.jsonl}, generated
- * from the held-out text with {@link EmbeddedTasks#DEFAULT_SEED} on first use.
+ * Where evaluation data lives: the embedded generated tasks {@code embedded:eval/next_sentence.jsonl}
+ * and {@code embedded:eval/last_word.jsonl}, generated from the held-out text with
+ * {@link EmbeddedTasks#DEFAULT_SEED} on first use; every other path (local, {@code embedded:NAME},
+ * {@code http(s)://}, a mapped prefix) as the training data's, through {@link DataPaths}.
  */
 public final class EvalSources {
 
   public static final String TASKS_PREFIX = EmbeddedCorpus.PREFIX + "eval/";
 
+  private final DataPaths paths;
   private final EmbeddedCorpus corpus;
 
-  public EvalSources(EmbeddedCorpus corpus) {
-    this.corpus = corpus;
+  public EvalSources(DataPaths paths) {
+    this.paths = paths;
+    this.corpus = paths.corpus();
+  }
+
+  /** Sources of a run: its {@code data.remote_prefix_map} and remote cache apply to eval paths too. */
+  public static EvalSources of(TrainConfig cfg) {
+    return new EvalSources(DataPaths.of(cfg.data()));
   }
 
   /** Sources on the default cache ({@code $OLMO4J_CACHE} or {@code ~/.cache/olmo4j}). */
   public static EvalSources atDefaultCache() {
-    return new EvalSources(EmbeddedCorpus.atDefaultCache());
+    return new EvalSources(DataPaths.atDefaultCache());
   }
 
   /** The local file for {@code path}. */
@@ -36,7 +45,7 @@ public final class EvalSources {
       }
       return generatedTasks().resolve(name);
     }
-    return EmbeddedCorpus.isEmbedded(path) ? corpus.resolve(path) : Path.of(path);
+    return paths.resolve(path);
   }
 
   /** The OLMo tokenizer JSON that tokenizes downstream tasks. */

@@ -25,6 +25,7 @@ public final class ConsoleProgress {
     log.info(String.format(
         "[%s] step %d/%d | loss %.4f | lr %.3e | grad_norm %.3f | %.0f tok/s | mfu %.2f | %.2fs/step | ETA %s",
         runName, m.step(), lastStep, m.loss(), m.lr(), m.gradNorm(), m.tokensPerS(), m.mfu(),
-        m.stepSeconds(), SpeedMonitor.formatDuration(speed.etaSeconds(lastStep - m.step()))));
+        m.stepSeconds(), SpeedMonitor.formatDuration(speed.etaSeconds(lastStep - m.step())))
+        + (m.maskedInstances() > 0 ? " | masked instances " + m.maskedInstances() : ""));
   }
 }

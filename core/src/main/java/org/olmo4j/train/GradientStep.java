@@ -64,8 +64,9 @@ public final class GradientStep {
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDManager m = scope.manager();
         NDArray ids = m.create(micro.tokens(), new Shape(micro.size(), micro.seqLen()));
-        NDArray mask = micro.labelMask() == null ? null
-            : m.create(micro.labelMask(), new Shape(micro.size(), micro.seqLen()));
+        boolean[] lossMask = micro.lossMask();
+        NDArray mask = lossMask == null ? null
+            : m.create(lossMask, new Shape(micro.size(), micro.seqLen()));
         LossTerms terms = model.lossTerms(ids, mask, zLoss);
         NDArray loss = terms.ceSum();
         if (zLoss) {

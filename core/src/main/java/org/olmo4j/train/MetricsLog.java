@@ -77,6 +77,7 @@ public final class MetricsLog implements AutoCloseable {
     o.put("exchange_s", m.exchangeSeconds());
     o.put("optimizer_s", m.optimizerSeconds());
     o.put("rss_bytes", m.rssBytes());
+    o.put("masked_instances", m.maskedInstances());
     o.put("time", System.currentTimeMillis() / 1000.0);
     writeLine(o);
   }

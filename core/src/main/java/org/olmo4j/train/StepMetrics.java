@@ -9,6 +9,8 @@ package org.olmo4j.train;
  * @param tokens tokens seen by the run after this step
  * @param tokensPerS throughput over the recent window
  * @param mfu model FLOP/s over the peak fp32 matmul FLOP/s measured at start
+ * @param maskedInstances instances of the global batch masked out of the loss by
+ *     {@code data.instance_filter} (OLMo's train/masked_instances, summed over ranks)
  */
 public record StepMetrics(
     long step,
@@ -24,4 +26,5 @@ public record StepMetrics(
     double computeSeconds,
     double exchangeSeconds,
     double optimizerSeconds,
-    long rssBytes) {}
+    long rssBytes,
+    long maskedInstances) {}

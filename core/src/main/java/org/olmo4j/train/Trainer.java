@@ -117,7 +117,7 @@ public final class Trainer implements AutoCloseable {
     speed.record(tokens, seconds);
     return new StepMetrics(step, o.loss(), o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(),
         state.tokensSeen(), speed.tokensPerSecond(), speed.mfu(), seconds, o.computeSeconds(),
-        o.exchangeSeconds(), o.optimizerSeconds(), ProcessMemory.rssBytes());
+        o.exchangeSeconds(), o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances());
   }
 
   @Override

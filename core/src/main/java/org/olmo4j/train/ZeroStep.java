@@ -29,10 +29,12 @@ public final class ZeroStep implements AutoCloseable {
   /**
    * What the step did, identical on every rank. {@code checkpointRequested}: some rank asked for
    * a checkpoint at this step, so every rank saves it; {@code pauseRequested}: likewise, every
-   * rank pauses after it (the requests ride on the loss all-reduce).
+   * rank pauses after it (the requests ride on the loss all-reduce). {@code maskedInstances}:
+   * instances of the global batch the instance filter masked out of the loss.
    */
   public record Outcome(
       double loss, double zLoss, double gradNorm, double clipCoefficient, long labelTokens,
+      long maskedInstances,
       double computeSeconds, double exchangeSeconds, double optimizerSeconds,
       boolean checkpointRequested, boolean pauseRequested) {}
 
@@ -87,17 +89,23 @@ public final class ZeroStep implements AutoCloseable {
       Double maxGradNorm, boolean requestCheckpoint, boolean requestPause) {
     long t0 = System.nanoTime();
     long labelTokens = 0;
+    long masked = 0;
     for (Batch b : microBatches) {
       labelTokens += b.labelTokens();
+      masked += b.maskedInstances();
     }
     long globalTokens = (long) collectives.allReduceSum(new double[] {labelTokens})[0];
+    // A batch whose every instance the filter masked has no token to average over: its loss and
+    // gradient are 0 (as OLMo's, which divides summed losses by the batch's token count).
+    long normaliser = Math.max(1, globalTokens);
     GradientStep.Result local =
-        GradientStep.run(model, microBatches, zLossMultiplier, globalTokens);
+        GradientStep.run(model, microBatches, zLossMultiplier, normaliser);
     model.readGrads(fullGrads);
     long t1 = System.nanoTime();
     double[] sums = collectives.allReduceSum(
-        new double[] {local.ceSum(), local.zSum(), requestCheckpoint ? 1 : 0, requestPause ? 1 : 0});
-    double loss = sums[0] / globalTokens;
+        new double[] {local.ceSum(), local.zSum(), requestCheckpoint ? 1 : 0, requestPause ? 1 : 0,
+            masked});
+    double loss = sums[0] / normaliser;
     if (!Double.isFinite(loss)) {
       throw new TrainingDivergedException("loss is " + loss + " at step " + step);
     }
@@ -114,7 +122,7 @@ public final class ZeroStep implements AutoCloseable {
     long t3 = System.nanoTime();
     publishParameters();
     long t4 = System.nanoTime();
-    return new Outcome(loss, sums[1] / globalTokens, gradNorm, clip, globalTokens,
+    return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[4],
         (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9, sums[2] > 0, sums[3] > 0);
   }
 

@@ -60,7 +60,8 @@ record RankShare(int rank, int worldSize, long fromStep, long fromPosition, int 
       int from = i * microBatch;
       int rows = Math.min(microBatch, rows() - from);
       Batch b = data.batch(start + from, rows);
-      out.add(new MicroBatch(step, i, count, start + from, rows, b.seqLen(), b.tokens(), b.labelMask()));
+      out.add(new MicroBatch(step, i, count, start + from, rows, b.seqLen(), b.tokens(), b.labelMask(),
+          b.instanceMask()));
     }
     return out;
   }

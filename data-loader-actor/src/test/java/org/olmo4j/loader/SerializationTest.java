@@ -43,7 +43,8 @@ class SerializationTest {
   static MicroBatch microBatch(boolean withMask) {
     long[] tokens = {0, 1, 63, 50_279, 100_277, 4_000_000_000L};
     boolean[] mask = withMask ? new boolean[] {true, false, true, true, false, true} : null;
-    return new MicroBatch(12, 1, 3, 1_000_000_000_000L, 2, 3, tokens, mask);
+    boolean[] instances = withMask ? new boolean[] {true, false} : null;
+    return new MicroBatch(12, 1, 3, 1_000_000_000_000L, 2, 3, tokens, mask, instances);
   }
 
   static void assertSame(MicroBatch expected, MicroBatch actual) {
@@ -55,6 +56,7 @@ class SerializationTest {
     assertEquals(expected.seqLen(), actual.seqLen());
     assertArrayEquals(expected.tokens(), actual.tokens());
     assertArrayEquals(expected.labelMask(), actual.labelMask());
+    assertArrayEquals(expected.instanceMask(), actual.instanceMask());
   }
 
   @Test

@@ -23,7 +23,7 @@ final class EvalShare {
   EvalShare(TrainConfig cfg, GpuWorker.Assign assign) {
     this.cfg = cfg;
     this.assign = assign;
-    this.plan = cfg.evaluators().isEmpty() ? null : EvalPlan.build(cfg, EvalSources.atDefaultCache());
+    this.plan = cfg.evaluators().isEmpty() ? null : EvalPlan.build(cfg, EvalSources.of(cfg));
     this.indices = plan == null ? new int[0] : plan.share(assign.rank(), assign.worldSize());
   }
 

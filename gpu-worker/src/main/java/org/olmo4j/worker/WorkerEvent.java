@@ -32,7 +32,8 @@ public sealed interface WorkerEvent extends ClusterMessage {
   /** Step {@code step} finished on this rank; loss and norm are global (equal on all ranks). */
   record StepDone(long generation, int rank, long step, double loss, double zLoss, double lr,
       double gradNorm, double clipCoefficient, long tokens, double stepSeconds,
-      double computeSeconds, double exchangeSeconds, double optimizerSeconds, long rssBytes)
+      double computeSeconds, double exchangeSeconds, double optimizerSeconds, long rssBytes,
+      long maskedInstances)
       implements WorkerEvent {}
 
   /**
