@@ -30,6 +30,8 @@ public record TrainConfig(
     /* nullable: no unsharded exports */ Integer saveIntervalUnsharded,
     ControlConfig control,
     int evalInterval,
+    /* nullable: device_train_microbatch_size */ Integer deviceEvalBatchSize,
+    /* -1: everything */ int evalSubsetNumBatches,
     java.util.List<EvaluatorConfig> evaluators) {
 
   /** This config with another model (e.g. one read from a Hugging Face config.json). */
@@ -38,7 +40,8 @@ public record TrainConfig(
         deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
         resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data, cluster,
-        saveIntervalUnsharded, control, evalInterval, evaluators);
+        saveIntervalUnsharded, control, evalInterval, deviceEvalBatchSize, evalSubsetNumBatches,
+        evaluators);
   }
 
   /** The z-loss weight of a step: auxiliary_loss_multiplier when softmax_auxiliary_loss, else 0. */
