@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.LoadedConfig;
 import org.olmo4j.config.TrainConfig;
 import picocli.CommandLine.Parameters;
 
@@ -18,9 +19,20 @@ final class RunConfig {
 
   /** The config with the user's overrides and then {@code forced} ones applied. */
   TrainConfig load(String... forced) {
+    return loaded(forced).config();
+  }
+
+  /** As {@link #load}, first printing one line per OLMo key the config sets that olmo4j ignores. */
+  TrainConfig loadListingIgnored(String... forced) {
+    LoadedConfig loaded = loaded(forced);
+    loaded.ignored().forEach(key -> System.out.println(key.line()));
+    return loaded.config();
+  }
+
+  private LoadedConfig loaded(String... forced) {
     List<String> all = new ArrayList<>(Overrides.check(overrides));
     all.addAll(List.of(forced));
-    return ConfigLoader.load(config, all);
+    return ConfigLoader.loadWithIgnored(config, all);
   }
 
   /** Whether the user's overrides set {@code key} ({@code --key=v} or {@code key=v}). */
@@ -32,6 +44,13 @@ final class RunConfig {
   /** As {@link #load}, checked for training (data paths present). */
   TrainConfig loadForTraining(String... forced) {
     TrainConfig cfg = load(forced);
+    ConfigLoader.validateForTraining(cfg);
+    return cfg;
+  }
+
+  /** As {@link #loadListingIgnored}, checked for training (data paths present). */
+  TrainConfig loadForTrainingListingIgnored(String... forced) {
+    TrainConfig cfg = loadListingIgnored(forced);
     ConfigLoader.validateForTraining(cfg);
     return cfg;
   }
