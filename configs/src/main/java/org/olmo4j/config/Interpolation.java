@@ -35,21 +35,25 @@ final class Interpolation {
   private final ObjectNode root;
   private final UnaryOperator<String> sourceOf;
   private final UnaryOperator<String> env;
+  /** OLMo's validate_paths: false lets path.choose give "" when no path exists (inspection only). */
+  private final boolean validatePaths;
   /** Keys being resolved, innermost last, to report cycles. */
   private final Deque<String> resolving = new ArrayDeque<>();
   /** Keys already resolved: their text may hold a literal "${" from an escape. */
   private final Set<String> resolved = new HashSet<>();
 
-  private Interpolation(ObjectNode root, UnaryOperator<String> sourceOf, UnaryOperator<String> env) {
+  private Interpolation(ObjectNode root, UnaryOperator<String> sourceOf, UnaryOperator<String> env,
+      boolean validatePaths) {
     this.root = root;
     this.sourceOf = sourceOf;
     this.env = env;
+    this.validatePaths = validatePaths;
   }
 
   /** Replaces every interpolation in the tree's strings by its value, in place. */
-  static void resolveAll(ObjectNode root, UnaryOperator<String> sourceOf, UnaryOperator<String> env) {
-    Interpolation in = new Interpolation(root, sourceOf, env);
-    in.resolveObject(root, "");
+  static void resolveAll(ObjectNode root, UnaryOperator<String> sourceOf, UnaryOperator<String> env,
+      boolean validatePaths) {
+    new Interpolation(root, sourceOf, env, validatePaths).resolveObject(root, "");
   }
 
   private void resolveObject(ObjectNode node, String prefix) {
@@ -186,6 +190,9 @@ final class Interpolation {
       if (candidate != null && (URL.matcher(candidate).matches() || exists(candidate))) {
         return TextNode.valueOf(candidate);
       }
+    }
+    if (!validatePaths) {
+      return TextNode.valueOf("");
     }
     throw error(path, "'${" + body + "}': none of " + args + " exists (path.choose takes the first "
         + "that exists); create one, set the variables it reads, or override the key");

@@ -31,7 +31,7 @@ class OfficialRecipeTest {
   }
 
   static LoadedConfig load(String text, Map<String, String> env, String... overrides) {
-    return ConfigLoader.build(text, "recipe.yaml", List.of(overrides), env::get);
+    return ConfigLoader.build(text, "recipe.yaml", List.of(overrides), env::get, true);
   }
 
   @Test
@@ -97,6 +97,9 @@ class OfficialRecipeTest {
         "save_folder: ${path.choose:/no/such/a,/no/such/b}\n", Map.of())).getMessage();
     assertTrue(none.startsWith("recipe.yaml: save_folder: '${path.choose:/no/such/a,/no/such/b}': "
         + "none of [/no/such/a, /no/such/b] exists"), none);
+    LoadedConfig inspecting = ConfigLoader.build("save_folder: ${path.choose:/no/such/a,/no/such/b}"
+        + "/${run_name}\n", "recipe.yaml", List.of(), name -> null, false);
+    assertEquals("/olmo", inspecting.config().saveFolder()); // OLMo's validate_paths=False: ""
     String unset = assertThrows(ConfigException.class,
         () -> load("run_name: ${oc.env:NO_SUCH_VAR}\n", Map.of())).getMessage();
     assertEquals("recipe.yaml: run_name: environment variable NO_SUCH_VAR is not set and "

@@ -19,20 +19,23 @@ final class RunConfig {
 
   /** The config with the user's overrides and then {@code forced} ones applied. */
   TrainConfig load(String... forced) {
-    return loaded(forced).config();
+    return loaded(true, forced).config();
   }
 
-  /** As {@link #load}, first printing one line per OLMo key the config sets that olmo4j ignores. */
-  TrainConfig loadListingIgnored(String... forced) {
-    LoadedConfig loaded = loaded(forced);
+  /**
+   * As {@link #load}, first printing one line per OLMo key the config sets that olmo4j ignores;
+   * with {@code validatePaths} false a {@code ${path.choose:…}} without an existing path is "".
+   */
+  TrainConfig loadListingIgnored(boolean validatePaths, String... forced) {
+    LoadedConfig loaded = loaded(validatePaths, forced);
     loaded.ignored().forEach(key -> System.out.println(key.line()));
     return loaded.config();
   }
 
-  private LoadedConfig loaded(String... forced) {
+  private LoadedConfig loaded(boolean validatePaths, String... forced) {
     List<String> all = new ArrayList<>(Overrides.check(overrides));
     all.addAll(List.of(forced));
-    return ConfigLoader.loadWithIgnored(config, all);
+    return ConfigLoader.loadWithIgnored(config, all, validatePaths);
   }
 
   /** Whether the user's overrides set {@code key} ({@code --key=v} or {@code key=v}). */
@@ -50,7 +53,7 @@ final class RunConfig {
 
   /** As {@link #loadListingIgnored}, checked for training (data paths present). */
   TrainConfig loadForTrainingListingIgnored(String... forced) {
-    TrainConfig cfg = loadListingIgnored(forced);
+    TrainConfig cfg = loadListingIgnored(true, forced);
     ConfigLoader.validateForTraining(cfg);
     return cfg;
   }

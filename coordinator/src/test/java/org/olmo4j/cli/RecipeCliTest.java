@@ -35,6 +35,20 @@ class RecipeCliTest {
     assertTrue(r.out().indexOf("ignored dry_run") < r.out().indexOf("parameters "), r.out());
   }
 
+  /** As OLMo's validate_paths=False: info inspects a recipe whose save folders are elsewhere. */
+  @Test
+  void infoTakesAPathChooseWithoutAnExistingPathTrainDoesNot() throws Exception {
+    Path recipe = tmp.resolve("elsewhere.yaml");
+    Files.writeString(recipe, "save_folder: ${path.choose:/no/such/scratch,/no/such/results}/x\n");
+    CliTest.Run info = CliTest.run("info", recipe.toString());
+    assertEquals(0, info.code(), info.err());
+    CliTest.Run train = CliTest.run("train", recipe.toString(), "--port=0",
+        "--data.paths=[embedded:train]");
+    assertTrue(train.code() != 0);
+    assertTrue(train.err().contains("save_folder: '${path.choose:/no/such/scratch,/no/such/results}"
+        + "': none of [/no/such/scratch, /no/such/results] exists"), train.err());
+  }
+
   @Test
   void trainRunsStepsOnTheOlmo1bRecipeWithDataAndSizeOverrides() throws Exception {
     // The recipe's evaluators read r2:// files; remote paths are another part of issue 10.
