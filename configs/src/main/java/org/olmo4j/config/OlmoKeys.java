@@ -165,7 +165,7 @@ final class OlmoKeys {
     return ROWS.get(path.replaceAll("\\[\\d+]", "[]"));
   }
 
-  /** Whether the key, or a section above it, is an OLMo key of this table. */
+  /** Whether the key is an OLMo key of this table (a section or a key). */
   static boolean knows(String path) {
     return row(path) != null;
   }
@@ -175,9 +175,9 @@ final class OlmoKeys {
     return Collections.unmodifiableList(new ArrayList<>(ROWS.keySet()));
   }
 
-  /** The rows directly below {@code section} (a table path). */
+  /** The rows directly below {@code section} (a table path; "" for the top level). */
   static List<String> keysBelow(String section) {
-    String prefix = section.replaceAll("\\[\\d+]", "[]") + ".";
+    String prefix = section.isEmpty() ? "" : section.replaceAll("\\[\\d+]", "[]") + ".";
     return ROWS.keySet().stream()
         .filter(p -> p.startsWith(prefix) && p.indexOf('.', prefix.length()) < 0)
         .collect(Collectors.toList());
