@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -32,6 +33,21 @@ public final class ConfigLoader {
 
   /** Reads a config file, applies overrides, binds and validates it (data: {@link #validateForTraining}). */
   public static TrainConfig load(Path yaml, List<String> overrides) {
+    return loadWithIgnored(yaml, overrides).config();
+  }
+
+  /** As {@link #load}, with the OLMo keys the file or overrides set that olmo4j ignores. */
+  public static LoadedConfig loadWithIgnored(Path yaml, List<String> overrides) {
+    return loadWithIgnored(yaml, overrides, true);
+  }
+
+  /**
+   * As {@link #loadWithIgnored(Path, List)}; with {@code validatePaths} false, as OLMo's
+   * {@code validate_paths=False}, a {@code ${path.choose:…}} with no existing path gives "" (for
+   * commands that only inspect a config, such as {@code info}).
+   */
+  public static LoadedConfig loadWithIgnored(Path yaml, List<String> overrides,
+      boolean validatePaths) {
     if (!Files.exists(yaml)) {
       throw new ConfigException("config file not found: " + yaml);
     }
@@ -46,12 +62,12 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException("cannot read config file " + yaml + ": " + e, e);
     }
-    return build(text, yaml.toString(), overrides);
+    return build(text, yaml.toString(), overrides, System::getenv, validatePaths);
   }
 
   /** As {@link #load}, from YAML text (errors name it {@code <yaml text>}). */
   public static TrainConfig fromYaml(String yamlText, List<String> overrides) {
-    return build(yamlText, "<yaml text>", overrides);
+    return build(yamlText, "<yaml text>", overrides, System::getenv, true).config();
   }
 
   /** Canonical YAML: every key, in record order; {@code fromYaml(toYaml(c), List.of())} equals c. */
@@ -92,17 +108,21 @@ public final class ConfigLoader {
     throwIfAny(problems, "");
   }
 
-  private static TrainConfig build(String text, String source, List<String> overrides) {
+  /** Loads YAML text; {@code env} reads environment variables for {@code ${oc.env:VAR}}. */
+  static LoadedConfig build(String text, String source, List<String> overrides,
+      UnaryOperator<String> env, boolean validatePaths) {
     ConfigTree tree = new ConfigTree(DEFAULT_TREE);
     tree.mergeFile(ConfigBinding.readTree(text, source), source);
     for (String override : overrides) {
       tree.applyOverride(override);
     }
-    Interpolation.resolveAll(tree.root(), path -> tree.sourceOf(path, source));
-    TrainConfig config = ConfigBinding.bind(tree.root(), path -> tree.sourceOf(path, source));
+    UnaryOperator<String> sourceOf = path -> tree.sourceOf(path, source);
+    Interpolation.resolveAll(tree.root(), sourceOf, env, validatePaths);
+    List<IgnoredKey> ignored = OlmoKeyFilter.extract(tree.root(), sourceOf);
+    TrainConfig config = ConfigBinding.bind(tree.root(), sourceOf);
     String where = overrides.isEmpty() ? source : source + " with " + String.join(" ", overrides);
     throwIfAny(ConfigValidator.problems(config), where + ": ");
-    return config;
+    return new LoadedConfig(config, ignored);
   }
 
   private static void throwIfAny(List<String> problems, String prefix) {

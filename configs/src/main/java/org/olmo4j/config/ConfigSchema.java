@@ -45,6 +45,11 @@ final class ConfigSchema {
     return type;
   }
 
+  /** The generic type of a record's component named by its YAML key, or null if there is none. */
+  static Type componentType(Class<?> record, String key) {
+    return component(record, key).map(RecordComponent::getGenericType).orElse(null);
+  }
+
   private static Optional<RecordComponent> component(Type type, String key) {
     if (!(type instanceof Class<?> c) || !c.isRecord()) {
       return Optional.empty();

@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The config as a YAML tree while it is assembled: the complete defaults, the file merged over
- * them, then the overrides. The defaults hold every key, so a key they lack is unknown.
+ * them, then the overrides. The defaults hold every field, so a key they lack is unknown unless it
+ * is one of OLMo's keys ({@link OlmoKeys}), which {@link OlmoKeyFilter} takes out before binding.
  */
 final class ConfigTree {
 
@@ -59,6 +61,10 @@ final class ConfigTree {
     String[] keys = path.split("\\.", -1);
     for (int i = 0; i < keys.length - 1; i++) {
       JsonNode child = parent.get(keys[i]);
+      String prefix = String.join(".", Arrays.copyOf(keys, i + 1));
+      if ((child == null || child.isNull()) && OlmoKeys.knows(prefix)) {
+        child = parent.putObject(keys[i]); // --wandb.name=x where the file has no wandb mapping
+      }
       if (child == null || !child.isObject()) {
         throw unknownKey(path, source);
       }
@@ -101,6 +107,10 @@ final class ConfigTree {
 
   private void setChild(ObjectNode parent, String key, JsonNode value, String path, String source) {
     JsonNode current = parent.get(key);
+    if (current == null && OlmoKeys.knows(path)) {
+      parent.set(key, value);
+      return;
+    }
     if (current == null) {
       throw unknownKey(path, source);
     }
@@ -116,8 +126,10 @@ final class ConfigTree {
   }
 
   private ConfigException unknownKey(String path, String source) {
+    List<String> known = new ArrayList<>(knownKeys);
+    OlmoKeys.paths().stream().filter(p -> !p.contains("[")).forEach(known::add);
     return new ConfigException("unknown key '" + path + "' in " + source
-        + KeySuggestions.didYouMean(path, knownKeys));
+        + KeySuggestions.didYouMean(path, known));
   }
 
   private void collectKeys(JsonNode node, String prefix) {

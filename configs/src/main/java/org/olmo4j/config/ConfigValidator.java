@@ -75,8 +75,8 @@ final class ConfigValidator {
     required(c.precision(), "precision");
     check(c.saveFolder() != null && !c.saveFolder().isBlank(), "save_folder must be a non-empty path");
     positive(c.saveInterval(), "save_interval");
-    check(c.saveNumCheckpointsToKeep() == -1 || c.saveNumCheckpointsToKeep() >= 1,
-        "save_num_checkpoints_to_keep must be >= 1, or -1 to keep all, got "
+    check(c.saveNumCheckpointsToKeep() >= -1,
+        "save_num_checkpoints_to_keep must be >= 1, or 0 or -1 to keep all (as OLMo), got "
             + c.saveNumCheckpointsToKeep());
     positive(c.consoleLogInterval(), "console_log_interval");
     if (c.saveIntervalUnsharded() != null) {
@@ -116,6 +116,9 @@ final class ConfigValidator {
 
   private void checkEvaluators(TrainConfig c) {
     positive(c.evalInterval(), "eval_interval");
+    if (c.deviceEvalBatchSize() != null) {
+      positive(c.deviceEvalBatchSize(), "device_eval_batch_size");
+    }
     if (!required(c.evaluators(), "evaluators")) {
       return;
     }
@@ -232,6 +235,7 @@ final class ConfigValidator {
 
   private void checkScheduler(SchedulerConfig s) {
     required(s.name(), "scheduler.name");
+    required(s.units(), "scheduler.units");
     check(s.tWarmup() >= 0, "scheduler.t_warmup must be >= 0, got " + s.tWarmup());
     check(s.alphaF() >= 0 && s.alphaF() <= 1, "scheduler.alpha_f must be in [0, 1], got " + s.alphaF());
     if (s.tMax() != null) {

@@ -30,6 +30,8 @@ public record TrainConfig(
     /* nullable: no unsharded exports */ Integer saveIntervalUnsharded,
     ControlConfig control,
     int evalInterval,
+    /* nullable: device_train_microbatch_size */ Integer deviceEvalBatchSize,
+    /* -1: everything */ int evalSubsetNumBatches,
     java.util.List<EvaluatorConfig> evaluators,
     boolean evalSkipMissing) {
 
@@ -39,7 +41,8 @@ public record TrainConfig(
         deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
         resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data, cluster,
-        saveIntervalUnsharded, control, evalInterval, evaluators, evalSkipMissing);
+        saveIntervalUnsharded, control, evalInterval, deviceEvalBatchSize, evalSubsetNumBatches,
+        evaluators, evalSkipMissing);
   }
 
   /** This config with other evaluators (e.g. without the ones whose data is missing). */
@@ -48,7 +51,8 @@ public record TrainConfig(
         deviceTrainMicrobatchSize, maxGradNorm, softmaxAuxiliaryLoss, auxiliaryLossMultiplier,
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
         resetTrainerState, consoleLogInterval, model, optimizer, scheduler, data, cluster,
-        saveIntervalUnsharded, control, evalInterval, newEvaluators, evalSkipMissing);
+        saveIntervalUnsharded, control, evalInterval, deviceEvalBatchSize, evalSubsetNumBatches,
+        newEvaluators, evalSkipMissing);
   }
 
   /** The z-loss weight of a step: auxiliary_loss_multiplier when softmax_auxiliary_loss, else 0. */

@@ -44,8 +44,8 @@ class ConfigErrorsTest {
 
   @Test
   void unknownKeyFarFromAnyKnownOneHasNoSuggestion() throws IOException {
-    String m = loadError("wandb:\n  project: x\n");
-    assertContains(m, "unknown key 'wandb'");
+    String m = loadError("frobnicate:\n  project: x\n");
+    assertContains(m, "unknown key 'frobnicate'");
     assertTrue(!m.contains("did you mean"), m);
   }
 

@@ -52,7 +52,7 @@ class ConfigValidatorTest {
       "--scheduler.alpha_f=1.5            | scheduler.alpha_f must be in [0, 1], got 1.5",
       "--scheduler.t_warmup=-1            | scheduler.t_warmup must be >= 0",
       "--save_interval=0                  | save_interval must be positive, got 0",
-      "--save_num_checkpoints_to_keep=0   | save_num_checkpoints_to_keep must be >= 1, or -1 to keep all",
+      "--save_num_checkpoints_to_keep=-2  | save_num_checkpoints_to_keep must be >= 1, or 0 or -1 to keep all",
       "--max_grad_norm=0                  | max_grad_norm must be positive or null",
       "--run_name=''                      | run_name must be a non-empty string",
       "--precision=null                   | precision must be set",
@@ -96,7 +96,8 @@ class ConfigValidatorTest {
         c.softmaxAuxiliaryLoss(), c.auxiliaryLossMultiplier(), c.precision(), c.saveFolder(),
         c.saveInterval(), c.saveNumCheckpointsToKeep(), c.loadPath(), c.tryLoadLatestSave(),
         c.resetTrainerState(), c.consoleLogInterval(), biased, c.optimizer(), c.scheduler(), null, c.cluster(), null,
-        c.control(), c.evalInterval(), c.evaluators(), c.evalSkipMissing());
+        c.control(), c.evalInterval(), c.deviceEvalBatchSize(), c.evalSubsetNumBatches(),
+        c.evaluators(), c.evalSkipMissing());
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.validate(bad));
     assertTrue(e.getMessage().contains("max_duration must be positive"), e.getMessage());
     assertTrue(e.getMessage().contains("model.include_bias=true"), e.getMessage());

@@ -21,7 +21,7 @@ final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig cfg = run.load();
+    TrainConfig cfg = run.loadListingIgnored(false); // info writes nothing: save_folder may not exist
     ModelConfig m = cfg.model();
     FlatLayout layout = FlatLayout.of(m);
     System.out.printf("model %s: d_model %d, n_heads %d, n_layers %d, mlp hidden %d, vocab %d "

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.MissingEvalData;
+import org.olmo4j.config.LoadedConfig;
 import org.olmo4j.config.TrainConfig;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Parameters;
@@ -20,9 +21,23 @@ final class RunConfig {
 
   /** The config with the user's overrides and then {@code forced} ones applied. */
   TrainConfig load(String... forced) {
+    return loaded(true, forced).config();
+  }
+
+  /**
+   * As {@link #load}, first printing one line per OLMo key the config sets that olmo4j ignores;
+   * with {@code validatePaths} false a {@code ${path.choose:…}} without an existing path is "".
+   */
+  TrainConfig loadListingIgnored(boolean validatePaths, String... forced) {
+    LoadedConfig loaded = loaded(validatePaths, forced);
+    loaded.ignored().forEach(key -> System.out.println(key.line()));
+    return loaded.config();
+  }
+
+  private LoadedConfig loaded(boolean validatePaths, String... forced) {
     List<String> all = new ArrayList<>(Overrides.check(overrides));
     all.addAll(List.of(forced));
-    return ConfigLoader.load(config, all);
+    return ConfigLoader.loadWithIgnored(config, all, validatePaths);
   }
 
   /** Whether the user's overrides set {@code key} ({@code --key=v} or {@code key=v}). */
@@ -37,6 +52,13 @@ final class RunConfig {
    */
   TrainConfig loadForTraining(String... forced) {
     TrainConfig cfg = load(forced);
+    ConfigLoader.validateForTraining(cfg);
+    return MissingEvalData.check(cfg, LoggerFactory.getLogger("olmo4j")::warn);
+  }
+
+  /** As {@link #loadListingIgnored}, checked for training (data paths present). */
+  TrainConfig loadForTrainingListingIgnored(String... forced) {
+    TrainConfig cfg = loadListingIgnored(true, forced);
     ConfigLoader.validateForTraining(cfg);
     return MissingEvalData.check(cfg, LoggerFactory.getLogger("olmo4j")::warn);
   }

@@ -34,7 +34,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainConfig cfg = run.loadForTraining();
+    TrainConfig cfg = run.loadForTrainingListingIgnored();
     int p = port != null ? port : cfg.cluster().port();
     return ClusterNode.start(cfg, host, p, List.of()).awaitExit();
   }

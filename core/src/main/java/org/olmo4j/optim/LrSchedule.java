@@ -1,20 +1,34 @@
 package org.olmo4j.optim;
 
 import org.olmo4j.config.SchedulerConfig;
+import org.olmo4j.config.SchedulerUnits;
 
 /**
  * Learning rate as a function of the 1-based global step, with OLMo's formulas ({@code olmo/optim.py}).
  *
  * <p>OLMo's trainer increments {@code global_step} and then asks the scheduler, so step 1 is the
- * first optimizer step.
+ * first optimizer step. With {@code scheduler.units: tokens} OLMo asks with the tokens seen after
+ * the step ({@code global_train_tokens_seen}) and a t_warmup / t_max in tokens; the schedule here
+ * does the same, step·tokens_per_step, rather than rounding t_warmup and t_max to steps.
  */
 public sealed interface LrSchedule {
 
   /** The learning rate for optimizer step {@code step} (1-based). */
   double lr(long step);
 
-  /** Builds the schedule named by {@code cfg}; {@code maxSteps} is the run length (t_max default). */
-  static LrSchedule of(SchedulerConfig cfg, double learningRate, long maxSteps) {
+  /**
+   * Builds the schedule named by {@code cfg}; {@code maxSteps} is the run length (t_max default),
+   * {@code tokensPerStep} converts steps to the tokens a {@code units: tokens} schedule counts.
+   */
+  static LrSchedule of(SchedulerConfig cfg, double learningRate, long maxSteps, long tokensPerStep) {
+    if (cfg.units() == SchedulerUnits.TOKENS) {
+      return new InTokens(inUnits(cfg, learningRate, maxSteps * tokensPerStep), tokensPerStep);
+    }
+    return inUnits(cfg, learningRate, maxSteps);
+  }
+
+  /** The schedule over the scheduler's own units; {@code max} is the run length in them. */
+  private static LrSchedule inUnits(SchedulerConfig cfg, double learningRate, long max) {
     if (!(learningRate > 0)) {
       throw new IllegalArgumentException("optimizer.learning_rate must be > 0, got " + learningRate);
     }
@@ -27,7 +41,7 @@ public sealed interface LrSchedule {
           + learningRate + "), got " + warmupMin);
     }
     Warmup warmup = new Warmup(warmupMin, learningRate, cfg.tWarmup());
-    long tMax = cfg.tMax() != null ? cfg.tMax() : maxSteps;
+    long tMax = cfg.tMax() != null ? cfg.tMax() : max;
     double etaMin = learningRate * cfg.alphaF();
     return switch (cfg.name()) {
       case COSINE_WITH_WARMUP -> new CosineWithWarmup(warmup, etaMin, tMax);
@@ -43,14 +57,16 @@ public sealed interface LrSchedule {
   }
 
   /**
-   * OLMo's gradient-clipping warmup: {@code grad_clip_warmup_factor · maxGradNorm} while
-   * {@code step ≤ grad_clip_warmup_steps}, else {@code maxGradNorm}; null means no clipping.
+   * OLMo's gradient-clipping warmup: {@code grad_clip_warmup_factor · maxGradNorm} while the step
+   * (or its tokens, with {@code units: tokens}) is ≤ {@code grad_clip_warmup_steps}, else
+   * {@code maxGradNorm}; null means no clipping.
    */
-  static Double maxGradNorm(SchedulerConfig cfg, Double maxGradNorm, long step) {
+  static Double maxGradNorm(SchedulerConfig cfg, Double maxGradNorm, long step, long tokensPerStep) {
+    long current = cfg.units() == SchedulerUnits.TOKENS ? step * tokensPerStep : step;
     if (maxGradNorm == null
         || cfg.gradClipWarmupSteps() == null
         || cfg.gradClipWarmupFactor() == null
-        || step > cfg.gradClipWarmupSteps()) {
+        || current > cfg.gradClipWarmupSteps()) {
       return maxGradNorm;
     }
     return cfg.gradClipWarmupFactor() * maxGradNorm;
@@ -105,6 +121,14 @@ public sealed interface LrSchedule {
         return warmup.at(step);
       }
       return warmup.lr() * Math.sqrt((double) warmup.steps() / Math.max(warmup.steps(), step));
+    }
+  }
+
+  /** A schedule over tokens, asked at step·tokensPerStep: the tokens seen after the step. */
+  record InTokens(LrSchedule overTokens, long tokensPerStep) implements LrSchedule {
+    @Override
+    public double lr(long step) {
+      return overTokens.lr(step * tokensPerStep);
     }
   }
 

@@ -42,7 +42,8 @@ public final class Trainer implements AutoCloseable {
     this.saveFolder = Path.of(cfg.saveFolder());
     this.checkpoints = new TrainCheckpoints(cfg, layout, saveFolder, data::epochOf);
     this.maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), data.stepsPerEpoch());
-    this.schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), maxSteps);
+    this.schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), maxSteps,
+        cfg.tokensPerStep());
     this.zero = new ZeroStep(model, optimizer, Collectives.single(), cfg.precision());
     this.state = checkpoints.restoreOrInit(optimizer);
     zero.publishParameters();
@@ -103,7 +104,8 @@ public final class Trainer implements AutoCloseable {
     long step = state.step() + 1;
     Batch batch = data.batch(state.dataPosition(), cfg.globalTrainBatchSize());
     double lr = schedule.lr(step);
-    Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), step);
+    Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), step,
+        cfg.tokensPerStep());
     ZeroStep.Outcome o;
     try {
       o = zero.run(batch, cfg.deviceTrainMicrobatchSize(), cfg.zLossMultiplier(), step, lr, maxNorm);

@@ -110,7 +110,8 @@ final class TrainingLoop implements AutoCloseable {
 
   /** Steps from the assigned start to max steps; returns the last completed step. */
   long run() throws Exception {
-    LrSchedule schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), assign.maxSteps());
+    LrSchedule schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(),
+        assign.maxSteps(), cfg.tokensPerStep());
     long step = assign.startStep();
     while (step < assign.maxSteps() && !stopped) {
       long t0 = System.nanoTime();
@@ -119,8 +120,9 @@ final class TrainingLoop implements AutoCloseable {
       double lr = schedule.lr(s);
       boolean ask = checkpointRequested;
       boolean pause = pauseRequested;
-      ZeroStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr,
-          LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s), ask, pause);
+      Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s,
+          cfg.tokensPerStep());
+      ZeroStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr, maxNorm, ask, pause);
       if (ask) {
         checkpointRequested = false;
       }
