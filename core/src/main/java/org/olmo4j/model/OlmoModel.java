@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.olmo4j.config.ModelConfig;
+import org.olmo4j.config.Precision;
 
 /**
  * An OLMo 1 / 2 / 3 model on DJL, built from its {@link Architecture}: parameters under HF names,
@@ -28,9 +29,11 @@ public final class OlmoModel implements AutoCloseable {
   private final Transformer transformer;
   private final NDArray head;
   private final FlatParams flat;
+  /** The amp_bf16 compute path, or null: fp32 / fp64 DJL ops. */
+  private final Bf16Compute bf16;
   private StepScope active;
 
-  private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype) {
+  private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype, boolean bf16Compute) {
     this.cfg = cfg;
     this.arch = Architecture.of(cfg);
     this.layout = arch.layout();
@@ -45,6 +48,7 @@ public final class OlmoModel implements AutoCloseable {
     this.flat = new FlatParams(layout, new ArrayList<>(params.values()));
     this.transformer = new Transformer(arch, this::param, manager, dtype);
     this.head = param(arch.head());
+    this.bf16 = bf16Compute ? new Bf16Compute(arch, this::param, manager) : null;
   }
 
   /** A zero-initialised model (FLOAT32, or FLOAT64 for gradient checks) in a sub-manager. */
@@ -52,7 +56,16 @@ public final class OlmoModel implements AutoCloseable {
     if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT64) {
       throw new IllegalArgumentException("model dtype must be FLOAT32 or FLOAT64, got " + dtype);
     }
-    return new OlmoModel(cfg, parent.newSubManager(), dtype);
+    return new OlmoModel(cfg, parent.newSubManager(), dtype, false);
+  }
+
+  /**
+   * A zero-initialised fp32 model computing as {@code precision} says: {@code fp32} in DJL ops;
+   * {@code amp_bf16} with matmuls and attention in bf16 (see {@link Bf16Compute}).
+   */
+  public static OlmoModel create(ModelConfig cfg, NDManager parent, Precision precision) {
+    return new OlmoModel(cfg, parent.newSubManager(), DataType.FLOAT32,
+        precision == Precision.AMP_BF16);
   }
 
   public ModelConfig config() {
@@ -99,7 +112,11 @@ public final class OlmoModel implements AutoCloseable {
   /** {@code inputIds [B, T]} INT64 → logits {@code [B, T, embedding_size]}. */
   public NDArray logits(NDArray inputIds) {
     NDManager step = stepManager();
-    return Linear.linear(transformer.hidden(local(inputIds, step)), head).singletonOrThrow();
+    NDArray ids = local(inputIds, step);
+    if (bf16 != null) {
+      return bf16.logits(ids, step);
+    }
+    return Linear.linear(transformer.hidden(ids), head).singletonOrThrow();
   }
 
   /**
@@ -114,6 +131,9 @@ public final class OlmoModel implements AutoCloseable {
     if (labelMask != null && !labelMask.getShape().equals(inputIds.getShape())) {
       throw new IllegalArgumentException("label mask shape " + labelMask.getShape()
           + " does not match input ids " + inputIds.getShape());
+    }
+    if (bf16 != null) {
+      return bf16.lossTerms(ids, labelMask, zLoss, step);
     }
     return CausalLmLoss.terms(transformer.hidden(ids), head, ids, labelMask, zLoss, step);
   }
@@ -166,6 +186,9 @@ public final class OlmoModel implements AutoCloseable {
   public void close() {
     if (active != null) {
       active.close();
+    }
+    if (bf16 != null) {
+      bf16.close();
     }
     manager.close();
   }
