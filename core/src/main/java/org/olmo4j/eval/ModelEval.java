@@ -1,7 +1,6 @@
 package org.olmo4j.eval;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.util.Map;
 import org.olmo4j.config.Precision;
 import org.olmo4j.config.TrainConfig;
@@ -35,7 +34,7 @@ public final class ModelEval {
   /** Scores every request of {@code plan} on a model holding {@code master} (layout order). */
   public static Result run(TrainConfig cfg, EvalPlan plan, float[] master) {
     try (NDManager manager = NDManager.newBaseManager();
-        OlmoModel model = OlmoModel.create(cfg.model(), manager, DataType.FLOAT32)) {
+        OlmoModel model = OlmoModel.create(cfg.model(), manager, cfg.precision())) {
       model.setParams(computeCopy(master, cfg.precision()));
       return run(plan, model);
     }

@@ -82,6 +82,7 @@ final class Bf16Compute implements AutoCloseable {
       view.setName("w." + p.spec().name());
       in.add(view);
     }
+    unoptimized();
     NDList out = module.forward(new ParameterStore(step, false), in, true);
     return new LossTerms(out.get(0), zLoss ? out.get(1) : null, tokens);
   }
@@ -95,6 +96,7 @@ final class Bf16Compute implements AutoCloseable {
     }
     IValue[] args = {IValue.from((PtNDArray) ids), IValue.from((PtNDArray) tab.cos()),
         IValue.from((PtNDArray) tab.sin()), IValue.stringMapFrom(weights)};
+    unoptimized();
     try (IValue result = IValueUtils.runMethod(module, "logits", args)) {
       return result.toTensor((PtNDManager) step);
     } finally {
@@ -107,6 +109,15 @@ final class Bf16Compute implements AutoCloseable {
   @Override
   public void close() {
     module.close();
+  }
+
+  /**
+   * TorchScript's executor re-optimises a graph after its first runs (fusions that round
+   * differently), so step k of a resumed run would not repeat step k of the straight run. The
+   * switch is per thread in libtorch: set it on the thread that runs the module.
+   */
+  private static void unoptimized() {
+    JniUtils.setGraphExecutorOptimize(false);
   }
 
   private static Map<String, Object> attributes(Architecture arch) {

@@ -1,7 +1,6 @@
 package org.olmo4j.train;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.Architecture;
@@ -36,7 +35,7 @@ public final class Trainer implements AutoCloseable {
     this.cfg = cfg;
     this.data = data;
     this.manager = manager;
-    this.model = OlmoModel.create(cfg.model(), manager, DataType.FLOAT32);
+    this.model = OlmoModel.create(cfg.model(), manager, cfg.precision());
     FlatLayout layout = model.layout();
     this.optimizer = new AdamWShard(layout, layout.shardRange(0, 1), cfg.optimizer());
     this.saveFolder = Path.of(cfg.saveFolder());

@@ -1,7 +1,6 @@
 package org.olmo4j.worker;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,7 +70,7 @@ final class TrainingLoop implements AutoCloseable {
     this.events = assign.coordinator();
     this.eval = new EvalShare(cfg, assign);
     this.manager = NDManager.newBaseManager();
-    this.model = OlmoModel.create(cfg.model(), manager, DataType.FLOAT32);
+    this.model = OlmoModel.create(cfg.model(), manager, cfg.precision());
     FlatLayout layout = model.layout();
     this.optimizer = new AdamWShard(layout, layout.shardRange(assign.rank(), assign.worldSize()),
         cfg.optimizer());
