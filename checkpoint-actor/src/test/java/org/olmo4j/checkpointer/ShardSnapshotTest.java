@@ -67,4 +67,20 @@ class ShardSnapshotTest {
     assertEquals(wider.master().length, b.master().length);
     assertArrayEquals(wider.expAvgSq(), b.expAvgSq());
   }
+
+  @Test
+  void aReservedSetIsTheOneTheFirstCopyUsesWithinCapacity() {
+    FlatLayout layout = TestShards.layout(11, 4);
+    AdamWShard shard = TestShards.filled(layout, 0, 2, 5);
+    ShardSnapshot pool = new ShardSnapshot(1);
+    pool.reserve(shard.master().length + 1); // a reservation for the shard of an older world
+    pool.reserve(shard.master().length);
+    pool.reserve(shard.master().length); // already there: nothing more within capacity 1
+    Checkpointer.WriteShard a = pool.copy(shard, 1, 10, 0, 2, null).orElseThrow();
+    assertArrayEquals(shard.master(), a.master());
+    pool.reserve(shard.master().length); // the only set is with the checkpointer
+    assertTrue(pool.copy(shard, 1, 20, 0, 2, null).isEmpty(), "capacity 1 holds with reservations");
+    pool.release(written(a));
+    assertSame(a.master(), pool.copy(shard, 1, 20, 0, 2, null).orElseThrow().master());
+  }
 }

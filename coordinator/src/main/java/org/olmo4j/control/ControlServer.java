@@ -11,18 +11,21 @@ import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import java.util.concurrent.CompletionStage;
 import org.olmo4j.config.ControlConfig;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.coordinator.Coordinator;
@@ -41,22 +44,54 @@ public final class ControlServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
 
-  private final ServerBinding binding;
+  /** Completes with the binding once bound, with null when disabled or the start failed. */
+  private final CompletionStage<ServerBinding> binding;
 
-  private ControlServer(ServerBinding binding) {
+  private ControlServer(CompletionStage<ServerBinding> binding) {
     this.binding = binding;
   }
 
-  /** Starts the service as {@code cfg.control} says; a server that does nothing when disabled. */
+  /**
+   * Starts the service as {@code cfg.control} says, in the background (the token file and the
+   * bind are I/O, and the coordinator's thread never waits); a server that does nothing when
+   * disabled.
+   */
   public static ControlServer start(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
       RunEvents events, TrainConfig cfg) {
     ControlConfig c = cfg.control();
     if (!c.enabled()) {
-      return new ControlServer(null);
+      return new ControlServer(CompletableFuture.completedFuture(null));
     }
     Path saveFolder = Path.of(cfg.saveFolder());
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    CompletionStage<ServerBinding> bound = CompletableFuture
+        .supplyAsync(() -> token(c, saveFolder), blocking)
+        .thenCompose(token -> bind(system, coordinator, events, c, saveFolder, token))
+        .thenApplyAsync(b -> {
+          ControlEndpoint endpoint = new ControlEndpoint(c.host(), b.localAddress().getPort(),
+              c.tlsKeystore() != null);
+          try {
+            endpoint.write(saveFolder);
+          } catch (IOException e) {
+            log.error("cannot write the control endpoint into {}: {}", saveFolder, e.toString());
+          }
+          log.info("control service on {}{} (bin/olmo4j ctl status --endpoint {})", endpoint,
+              c.tlsKeystore() != null ? " (TLS)" : "", endpoint);
+          return b;
+        }, blocking)
+        .exceptionally(e -> {
+          Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          log.error("the control service could not start on {}:{} ({}); training goes on without it",
+              c.host(), c.port(), cause.getCause() != null ? cause.getCause().toString() : cause.toString());
+          return null;
+        });
+    return new ControlServer(bound);
+  }
+
+  private static CompletionStage<ServerBinding> bind(ActorSystem<?> system,
+      ActorRef<Coordinator.Command> coordinator, RunEvents events, ControlConfig c, Path saveFolder,
+      String token) {
     try {
-      String token = token(c, saveFolder);
       ControlService service = new ControlService(coordinator, events, system, token,
           c.maxRequestBytes(), saveFolder);
       ServerBuilder builder = Http.get(system).newServerAt(c.host(), c.port());
@@ -68,18 +103,9 @@ public final class ControlServer implements AutoCloseable {
       org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routes =
           req -> req.getUri().path().startsWith("/olmo4j.control.Control/")
               ? grpc.apply(req) : pages.handle(req);
-      ServerBinding b = builder.bind(routes)
-          .toCompletableFuture().get(20, TimeUnit.SECONDS);
-      ControlEndpoint endpoint = new ControlEndpoint(c.host(), b.localAddress().getPort(),
-          c.tlsKeystore() != null);
-      endpoint.write(saveFolder);
-      log.info("control service on {}{} (bin/olmo4j ctl status --endpoint {})", endpoint,
-          c.tlsKeystore() != null ? " (TLS)" : "", endpoint);
-      return new ControlServer(b);
+      return builder.bind(routes);
     } catch (Exception e) {
-      log.error("the control service could not start on {}:{} ({}); training goes on without it",
-          c.host(), c.port(), e.getCause() != null ? e.getCause().toString() : e.toString());
-      return new ControlServer(null);
+      return CompletableFuture.failedFuture(e);
     }
   }
 
@@ -157,8 +183,11 @@ public final class ControlServer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (binding != null) {
-      binding.terminate(Duration.ofSeconds(3));
-    }
+    // A server still binding is terminated once bound.
+    binding.thenAccept(b -> {
+      if (b != null) {
+        b.terminate(Duration.ofSeconds(3));
+      }
+    });
   }
 }

@@ -2,6 +2,7 @@ package org.olmo4j.coordinator;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.train.TrainCheckpoints;
@@ -23,6 +24,8 @@ final class Commits {
   private final UnshardedExports exports;
   private Optional<TrainCheckpoints.ResumePoint> resume;
   private long lastStep = -1;
+  /** The newest world of a previous coordinator the workers report: the run to continue. */
+  private WorkerEvent.RestartPoint takeOver;
   private double lastWriteSeconds = Double.NaN;
 
   Commits(TrainConfig cfg, long stepsPerEpoch, UnshardedExports exports) {
@@ -82,18 +85,34 @@ final class Commits {
     return Optional.of(dir);
   }
 
+  /** A worker's report of its last world: kept when it is a previous coordinator's, and newer. */
+  void reported(WorkerEvent.RestartPoint lastWorld, long ownGeneration) {
+    takeOver = TakeOver.newer(takeOver, lastWorld, ownGeneration);
+  }
+
   /**
-   * This coordinator took over from one on a lost node: the next world continues that run at the
-   * checkpoint its last world can restart from.
+   * When workers reported a previous coordinator's world (this one took over from one on a lost
+   * node), the next world continues that run at the checkpoint its last world can restart from:
+   * the generation of that world.
    */
-  void continueRun(WorkerEvent.RestartPoint from) {
+  OptionalLong takeOver() {
+    if (takeOver == null) {
+      return OptionalLong.empty();
+    }
+    continueRun(takeOver);
+    long g = takeOver.generation();
+    takeOver = null;
+    return OptionalLong.of(g);
+  }
+
+  private void continueRun(WorkerEvent.RestartPoint from) {
     resume = checkpoints.continueFrom(from.checkpointDir(), from.weightsOnly(), from.generation());
     log.warn("taking over the run: the workers' last world was generation {}; continuing from {}",
         from.generation(), resume.map(r -> r.dir().toString()).orElse("the initialisation"));
   }
 
-  /** Waits for a running unsharded export (before the run ends). */
-  void awaitExports() {
-    exports.awaitAll();
+  /** The unsharded exports started so far (the run ends after them). */
+  UnshardedExports exports() {
+    return exports;
   }
 }

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -13,6 +15,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.control.ControlServer;
+import org.olmo4j.evaluator.Evaluator;
 import org.olmo4j.node.NodeGuardian;
 import org.olmo4j.worker.GpuWorker;
 import org.olmo4j.worker.WorkerEvent;
@@ -67,7 +71,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record SettleTimeout() implements Command {}
 
-  private record EvalPublished(org.olmo4j.evaluator.Evaluator.Published published) implements Command {}
+  record EvalPublished(Evaluator.Published published) implements Command {}
+
+  /** For {@link Finishing}: the running export has ended and the last eval rounds are here. */
+  record EndWorkDone(List<Evaluator.Published> lastRounds, Throwable failure) implements Command {}
 
   private final TrainConfig cfg;
   private final Admission admission;
@@ -79,16 +86,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Departures departures = new Departures();
   private final ControlDesk desk = new ControlDesk();
   private final RunEvents runEvents;
-  private final org.olmo4j.control.ControlServer control;
+  private final ControlServer control;
   private long generation;
   private World world;
   private RunProgress progress;
   private final Failures failures;
   private boolean waitingLogged;
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
-  private boolean finishing;
-  /** The newest world of a previous coordinator the workers report: the run to continue. */
-  private WorkerEvent.RestartPoint takeOver;
+  private boolean finalCommitPending;
   private final double nodePeakFlops;
 
   private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, TrainConfig cfg,
@@ -99,14 +104,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.cfg = cfg;
     this.admission = new Admission(cfg, ctx.getSystem(), ctx.getLog());
     this.maxSteps = maxSteps;
-    this.commits = new Commits(cfg, stepsPerEpoch, new UnshardedExports(cfg, ctx.getSystem()
-        .dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), ctx.getLog()));
+    this.commits = new Commits(cfg, stepsPerEpoch, new UnshardedExports(cfg,
+        ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking()), ctx.getLog()));
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
-    this.evals = EvalRounds.start(ctx, cfg, ctx.messageAdapter(
-        org.olmo4j.evaluator.Evaluator.Published.class, EvalPublished::new));
+    this.evals = EvalRounds.start(ctx, cfg,
+        ctx.messageAdapter(Evaluator.Published.class, EvalPublished::new));
     this.runEvents = new RunEvents(ctx.getSystem());
-    this.control = org.olmo4j.control.ControlServer.start(ctx.getSystem(), ctx.getSelf(),
-        runEvents, cfg);
+    // Binds in the background: a status request may come only once it is bound anyway.
+    this.control = ControlServer.start(ctx.getSystem(), ctx.getSelf(), runEvents, cfg);
     ctx.spawn(Membership.create(ctx.getSelf(), events), "membership");
   }
 
@@ -141,10 +146,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(Control.class, this::onControl)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(EvalPublished.class, m -> {
-          evals.published(m.published(), progress, world);
+          writeEvalRound(m.published());
           return this;
         })
-        .onSignal(org.apache.pekko.actor.typed.PostStop.class, sig -> onPostStop())
+        .onSignal(PostStop.class, sig -> onPostStop())
         .build();
   }
 
@@ -182,22 +187,25 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
-    m.replyTo().tell(RunStatus.of(desk.state(world, false), world, pool, progress, maxSteps,
-        generation, commits.lastStep(), commits.resume(), selfAddress(), commits.lastWriteSeconds(),
-        failures.lastRecoverySeconds()));
+    m.replyTo().tell(status(desk.state(world, false)));
     return this;
+  }
+
+  RunStatus status(String state) {
+    return RunStatus.of(state, world, pool, progress, maxSteps, generation, commits.lastStep(),
+        commits.resume(), selfAddress(), commits.lastWriteSeconds(), failures.lastRecoverySeconds());
   }
 
   private String selfAddress() {
     return Cluster.get(getContext().getSystem()).selfMember().address().toString();
   }
 
-  private Behavior<Command> onPostStop() {
+  Behavior<Command> onPostStop() {
     desk.runEnded("the run has ended");
     departures.cancel("the run has ended");
     runEvents.close();
     control.close();
-    return this;
+    return Behaviors.same();
   }
 
   /** After a commit: lets the departing nodes go and re-forms the world without them. */
@@ -230,7 +238,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     WorkerEvent e = m.event();
     if (e instanceof WorkerEvent.Registered r) {
       boolean isNew = pool.register(r);
-      takeOver = TakeOver.newer(takeOver, r.lastWorld(), generation);
+      commits.reported(r.lastWorld(), generation);
       if (world != null && isNew && !inWorld(r.worker())) {
         getContext().getLog().info("worker {} will join at the next checkpoint", describe(r));
       }
@@ -264,26 +272,25 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (s.error() != null) {
       getContext().getLog().warn("rank {} could not write its shard of step {}: {}; the checkpoint "
           + "of that step will not be committed", s.rank(), s.step(), s.error());
-      return finishing && s.step() == progress.lastStep()
+      return finalCommitPending && s.step() == progress.lastStep()
           ? finish(1, "the final checkpoint could not be written: " + s.error()) : this;
     }
     if (!progress.shardSaved(s)) {
       return this;
     }
-    Path dir;
+    Optional<Path> committed;
     try {
-      Optional<Path> committed =
-          commits.commit(progress, world, s.step(), progress.shardTimes(s.step()));
-      if (committed.isEmpty()) {
-        return this;
-      }
-      dir = committed.get();
+      committed = commits.commit(progress, world, s.step(), progress.shardTimes(s.step()));
     } catch (RuntimeException e) {
       return finish(1, "committing the checkpoint of step " + s.step() + " failed: " + e.getMessage());
     }
+    if (committed.isEmpty()) {
+      return this;
+    }
+    Path dir = committed.get();
     desk.committed(s.step(), dir.toString());
     runEvents.notice("checkpoint_committed", s.step(), dir.toString());
-    if (finishing && s.step() == progress.lastStep()) {
+    if (finalCommitPending && s.step() == progress.lastStep()) {
       return finish(0, "training finished at step " + progress.lastStep());
     }
     if (desk.stopping()) {
@@ -311,7 +318,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     if (commits.lastStep() < progress.lastStep()) {
-      finishing = true; // the final shards are still with the Checkpointers
+      finalCommitPending = true; // the final shards are still with the Checkpointers
       return this;
     }
     return finish(0, "training finished at step " + progress.lastStep());
@@ -334,20 +341,26 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return maybeFormWorld();
   }
 
+  /** Ends the run: answers the requests still waiting, then {@link Finishing} takes over. */
   private Behavior<Command> finish(int exitCode, String reason) {
-    commits.awaitExports(); // the last unsharded export, if one is running, completes first
-    evals.flush(progress, world); // and the last eval rounds reach metrics.jsonl
-    getContext().getLog().info("{}; shutting the cluster down", reason);
-    runEvents.notice("finished", progress == null ? 0 : progress.lastStep(), reason);
     desk.runEnded(reason);
     departures.cancel(reason);
+    runEvents.notice("finishing", progress == null ? 0 : progress.lastStep(), reason);
+    return new Finishing(getContext(), this, exitCode, reason, commits.exports(), evals.flush());
+  }
+
+  /** For {@link Finishing}: writes an eval round of the last world unless it was written. */
+  void writeEvalRound(Evaluator.Published round) {
+    evals.published(round, progress, world);
+  }
+
+  /** For {@link Finishing}: the run's end is recorded and every node is told to shut down. */
+  void shutDown(int exitCode, String reason) {
+    runEvents.notice("finished", progress == null ? 0 : progress.lastStep(), reason);
     if (progress != null) {
       progress.close();
     }
-    for (ActorRef<NodeGuardian.Command> g : pool.guardians()) {
-      g.tell(new NodeGuardian.Shutdown(exitCode, reason));
-    }
-    return Behaviors.stopped();
+    pool.guardians().forEach(g -> g.tell(new NodeGuardian.Shutdown(exitCode, reason)));
   }
 
   /** Forms a world once enough workers of admitted nodes are registered. */
@@ -365,12 +378,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     waitingLogged = false;
-    if (takeOver != null) {
-      commits.continueRun(takeOver);
-      generation = takeOver.generation(); // the next world's generation is newer than any before
+    commits.takeOver().ifPresent(g -> {
+      generation = g; // the next world's generation is newer than any before
       failures.detected("the coordinator moved to " + selfAddress());
-      takeOver = null;
-    }
+    });
     List<WorkerEvent.Registered> ranks =
         List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
     var start = commits.start();
@@ -396,5 +407,4 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private static String describe(WorkerEvent.Registered r) {
     return r == null ? "(unregistered)" : r.node() + "#" + r.localIndex();
   }
-
 }

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -55,20 +57,15 @@ final class EvalRounds {
   }
 
   /**
-   * The run is ending: waits (bounded) for the rounds the Evaluator still holds and writes those
-   * not yet written. Every rank's scores reached the Evaluator before this (message order).
+   * The run is ending: asks (within {@link #FLUSH_TIMEOUT}) for the rounds the Evaluator holds,
+   * for the coordinator to write those not yet written ({@link #published}) when they arrive.
+   * Every rank's scores reached the Evaluator before this (message order).
    */
-  void flush(RunProgress progress, World world) {
-    if (evaluator == null || progress == null || world == null) {
-      return;
+  CompletionStage<List<Evaluator.Published>> flush() {
+    if (evaluator == null) {
+      return CompletableFuture.completedFuture(List.of());
     }
-    try {
-      Evaluator.Flushed f = AskPattern.<Evaluator.Command, Evaluator.Flushed>ask(evaluator,
-              Evaluator.Flush::new, FLUSH_TIMEOUT, ctx.getSystem().scheduler())
-          .toCompletableFuture().get();
-      f.rounds().forEach(p -> published(p, progress, world));
-    } catch (Exception e) {
-      ctx.getLog().warn("the last eval rounds could not be collected: {}", e.toString());
-    }
+    return AskPattern.<Evaluator.Command, Evaluator.Flushed>ask(evaluator, Evaluator.Flush::new,
+        FLUSH_TIMEOUT, ctx.getSystem().scheduler()).thenApply(Evaluator.Flushed::rounds);
   }
 }

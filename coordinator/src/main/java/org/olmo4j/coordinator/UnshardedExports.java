@@ -3,6 +3,7 @@ package org.olmo4j.coordinator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.hf.HfExport;
@@ -43,8 +44,13 @@ final class UnshardedExports {
     }, blocking);
   }
 
-  /** Waits for the exports still running (before the cluster shuts down). */
-  void awaitAll() {
-    pending.join();
+  /** Completes when the exports started so far have ended (each logs its own failure). */
+  CompletionStage<Void> done() {
+    return pending;
+  }
+
+  /** True while an export runs or waits for the one before it. */
+  boolean running() {
+    return !pending.isDone();
   }
 }

@@ -1,6 +1,7 @@
 package org.olmo4j.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,20 +9,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.node.ClusterNode;
+import org.olmo4j.node.FileEvents;
 import org.olmo4j.node.ClusterRuns;
 import org.olmo4j.proto.control.RunEvent;
 import org.olmo4j.proto.control.Status;
 
 /** Every control call against a real run of two nodes (this JVM and a child) on 127.0.0.1. */
 class ControlServiceTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(120);
+  /** Status round trips while paused, each of which would show a step taken meanwhile. */
+  private static final int PAUSED_POLLS = 20;
 
   @TempDir Path tmp;
 
@@ -40,13 +47,12 @@ class ControlServiceTest {
     int port = Cluster.get(first.system()).selfMember().address().getPort().get();
     Process child = ClusterRuns.startNodeJvm(cfgFile, port, tmp.resolve("child.log"));
     try {
-      waitFor(() -> Files.exists(save.resolve("control.json")), "control.json written");
+      FileEvents.await(save, WAIT, "control.json written", () -> Files.exists(save.resolve("control.json")));
       int controlPort = ControlEndpoint.of(save).port();
       try (ControlConnection ctl = new ControlConnection("127.0.0.1", controlPort, "s3cret-token", false);
           ControlConnection anonymous = new ControlConnection("127.0.0.1", controlPort, null, false);
           ControlConnection wrong = new ControlConnection("127.0.0.1", controlPort, "guess", false)) {
-        waitFor(() -> ctl.status().getWorkersList().stream().filter(w -> w.getRank() >= 0).count() == 2,
-            "training in a world of 2");
+        FileEvents.await(save, WAIT, "training in a world of 2", () -> worldSize(save) == 2);
         Status s = ctl.status();
         assertEquals("training", s.getState());
         assertEquals(2, s.getWorkersList().stream().filter(w -> w.getRank() >= 0).count());
@@ -65,18 +71,27 @@ class ControlServiceTest {
             .toCompletableFuture().get(60, TimeUnit.SECONDS);
         assertTrue(events.stream().allMatch(RunEvent::hasStep), events.toString());
 
-        // Pause: no step progresses until resume.
+        // Pause: no step progresses until resume. The live feed, watched from the pause on, shows
+        // the resume first and then the step after the paused one.
         ctl.pause();
         Status paused = ctl.status();
         assertEquals("paused", paused.getState());
         long pausedLines = lines(save);
-        Thread.sleep(1500);
-        assertEquals(pausedLines, lines(save), "no step while paused");
-        assertEquals(paused.getStep(), ctl.status().getStep());
+        CompletableFuture<List<RunEvent>> afterPause = ctl.watch()
+            .filter(e -> e.hasStep() || e.getNotice().getKind().equals("resumed")).take(2)
+            .runWith(Sink.seq(), ctl.system()).toCompletableFuture();
+        for (int i = 0; i < PAUSED_POLLS; i++) {
+          assertEquals(paused.getStep(), ctl.status().getStep(), "no step while paused");
+        }
         assertCode("FAILED_PRECONDITION", ctl::pause);
         assertCode("FAILED_PRECONDITION", ctl::save);
+        assertEquals(pausedLines, lines(save), "no step while paused");
+        assertFalse(afterPause.isDone(), "no step while paused: " + afterPause.getNow(null));
         ctl.resume();
-        waitFor(() -> lines(save) > pausedLines + 3, "steps after resume");
+        List<RunEvent> seen = afterPause.get(60, TimeUnit.SECONDS);
+        assertEquals("resumed", seen.get(0).getNotice().getKind(), "no step before the resume: " + seen);
+        assertEquals(paused.getStep() + 1, seen.get(1).getStep().getStep(), "the step after the pause");
+        FileEvents.await(save, WAIT, "steps after resume", () -> lines(save) > pausedLines + 3);
 
         // Save: returns once committed.
         var saved = ctl.save();
@@ -91,11 +106,12 @@ class ControlServiceTest {
         assertCode("FAILED_PRECONDITION", () -> ctl.drain(ctl.status().getCoordinatorNode()));
         ctl.drain(childNode);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the drained node leaves");
-        waitFor(() -> ctl.status().getWorkersCount() == 1 && "training".equals(ctl.status().getState()),
-            "world of 1");
+        FileEvents.await(save, WAIT, "a world of 1", () -> worldSize(save) == 1);
+        assertEquals(1, ctl.status().getWorkersCount(), "the drained node's worker is gone");
+        assertEquals("training", ctl.status().getState());
         long drainStep = new ObjectMapper().readTree(save.resolve("world.json").toFile())
             .get("start_step").asLong();
-        waitFor(() -> lines(save) > drainStep + 2, "training goes on after the drain");
+        FileEvents.await(save, WAIT, "training going on after the drain", () -> lines(save) > drainStep + 2);
 
         // Stop: a final checkpoint, then a clean exit.
         var last = ctl.stop();
@@ -130,18 +146,7 @@ class ControlServiceTest {
     }
   }
 
-  private static void waitFor(Supplier<Boolean> condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      try {
-        if (condition.get()) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        // not yet (e.g. the service is not up)
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("timed out waiting: " + what);
+  private static int worldSize(Path save) throws Exception {
+    return new ObjectMapper().readTree(save.resolve("world.json").toFile()).get("world_size").asInt();
   }
 }

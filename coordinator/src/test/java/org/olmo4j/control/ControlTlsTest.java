@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.node.ClusterRuns;
+import org.olmo4j.node.FileEvents;
 
 /** The control service over TLS with a self-signed certificate; a plain-text client gets nothing. */
 class ControlTlsTest {
@@ -33,10 +35,8 @@ class ControlTlsTest {
     Process run = ClusterRuns.startCliJvm(tmp.resolve("run.log"), List.of("train", cfg.toString(), "--port=0"),
         Map.of("RUN_TOKEN", "tls-token", "KEYSTORE_PASSWORD", "pw123456"));
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (!Files.exists(save.resolve("control.json")) && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      FileEvents.await(save, Duration.ofSeconds(120), "control.json written",
+          () -> Files.exists(save.resolve("control.json")), run.onExit());
       ControlEndpoint info = ControlEndpoint.of(save);
       assertTrue(info.tls(), info.toString());
       int port = info.port();

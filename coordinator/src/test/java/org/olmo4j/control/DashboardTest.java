@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.node.ClusterNode;
 import org.olmo4j.node.ClusterRuns;
+import org.olmo4j.node.FileEvents;
 
 /** The coordinator's Prometheus endpoint and status page during a real run; the page in Chromium. */
 class DashboardTest {
@@ -34,11 +36,8 @@ class DashboardTest {
         "control: {port: 0, token_file: " + tokenFile + "}");
     ClusterNode.Handle node = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (!(Files.exists(save.resolve("metrics.jsonl"))
-          && Files.readAllLines(save.resolve("metrics.jsonl")).size() >= 20) && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      FileEvents.await(save, Duration.ofSeconds(120), "20 steps",
+          () -> Files.readAllLines(save.resolve("metrics.jsonl")).size() >= 20);
       String base = "http://" + ControlEndpoint.of(save);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 

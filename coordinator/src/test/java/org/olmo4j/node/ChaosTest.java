@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Tag;
@@ -35,16 +37,19 @@ class ChaosTest {
     SplittableRandom rnd = new SplittableRandom(seed);
     try {
       for (int k = 0; k < kills; k++) {
-        // Kill only a node that holds a rank: wait until the world has both again.
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (worldSize(save) != 2 && System.nanoTime() < deadline
-            && !first.system().whenTerminated().isCompleted()) {
-          Thread.sleep(50);
-        }
-        Thread.sleep(500 + rnd.nextInt(3000));
-        if (!first.system().whenTerminated().isCompleted()) {
+        // Kill only a node that holds a rank: wait until the world has both again, then for a
+        // random number of steps.
+        CompletableFuture<?> ended = first.system().getWhenTerminated().toCompletableFuture();
+        Duration wait = Duration.ofSeconds(120);
+        FileEvents.await(save, wait, "a world of 2", () -> worldSize(save) == 2, ended);
+        long killAt = lines(save) + 5 + rnd.nextInt(30);
+        FileEvents.await(save, wait, "step " + killAt, () -> lines(save) >= killAt, ended);
+        if (!ended.isDone()) {
+          CompletableFuture<String> lost = ClusterRuns.lossSeen(first.system());
           node.destroyForcibly().waitFor();
-          Thread.sleep(rnd.nextInt(3000));
+          if (rnd.nextBoolean()) { // else restart before the failure detector has noticed
+            lost.get(60, TimeUnit.SECONDS);
+          }
           node = ClusterRuns.startNodeJvm(cfgFile, port, log);
         }
       }
@@ -56,6 +61,11 @@ class ChaosTest {
       first.system().terminate();
     }
     return ClusterRuns.losses(save);
+  }
+
+  private static long lines(Path save) throws Exception {
+    Path m = save.resolve("metrics.jsonl");
+    return Files.exists(m) ? Files.readAllLines(m).size() : 0;
   }
 
   private static int worldSize(Path save) {

@@ -12,7 +12,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 
@@ -91,6 +100,30 @@ public final class ClusterRuns {
       }
     }
     return out;
+  }
+
+  /**
+   * Completes with the address of the first member {@code system}'s cluster sees unreachable or
+   * removed after this call (call it before the kill).
+   */
+  public static CompletableFuture<String> lossSeen(ActorSystem<?> system) {
+    CompletableFuture<String> seen = new CompletableFuture<>();
+    ActorRef<ClusterEvent.ClusterDomainEvent> watcher = system.systemActorOf(
+        Behaviors.receive(ClusterEvent.ClusterDomainEvent.class)
+            .onMessage(ClusterEvent.UnreachableMember.class, e -> {
+              seen.complete(e.member().address().toString());
+              return Behaviors.stopped();
+            })
+            .onMessage(ClusterEvent.MemberRemoved.class, e -> {
+              seen.complete(e.member().address().toString());
+              return Behaviors.stopped();
+            })
+            .build(), "loss-watch-" + UUID.randomUUID(), Props.empty());
+    Cluster.get(system).subscriptions().tell(Subscribe.create(
+        watcher.<ClusterEvent.UnreachableMember>narrow(), ClusterEvent.UnreachableMember.class));
+    Cluster.get(system).subscriptions().tell(Subscribe.create(
+        watcher.<ClusterEvent.MemberRemoved>narrow(), ClusterEvent.MemberRemoved.class));
+    return seen;
   }
 
   /** Starts {@code olmo4j node} in a child JVM. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,11 +46,9 @@ class CoordinatorFailoverTest {
         // Kill once all three nodes are in the run and a checkpoint is committed: with only two
         // members left the oldest side would be kept (see application.conf).
         Path logA = tmp.resolve(name + "-a.log");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
-        while (!(count(logA, "joined the run") == 3 && Files.exists(save.resolve("latest")))
-            && System.nanoTime() < deadline) {
-          Thread.sleep(20);
-        }
+        FileEvents.await(List.of(tmp, save), Duration.ofSeconds(150),
+            "three nodes in the run and a checkpoint",
+            () -> count(logA, "joined the run") == 3 && Files.exists(save.resolve("latest")), a.onExit());
         assertEquals(3, count(logA, "joined the run"), "three nodes in the run before the kill");
         assertTrue(lines(save) < STEPS - 5, "the kill comes before the end of the run");
         a.destroyForcibly().waitFor();

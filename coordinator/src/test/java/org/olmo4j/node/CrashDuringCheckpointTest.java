@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -37,12 +38,17 @@ class CrashDuringCheckpointTest {
       Process p = ClusterRuns.startCliJvm(log, List.of("train", cfg.toString(), "--port=0",
           "--save_num_checkpoints_to_keep=3"));
       try {
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (committedStep(save) <= lastStep + 3 && System.nanoTime() < deadline && p.isAlive()) {
-          Thread.sleep(20);
-        }
+        long past = lastStep + 3;
+        FileEvents.await(save, Duration.ofSeconds(120), "a checkpoint after step " + past,
+            () -> committedStep(save) > past, p.onExit());
         assertTrue(p.isAlive(), "run " + kill + " is still training: " + Files.readString(log));
-        Thread.sleep(rnd.nextInt(400));
+        // Kill after a random number of further changes in the save folder (checkpoint
+        // directories created and renamed, latest and metrics.jsonl written): at random points
+        // of a checkpoint's commit.
+        int changes = rnd.nextInt(12);
+        int[] seen = {-1};
+        FileEvents.await(save, Duration.ofSeconds(60), changes + " changes in " + save,
+            () -> ++seen[0] >= changes, p.onExit());
       } finally {
         p.destroyForcibly().waitFor();
       }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,13 +38,11 @@ class FaultToleranceTest {
     try {
       if (killAndRestart) {
         Path metrics = save.resolve("metrics.jsonl");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (lines(metrics) < 40 && System.nanoTime() < deadline) {
-          Thread.sleep(50);
-        }
+        FileEvents.await(save, Duration.ofSeconds(120), "40 steps", () -> lines(metrics) >= 40);
         assertTrue(lines(metrics) >= 40, "the run got going before the kill");
+        CompletableFuture<String> lost = ClusterRuns.lossSeen(first.system());
         child.destroyForcibly().waitFor();
-        Thread.sleep(1000);
+        lost.get(60, TimeUnit.SECONDS); // the restarted node joins a cluster that knows the loss
         restarted = ClusterRuns.startNodeJvm(cfgFile, port, tmp.resolve(name + "-restarted.log"));
       }
       first.system().getWhenTerminated().toCompletableFuture().get(240, TimeUnit.SECONDS);

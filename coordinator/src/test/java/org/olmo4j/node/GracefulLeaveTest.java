@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -29,10 +30,8 @@ class GracefulLeaveTest {
     Process node = ClusterRuns.startNodeJvm(cfgFile, port, tmp.resolve("leaving.log"));
     long stepsBeforeSigterm;
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (!(worldSize(save) == 2 && lines(save) >= startStep(save) + 10) && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      FileEvents.await(save, Duration.ofSeconds(120), "10 steps in a world of 2",
+          () -> worldSize(save) == 2 && lines(save) >= startStep(save) + 10);
       assertEquals(2, worldSize(save), "the second node joined the world");
       stepsBeforeSigterm = lines(save);
       node.destroy(); // SIGTERM: Pekko's coordinated shutdown drains the node

@@ -2,6 +2,7 @@ package org.olmo4j.loader;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -120,7 +120,7 @@ class DataLoaderTest {
   @Test
   void slowConsumerBackPressuresTheReader() throws Exception {
     TrainConfig cfg = run(8, 2);
-    LongAdder stepsRead = new LongAdder();
+    WatchedCounter stepsRead = new WatchedCounter();
     ActorRef<DataLoader.Command> loader = kit.spawn(DataLoader.create(cfg, stepsRead));
     DataLoader.StreamOpened opened = open(loader, 1, 2, 1, 5, 40);
     int count = 2;
@@ -130,29 +130,26 @@ class DataLoaderTest {
       MicroBatch m = consumer.requestNext(Duration.ofSeconds(10));
       assertEquals(5 + i / count, m.step());
       consumedSteps = m.step() - 5 + 1;
-      Thread.sleep(20);
+      // The reads fill the read-ahead after each pull: wait for that, then check the bound.
+      assertTrue(stepsRead.awaitAtLeast(consumedSteps + PREFETCH, Duration.ofSeconds(10)),
+          "read " + stepsRead.sum() + " steps with " + consumedSteps + " consumed");
       // Read ≤ emitting (at most one step past the consumer, held by the receive buffer) + prefetch.
       assertTrue(stepsRead.sum() <= consumedSteps + 1 + PREFETCH, "read " + stepsRead.sum()
           + " steps with " + consumedSteps + " consumed");
     }
-    long settled = settle(stepsRead);
+    long settled = stepsRead.settled(QUIET);
     assertTrue(settled >= consumedSteps + PREFETCH && settled <= consumedSteps + 1 + PREFETCH,
         "read " + settled + " steps with " + consumedSteps + " consumed, prefetch " + PREFETCH);
-    Thread.sleep(300);
-    assertEquals(settled, stepsRead.sum(), "a consumer that does not pull stops the reads");
+    // As expectNoMessage: woken by any further read, which would fail the test at once.
+    assertFalse(stepsRead.awaitAtLeast(settled + 1, QUIET),
+        "a consumer that does not pull stops the reads");
+    assertEquals(settled, stepsRead.sum());
     consumer.cancel();
     loader.tell(new DataLoader.Stop());
   }
 
-  /** The counter once it has not moved for 300 ms. */
-  static long settle(LongAdder counter) throws InterruptedException {
-    long before;
-    do {
-      before = counter.sum();
-      Thread.sleep(300);
-    } while (counter.sum() != before);
-    return before;
-  }
+  /** How long the read counter must stand still to count as settled. */
+  static final Duration QUIET = Duration.ofMillis(300);
 
   @Test
   void tokenIdAtOrAboveVocabFailsTheStreamNamingTheFile() throws Exception {

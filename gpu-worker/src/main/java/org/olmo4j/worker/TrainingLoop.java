@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
@@ -91,6 +92,9 @@ final class TrainingLoop implements AutoCloseable {
     this.exchange = join(server, endpoints, options);
     this.zero = new ZeroStep(model, optimizer, exchange, cfg.precision());
     zero.publishParameters();
+    // Off this thread: the first checkpoint then copies into memory allocated meanwhile.
+    int shardLength = optimizer.master().length;
+    CompletableFuture.runAsync(() -> shards.snapshots().reserve(shardLength));
     events.tell(new WorkerEvent.Ready(assign.generation(), assign.rank(),
         12L * optimizer.master().length, optimizer.master().length));
   }

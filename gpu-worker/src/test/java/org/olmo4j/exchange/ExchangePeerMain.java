@@ -8,7 +8,8 @@ import java.util.Arrays;
 
 /**
  * Rank 1 of {@link TwoJvmExchangeTest}: one reduce-scatter and one bf16 all-gather, checked against
- * the rank-order reference; writes "ok" or the mismatch to {@code args[1]}, then idles until killed.
+ * the rank-order reference; writes "ok" or the mismatch to {@code args[1]}, joins one all-reduce
+ * that tells rank 0 so, then idles until killed (or its parent closes its stdin).
  */
 public final class ExchangePeerMain {
 
@@ -41,6 +42,10 @@ public final class ExchangePeerMain {
       }
     }
     Files.writeString(report, verdict);
-    Thread.sleep(60_000);
+    ex.allReduceSum(1.0); // tells rank 0 that the report is written
+    // Idle in the world (rank 0 then blocks on this rank and kills it) until killed or stdin closes.
+    while (System.in.read() >= 0) {
+      // the parent sends nothing more
+    }
   }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,6 +71,23 @@ abstract class TensorExchangeContractTest {
       results.add(f.get(20, TimeUnit.SECONDS));
     }
     return results;
+  }
+
+  /**
+   * Returns once {@code count} threads have entered a collective (added themselves to
+   * {@code threads} just before) and wait inside it for their peers: a rank's calling thread
+   * waits only for its send and receive tasks, so WAITING means blocked in the collective.
+   */
+  static void awaitWaitingInside(List<Thread> threads, int count) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (threads.size() < count || !threads.stream().allMatch(t ->
+        t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the ranks did not block in the collective: "
+            + threads.stream().map(Thread::getState).toList());
+      }
+      Thread.yield();
+    }
   }
 
   static Throwable failureOf(Future<?> f) throws Exception {
@@ -288,11 +306,14 @@ abstract class TensorExchangeContractTest {
   void abortFailsBlockedPeersFastThenANewGenerationWorks() throws Exception {
     List<TensorExchange> w = world(3, 4, OPTIONS);
     int psi = 100_000;
+    List<Thread> inside = new CopyOnWriteArrayList<>();
     List<Future<Object>> blocked = start(w.subList(1, 3), ex -> {
-      ex.reduceScatter(gradient(ex.rank(), psi), new float[new ShardRanges(psi, 3).length(ex.rank())]);
+      float[] g = gradient(ex.rank(), psi);
+      inside.add(Thread.currentThread());
+      ex.reduceScatter(g, new float[new ShardRanges(psi, 3).length(ex.rank())]);
       return null;
     });
-    Thread.sleep(300);
+    awaitWaitingInside(inside, 2);
     long t0 = System.nanoTime();
     w.get(0).abort(5);
     for (Future<Object> f : blocked) {
@@ -314,11 +335,14 @@ abstract class TensorExchangeContractTest {
   void aPeerThatDisappearsFailsTheOthersWithinTheBound() throws Exception {
     List<TensorExchange> w = world(3, 1, OPTIONS);
     int psi = 100_000;
+    List<Thread> inside = new CopyOnWriteArrayList<>();
     List<Future<Object>> blocked = start(w.subList(0, 2), ex -> {
-      ex.reduceScatter(gradient(ex.rank(), psi), new float[new ShardRanges(psi, 3).length(ex.rank())]);
+      float[] g = gradient(ex.rank(), psi);
+      inside.add(Thread.currentThread());
+      ex.reduceScatter(g, new float[new ShardRanges(psi, 3).length(ex.rank())]);
       return null;
     });
-    Thread.sleep(300);
+    awaitWaitingInside(inside, 2);
     long t0 = System.nanoTime();
     w.get(2).close();
     for (Future<Object> f : blocked) {

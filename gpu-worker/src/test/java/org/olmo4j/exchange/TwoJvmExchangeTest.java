@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -46,16 +47,16 @@ class TwoJvmExchangeTest {
       for (int i = 0; i < psi; i++) {
         assertEquals((short) i, full[i], "bf16 element " + i);
       }
-      long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!Files.exists(report) && System.nanoTime() < waitUntil) {
-        Thread.sleep(20);
-      }
-      Thread.sleep(50);
+      // The child writes its verdict, then joins this all-reduce: it is complete once the sum is in.
+      assertEquals(2.0, ex.allReduceSum(1.0), "both ranks finished their checks");
       assertEquals("ok", Files.readString(report), "child's own check");
 
-      CompletableFuture<Void> blocked = CompletableFuture.runAsync(
-          () -> ex.reduceScatter(new float[psi], new float[shard.length]));
-      Thread.sleep(300);
+      List<Thread> inside = new CopyOnWriteArrayList<>();
+      CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
+        inside.add(Thread.currentThread());
+        ex.reduceScatter(new float[psi], new float[shard.length]);
+      });
+      TensorExchangeContractTest.awaitWaitingInside(inside, 1);
       long t0 = System.nanoTime();
       child.destroyForcibly();
       ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(20, TimeUnit.SECONDS));
