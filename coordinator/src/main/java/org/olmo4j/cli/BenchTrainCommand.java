@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code olmo4j bench train CONFIG}: training throughput and MFU against the peak fp32 matmul
- * FLOP/s measured on the same engine in the same run, plus RSS over the steps.
+ * {@code olmo4j bench train CONFIG}: training throughput and MFU against the peak fp32 and bf16
+ * matmul FLOP/s measured on the same engine in the same run, plus RSS over the steps.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Measure tokens/s, model FLOP/s and MFU of training steps; print RSS per step.")
@@ -50,6 +50,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         Trainer trainer = Trainer.create(cfg, data, manager)) {
       long flopsPerToken = Architecture.of(cfg.model()).flopsPerToken(cfg.model().maxSequenceLength());
       double peak = PeakFlops.measureMatmul(manager, 2048, 3.0);
+      double peakBf16 = PeakFlops.measureBf16Matmul(manager, 2048, 3.0);
       SpeedMonitor speed = new SpeedMonitor(Integer.MAX_VALUE, flopsPerToken, peak);
       SpeedMonitor ignored = new SpeedMonitor(1, flopsPerToken, peak);
       List<long[]> rss = new ArrayList<>();
@@ -73,7 +74,12 @@ final class BenchTrainCommand implements Callable<Integer> {
           speed.modelFlopsPerSecond() / 1e9, (double) flopsPerToken);
       System.out.printf("peak fp32 matmul FLOP/s   %.2f GFLOP/s (2048x2048, same engine, same run)%n",
           peak / 1e9);
-      System.out.printf("MFU                       %.3f%n", speed.mfu());
+      System.out.printf("peak bf16 matmul FLOP/s   %.2f GFLOP/s (2048x2048, same engine, same run)%n",
+          peakBf16 / 1e9);
+      System.out.printf("precision                 %s%n", cfg.precision().yamlName());
+      System.out.printf("MFU                       %.3f (vs fp32 peak)%n", speed.mfu());
+      System.out.printf("MFU bf16                  %.3f (vs bf16 peak)%n",
+          speed.modelFlopsPerSecond() / peakBf16);
       for (long[] r : rss) {
         System.out.printf("rss step %-5d           %.1f MiB%n", r[0], r[1] / (1024.0 * 1024.0));
       }

@@ -15,9 +15,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -47,7 +45,7 @@ final class Bf16Compute implements AutoCloseable {
     this.owner = owner;
     ModelConfig c = arch.config();
     this.rope = new Rope(c.headDim(), c.ropeTheta(), 1.0, owner, DataType.FLOAT32);
-    byte[] archive = ScriptArchive.write(CLASS, source(), attributes(arch));
+    byte[] archive = ScriptArchive.write(CLASS, ScriptArchive.source(SOURCE), attributes(arch));
     try {
       this.module = JniUtils.loadModule((PtNDManager) owner, new ByteArrayInputStream(archive),
           false, false);
@@ -137,16 +135,5 @@ final class Bf16Compute implements AutoCloseable {
     a.put("windows", arch.blocks().stream().map(Architecture.Block::window).toList());
     a.put("head", arch.head());
     return a;
-  }
-
-  private static String source() {
-    try (InputStream in = Bf16Compute.class.getResourceAsStream(SOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(SOURCE + " is missing from the olmo4j-core jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -2,6 +2,7 @@ package org.olmo4j.model;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,18 @@ final class ScriptArchive {
       throw new UncheckedIOException(e);
     }
     return zip.toByteArray();
+  }
+
+  /** A TorchScript source shipped next to this class ({@code org/olmo4j/model/NAME}). */
+  static String source(String name) {
+    try (InputStream in = ScriptArchive.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the olmo4j-core jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Stored (uncompressed) entries, as torch.jit.save writes them. */
