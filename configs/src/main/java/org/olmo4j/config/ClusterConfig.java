@@ -18,4 +18,5 @@ public record ClusterConfig(
     /* cluster port of the node that starts the cluster (and of every node under Slurm) */
     int port,
     /* nullable: file holding the cluster's shared secret */ String secretFile,
-    /* nullable: environment variable holding it */ String secretEnv) {}
+    /* nullable: environment variable holding it */ String secretEnv,
+    /* cpu, or cuda: worker i of a node on GPU i */ DeviceKind device) {}

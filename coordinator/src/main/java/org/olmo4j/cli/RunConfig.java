@@ -7,6 +7,7 @@ import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.MissingEvalData;
 import org.olmo4j.config.LoadedConfig;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.train.ComputeDevice;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Parameters;
 
@@ -51,15 +52,18 @@ final class RunConfig {
    * has data (or is dropped with a warning under {@code eval_skip_missing}).
    */
   TrainConfig loadForTraining(String... forced) {
-    TrainConfig cfg = load(forced);
-    ConfigLoader.validateForTraining(cfg);
-    return MissingEvalData.check(cfg, LoggerFactory.getLogger("olmo4j")::warn);
+    return checkedForTraining(load(forced));
   }
 
   /** As {@link #loadListingIgnored}, checked for training (data paths present). */
   TrainConfig loadForTrainingListingIgnored(String... forced) {
-    TrainConfig cfg = loadListingIgnored(true, forced);
+    return checkedForTraining(loadListingIgnored(true, forced));
+  }
+
+  /** Data present, eval tasks present (or skipped), and the configured device there. */
+  private static TrainConfig checkedForTraining(TrainConfig cfg) {
     ConfigLoader.validateForTraining(cfg);
+    ComputeDevice.of(cfg.cluster().device(), 0);
     return MissingEvalData.check(cfg, LoggerFactory.getLogger("olmo4j")::warn);
   }
 }

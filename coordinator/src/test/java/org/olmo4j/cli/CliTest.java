@@ -147,6 +147,11 @@ class CliTest {
         "--control.token_file=" + tmp.resolve("missing-token"));
     assertEquals(2, noTokenFile.code());
     assertTrue(noTokenFile.err().contains("control.token_file"), noTokenFile.err());
+    Run cuda = run("train", config.toString(), "--port=0", "--cluster.device=cuda");
+    assertEquals(2, cuda.code());
+    assertTrue(cuda.err().contains("cluster.device = cuda, but this libtorch")
+        && cuda.err().contains("PYTORCH_LIBRARY_PATH") && cuda.err().lines().count() == 1,
+        cuda.err());
     Run noSecret = run("train", config.toString(), "--port=0",
         "--cluster.secret_env=OLMO4J_TEST_SECRET_THAT_IS_NOT_SET");
     assertEquals(2, noSecret.code());
