@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,6 +39,9 @@ public record MetricsSeries(long[] steps, double[] loss, double[] lr, double[] t
       if (!lines.get(i).isBlank()) {
         String where = file + " line " + (i + 1);
         JsonNode n = parse(lines.get(i), where);
+        if (isEvalRound(n)) {
+          continue; // the eval rounds share the file: step, eval/… metrics, no loss
+        }
         double[] values = new double[KEYS.size()];
         for (int k = 0; k < KEYS.size(); k++) {
           values[k] = number(n, KEYS.get(k), where);
@@ -54,6 +58,18 @@ public record MetricsSeries(long[] steps, double[] loss, double[] lr, double[] t
       throw new IllegalArgumentException("metrics file " + file + " has no metrics lines");
     }
     return of(byStep);
+  }
+
+  private static boolean isEvalRound(JsonNode n) {
+    if (n.has("loss")) {
+      return false;
+    }
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      if (it.next().startsWith("eval/")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static MetricsSeries of(Map<Long, double[]> byStep) {

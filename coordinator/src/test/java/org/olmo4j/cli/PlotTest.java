@@ -27,6 +27,10 @@ class PlotTest {
       sb.append(String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.4f,\"z_loss\":0.0,\"lr\":%.6e,"
           + "\"grad_norm\":1.5,\"tokens\":%d,\"tokens_per_s\":%.1f,\"mfu\":0.3}%n",
           s, 11.0 - 4 * Math.log1p(s) / Math.log1p(steps), lr, s * 4096L, 9000 + 500 * Math.sin(s)));
+      if (s % 20 == 0) { // an eval round shares the file, as in a real run
+        sb.append(String.format(Locale.ROOT, "{\"step\":%d,\"eval/heldout/CrossEntropyLoss\":5.5,"
+            + "\"eval_tokens\":1024,\"eval_seconds\":0.5}%n", s));
+      }
     }
     Path file = tmp.resolve("run").resolve("metrics.jsonl");
     Files.createDirectories(file.getParent());
