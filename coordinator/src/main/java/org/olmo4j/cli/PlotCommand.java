@@ -2,6 +2,8 @@ package org.olmo4j.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.olmo4j.plot.MetricsPlot;
@@ -22,6 +24,10 @@ final class PlotCommand implements Callable<Integer> {
   @Parameters(index = "1", description = "PNG file to write")
   Path out;
 
+  @Option(names = "--compare", description = "another run's metrics.jsonl to draw over this one "
+      + "(repeatable, up to 3), e.g. the same config under another precision")
+  List<Path> compare = new ArrayList<>();
+
   @Option(names = "--width", defaultValue = "1000", description = "pixels (default ${DEFAULT-VALUE})")
   int width;
 
@@ -33,18 +39,28 @@ final class PlotCommand implements Callable<Integer> {
     // No display is needed, nor wanted on a cluster's login node.
     System.setProperty("java.awt.headless", "true");
     MetricsSeries series = MetricsSeries.read(metrics);
-    Path parent = metrics.toAbsolutePath().getParent();
-    String title = parent != null && parent.getFileName() != null
-        ? parent.getFileName().toString() : metrics.toString();
+    String title = runName(metrics);
+    List<MetricsPlot.Run> runs = new ArrayList<>(List.of(new MetricsPlot.Run(title, series)));
+    for (Path other : compare) {
+      runs.add(new MetricsPlot.Run(runName(other), MetricsSeries.read(other)));
+    }
     try {
-      if (!ImageIO.write(MetricsPlot.render(series, title, width, height), "png", out.toFile())) {
+      if (!ImageIO.write(MetricsPlot.render(runs, title, width, height), "png", out.toFile())) {
         throw new IllegalStateException("no PNG writer in this JVM");
       }
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot write " + out + ": " + e.getMessage());
     }
-    System.out.println("wrote " + out + " (" + series.steps().length + " steps, " + width + "x"
-        + height + ")");
+    System.out.println("wrote " + out + " (" + series.steps().length + " steps"
+        + (compare.isEmpty() ? "" : ", " + runs.size() + " runs") + ", " + width + "x" + height
+        + ")");
     return 0;
+  }
+
+  /** A run is named by its save folder, the directory holding its metrics.jsonl. */
+  private static String runName(Path metrics) {
+    Path parent = metrics.toAbsolutePath().getParent();
+    return parent != null && parent.getFileName() != null
+        ? parent.getFileName().toString() : metrics.toString();
   }
 }

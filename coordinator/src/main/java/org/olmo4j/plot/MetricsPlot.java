@@ -11,15 +11,24 @@ import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.util.List;
 
-/** Draws loss, learning rate and tokens/s over steps as three stacked panels (Java2D, headless). */
+/**
+ * Draws loss, learning rate and tokens/s over steps as three stacked panels (Java2D, headless);
+ * further runs are drawn over the first in {@link #COMPARED} colours, with a legend.
+ */
 public final class MetricsPlot {
 
-  /** One panel: its title, its series and the colour it is drawn in. */
-  private record Panel(String title, double[] values, Color color) {}
+  /** One panel: its title, the series of each run, and the first run's colour. */
+  private record Panel(String title, List<double[]> values, Color color) {}
+
+  /** A run to draw: its metrics and the name its legend entry shows. */
+  public record Run(String name, MetricsSeries series) {}
 
   static final Color LOSS = new Color(0xd6, 0x27, 0x28);
   static final Color LR = new Color(0x1f, 0x77, 0xb4);
   static final Color SPEED = new Color(0x2c, 0xa0, 0x2c);
+  /** The colours of the second, third, … run in every panel. */
+  static final List<Color> COMPARED = List.of(new Color(0x17, 0xbe, 0xcf),
+      new Color(0xff, 0x7f, 0x0e), new Color(0x94, 0x67, 0xbd));
   private static final Color GRID = new Color(0xe4, 0xe4, 0xe4);
   private static final int LEFT = 84;
   private static final int RIGHT = 24;
@@ -30,6 +39,14 @@ public final class MetricsPlot {
 
   /** The image: three panels of height/3 each, white background. */
   public static BufferedImage render(MetricsSeries s, String title, int width, int height) {
+    return render(List.of(new Run(title, s)), title, width, height);
+  }
+
+  /** As {@link #render(MetricsSeries, String, int, int)}, the runs over one another. */
+  public static BufferedImage render(List<Run> runs, String title, int width, int height) {
+    if (runs.size() > 1 + COMPARED.size()) {
+      throw new IllegalArgumentException("at most " + (1 + COMPARED.size()) + " runs per plot");
+    }
     if (width < 300 || height < 300) {
       throw new IllegalArgumentException("plot size " + width + "x" + height
           + " is too small: expected at least 300x300");
@@ -42,13 +59,20 @@ public final class MetricsPlot {
           RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, width, height);
+      List<MetricsSeries> all = runs.stream().map(Run::series).toList();
       List<Panel> panels = List.of(
-          new Panel(title + " — loss", s.loss(), LOSS),
-          new Panel("learning rate", s.lr(), LR),
-          new Panel("throughput (tokens/s)", s.tokensPerS(), SPEED));
-      Axis x = Axis.covering(s.steps()[0], s.steps()[s.steps().length - 1], 8);
+          new Panel(title + " — loss", all.stream().map(MetricsSeries::loss).toList(), LOSS),
+          new Panel("learning rate", all.stream().map(MetricsSeries::lr).toList(), LR),
+          new Panel("throughput (tokens/s)", all.stream().map(MetricsSeries::tokensPerS).toList(),
+              SPEED));
+      long first = all.stream().mapToLong(r -> r.steps()[0]).min().orElseThrow();
+      long last = all.stream().mapToLong(r -> r.steps()[r.steps().length - 1]).max().orElseThrow();
+      Axis x = Axis.covering(first, last, 8);
       for (int i = 0; i < panels.size(); i++) {
-        drawPanel(g, panels.get(i), s.stepsAsDoubles(), x, plotArea(i, width, height));
+        drawPanel(g, panels.get(i), all, x, plotArea(i, width, height));
+      }
+      if (runs.size() > 1) {
+        drawLegend(g, runs, plotArea(0, width, height));
       }
     } finally {
       g.dispose();
@@ -63,8 +87,10 @@ public final class MetricsPlot {
     return new Rectangle(LEFT, top, width - LEFT - RIGHT, panelHeight - TOP - BOTTOM);
   }
 
-  private static void drawPanel(Graphics2D g, Panel p, double[] xs, Axis x, Rectangle r) {
-    List<Double> finite = MetricsSeries.finite(p.values());
+  private static void drawPanel(Graphics2D g, Panel p, List<MetricsSeries> runs, Axis x,
+      Rectangle r) {
+    List<Double> finite = p.values().stream().flatMap(v -> MetricsSeries.finite(v).stream())
+        .toList();
     double min = finite.stream().mapToDouble(Double::doubleValue).min().orElse(0);
     double max = finite.stream().mapToDouble(Double::doubleValue).max().orElse(1);
     Axis y = Axis.covering(min, max, 5);
@@ -92,17 +118,36 @@ public final class MetricsPlot {
     g.drawString("step", r.x + r.width - fm.stringWidth("step"), r.y + r.height + 22 + fm.getAscent());
     g.setColor(Color.BLACK);
     g.drawRect(r.x, r.y, r.width, r.height);
-    drawLine(g, p, xs, x, y, r);
+    for (int k = p.values().size() - 1; k >= 0; k--) { // the first run on top
+      drawLine(g, k == 0 ? p.color() : COMPARED.get(k - 1), p.values().get(k),
+          runs.get(k).stepsAsDoubles(), x, y, r);
+    }
+  }
+
+  /** Run names in their loss colours, top right of the loss panel. */
+  private static void drawLegend(Graphics2D g, List<Run> runs, Rectangle r) {
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+    FontMetrics fm = g.getFontMetrics();
+    int y = r.y + 6 + fm.getAscent();
+    for (int k = 0; k < runs.size(); k++) {
+      String name = runs.get(k).name();
+      int x = r.x + r.width - 8 - fm.stringWidth(name);
+      g.setColor(k == 0 ? LOSS : COMPARED.get(k - 1));
+      g.fillRect(x - 22, y - fm.getAscent() / 2 - 1, 16, 3);
+      g.drawString(name, x, y);
+      y += fm.getHeight();
+    }
   }
 
   /** The series as a polyline, broken at non-finite values; a lone point becomes a dot. */
-  private static void drawLine(Graphics2D g, Panel p, double[] xs, Axis x, Axis y, Rectangle r) {
-    g.setColor(p.color());
+  private static void drawLine(Graphics2D g, Color color, double[] values, double[] xs, Axis x,
+      Axis y, Rectangle r) {
+    g.setColor(color);
     g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
     Path2D.Double path = new Path2D.Double();
     boolean pen = false;
     for (int i = 0; i < xs.length; i++) {
-      double v = p.values()[i];
+      double v = values[i];
       if (!Double.isFinite(v)) {
         pen = false;
         continue;

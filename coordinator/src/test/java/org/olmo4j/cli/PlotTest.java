@@ -71,6 +71,25 @@ class PlotTest {
   }
 
   @Test
+  void comparedRunsAreDrawnOverTheFirstInTheirOwnColour() throws Exception {
+    Path first = metrics(60);
+    Path second = tmp.resolve("other").resolve("metrics.jsonl");
+    Files.createDirectories(second.getParent());
+    // Every loss moved up (7.5 → 17.5, 10.5 → 110.5): no point of the two curves coincides.
+    Files.writeString(second, Files.readString(first).replaceAll("\"loss\":(\\d)", "\"loss\":1$1"));
+    Path png = tmp.resolve("compare.png");
+    CliTest.Run r = CliTest.run("plot", first.toString(), png.toString(), "--compare",
+        second.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("2 runs"), r.out());
+    BufferedImage img = ImageIO.read(png.toFile());
+    Rectangle loss = MetricsPlot.plotArea(0, 1000, 900);
+    assertTrue(pixelsOf(img, loss, new Color(0xd6, 0x27, 0x28)) > loss.width / 2);
+    assertTrue(pixelsOf(img, loss, new Color(0x17, 0xbe, 0xcf)) > loss.width / 4,
+        "the compared run's loss is drawn");
+  }
+
+  @Test
   void badInputNamesTheFileAndLine() throws Exception {
     Path missing = tmp.resolve("nope.jsonl");
     CliTest.Run r = CliTest.run("plot", missing.toString(), tmp.resolve("a.png").toString());
