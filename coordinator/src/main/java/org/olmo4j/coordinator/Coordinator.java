@@ -95,11 +95,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finalCommitPending;
   private final double nodePeakFlops;
+  private final String selfAddress;
 
   private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, TrainConfig cfg,
       long maxSteps, long stepsPerEpoch, double nodePeakFlops) {
     super(ctx);
     this.nodePeakFlops = nodePeakFlops;
+    this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address().toString();
     this.failures = new Failures(timers, new SettleTimeout());
     this.cfg = cfg;
     this.admission = new Admission(cfg, ctx.getSystem(), ctx.getLog());
@@ -130,10 +132,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(NodeUp.class, this::onNodeUp)
-        .onMessage(Introduced.class, m -> {
-          pool.introduced(m.who());
-          return this;
-        })
+        .onMessage(Introduced.class, m -> { pool.introduced(m.who()); return this; })
         .onMessage(IntroductionsTimedOut.class, m -> onIntroductionsTimedOut())
         .onMessage(WorkerReported.class, this::onWorkerReported)
         .onMessage(WorkerGone.class, this::onWorkerGone)
@@ -145,10 +144,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(Drain.class, this::onDrain)
         .onMessage(Control.class, this::onControl)
         .onMessage(GetStatus.class, this::onGetStatus)
-        .onMessage(EvalPublished.class, m -> {
-          writeEvalRound(m.published());
-          return this;
-        })
+        .onMessage(EvalPublished.class, m -> { writeEvalRound(m.published()); return this; })
         .onSignal(PostStop.class, sig -> onPostStop())
         .build();
   }
@@ -158,19 +154,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onIntroductionsTimedOut() {
-    int missing = pool.stopAwaiting();
-    if (missing > 0) {
-      getContext().getLog().warn("{} introduced node(s)/worker(s) did not answer; going on without "
-          + "them", missing);
-    }
+    pool.stopAwaiting(getContext().getLog());
     return maybeFormWorld();
   }
 
   private Behavior<Command> onWorkerGone(WorkerGone m) {
     WorkerEvent.Registered r = pool.remove(m.worker());
     if (inWorld(m.worker())) {
-      runEvents.notice("worker_lost", progress.lastStep(), "worker " + describe(r) + " stopped");
-      return reform("worker " + describe(r) + " stopped");
+      String why = "worker " + WorkerPool.describe(r) + " stopped";
+      runEvents.notice("worker_lost", progress.lastStep(), why);
+      return reform(why);
     }
     return this;
   }
@@ -181,7 +174,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onControl(Control m) {
-    boolean nothingToSave = desk.accept(m, world, pool, departures, selfAddress(),
+    boolean nothingToSave = desk.accept(m, world, pool, departures, selfAddress,
         progress == null ? 0 : progress.lastStep(), runEvents, getContext().getLog());
     return nothingToSave ? finish(0, "stopped by the operator (no world was training)") : this;
   }
@@ -193,11 +186,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   RunStatus status(String state) {
     return RunStatus.of(state, world, pool, progress, maxSteps, generation, commits.lastStep(),
-        commits.resume(), selfAddress(), commits.lastWriteSeconds(), failures.lastRecoverySeconds());
-  }
-
-  private String selfAddress() {
-    return Cluster.get(getContext().getSystem()).selfMember().address().toString();
+        commits.resume(), selfAddress, commits.lastWriteSeconds(), failures.lastRecoverySeconds());
   }
 
   Behavior<Command> onPostStop() {
@@ -210,7 +199,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** After a commit: lets the departing nodes go and re-forms the world without them. */
   private Behavior<Command> releaseDepartures(long step) {
-    boolean selfLeaving = departures.includes(selfAddress());
+    boolean selfLeaving = departures.includes(selfAddress);
     List<String> who = departures.release(step, pool);
     if (selfLeaving) {
       return finish(0, "the coordinator's node is shutting down; stopped after checkpoint step "
@@ -240,7 +229,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       boolean isNew = pool.register(r);
       commits.reported(r.lastWorld(), generation);
       if (world != null && isNew && !inWorld(r.worker())) {
-        getContext().getLog().info("worker {} will join at the next checkpoint", describe(r));
+        getContext().getLog().info("worker {} will join at the next checkpoint",
+            WorkerPool.describe(r));
       }
       return maybeFormWorld();
     }
@@ -380,7 +370,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     waitingLogged = false;
     commits.takeOver().ifPresent(g -> {
       generation = g; // the next world's generation is newer than any before
-      failures.detected("the coordinator moved to " + selfAddress());
+      failures.detected("the coordinator moved to " + selfAddress);
     });
     List<WorkerEvent.Registered> ranks =
         List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
@@ -402,9 +392,5 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {
     return world != null && world.contains(worker);
-  }
-
-  private static String describe(WorkerEvent.Registered r) {
-    return r == null ? "(unregistered)" : r.node() + "#" + r.localIndex();
   }
 }

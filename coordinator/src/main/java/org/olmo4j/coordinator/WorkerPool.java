@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.olmo4j.node.NodeGuardian;
 import org.olmo4j.worker.GpuWorker;
 import org.olmo4j.worker.WorkerEvent;
+import org.slf4j.Logger;
 
 /**
  * The coordinator's view of who may train: admitted nodes (config matched) and the workers
@@ -47,11 +48,18 @@ final class WorkerPool {
     return !awaiting.isEmpty();
   }
 
-  /** Gives up on the answers still missing; returns how many there were. */
-  int stopAwaiting() {
-    int n = awaiting.size();
+  /** Gives up on the answers still missing, logging how many there were. */
+  void stopAwaiting(Logger log) {
+    if (!awaiting.isEmpty()) {
+      log.warn("{} introduced node(s)/worker(s) did not answer; going on without them",
+          awaiting.size());
+    }
     awaiting.clear();
-    return n;
+  }
+
+  /** A worker as the log names it: {@code node#localIndex}. */
+  static String describe(WorkerEvent.Registered r) {
+    return r == null ? "(unregistered)" : r.node() + "#" + r.localIndex();
   }
 
   /** The guardian of the admitted node at {@code address}, or null. */
