@@ -46,7 +46,8 @@ public final class OlmoModel implements AutoCloseable {
       params.put(p.name(), a);
     }
     this.flat = new FlatParams(layout, new ArrayList<>(params.values()));
-    this.transformer = new Transformer(arch, this::param, manager, dtype);
+    // One compute path per model: DJL ops (fp32 / fp64) or the bf16 TorchScript module.
+    this.transformer = bf16Compute ? null : new Transformer(arch, this::param, manager, dtype);
     this.head = param(arch.head());
     this.bf16 = bf16Compute ? new Bf16Compute(arch, this::param, manager) : null;
   }
