@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /** Where a run's control service listens: {@code HOST:PORT}, as in {@code SAVE_FOLDER/control.json}. */
 public record ControlEndpoint(String host, int port, boolean tls) {
@@ -31,10 +32,16 @@ public record ControlEndpoint(String host, int port, boolean tls) {
     return parse(n.get("endpoint").asText(), n.path("tls").asBoolean(false));
   }
 
-  /** Announces this endpoint in {@code saveFolder}. */
+  /**
+   * Announces this endpoint in {@code saveFolder}, atomically: a reader that sees the file sees
+   * all of it (ctl and tests read it as soon as it exists).
+   */
   void write(Path saveFolder) throws IOException {
     Files.createDirectories(saveFolder);
-    Files.writeString(saveFolder.resolve(FILE), "{\"endpoint\": \"" + this + "\", \"tls\": " + tls + "}\n");
+    Path tmp = saveFolder.resolve(FILE + ".tmp");
+    Files.writeString(tmp, "{\"endpoint\": \"" + this + "\", \"tls\": " + tls + "}\n");
+    Files.move(tmp, saveFolder.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Override
