@@ -19,7 +19,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.cluster.ClusterMessage;
-import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.ShardPlan;
 
 /**
  * A node's checkpoint writer: its workers hand it a host snapshot of their shard and go on
@@ -49,8 +49,8 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
    * are the worker's private snapshot: the Checkpointer owns them from now on and drops them once
    * written. {@code stallSeconds} is what taking the snapshot cost the training loop.
    */
-  public record WriteShard(long generation, long step, int rank, int worldSize, long rangeStart,
-      long rangeEnd, float[] master, float[] expAvg, float[] expAvgSq, double stallSeconds,
+  public record WriteShard(long generation, long step, int rank, int worldSize, ShardPlan plan,
+      float[] master, float[] expAvg, float[] expAvgSq, double stallSeconds,
       ActorRef<ShardWritten> replyTo) implements Command {}
 
   /** The shard is durable in {@code file} ({@code error} null), or why it is not (naming the file). */
@@ -155,8 +155,8 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     Path file = target(w);
     long t0 = System.nanoTime();
     try {
-      store.writeShard(w.step(), w.rank(), w.worldSize(), new FlatLayout.Range(w.rangeStart(), w.rangeEnd()),
-          w.master(), w.expAvg(), w.expAvgSq());
+      store.writeShard(w.step(), w.rank(), w.worldSize(), w.plan(), w.master(), w.expAvg(),
+          w.expAvgSq());
       return new Written(w, file.toString(), Files.size(file), (System.nanoTime() - t0) / 1e9, null);
     } catch (Exception e) {
       String why = e.getMessage() == null ? e.getClass().getSimpleName()

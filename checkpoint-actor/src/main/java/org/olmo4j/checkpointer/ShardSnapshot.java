@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.olmo4j.model.FlatLayout;
+
 import org.olmo4j.optim.AdamWShard;
 
 /**
@@ -102,8 +102,7 @@ public final class ShardSnapshot {
 
   private static Checkpointer.WriteShard request(AdamWShard optimizer, float[][] set, double stall,
       long generation, long step, int rank, int worldSize, ActorRef<Checkpointer.ShardWritten> replyTo) {
-    FlatLayout.Range r = optimizer.range();
-    return new Checkpointer.WriteShard(generation, step, rank, worldSize, r.start(), r.end(),
+    return new Checkpointer.WriteShard(generation, step, rank, worldSize, optimizer.plan(),
         set[0], set[1], set[2], stall, replyTo);
   }
 }

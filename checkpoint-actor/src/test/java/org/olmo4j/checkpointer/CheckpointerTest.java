@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -25,6 +26,7 @@ import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.checkpoint.Manifest;
 import org.olmo4j.checkpoint.ShardReader;
 import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.ShardPlan;
 import org.olmo4j.optim.AdamWShard;
 
 class CheckpointerTest {
@@ -43,7 +45,7 @@ class CheckpointerTest {
       TestProbe<Checkpointer.ShardWritten> probe) {
     float[] a = new float[elements];
     Arrays.fill(a, rank + step);
-    return new Checkpointer.WriteShard(generation, step, rank, 64, 0, elements, a, a.clone(), a.clone(),
+    return new Checkpointer.WriteShard(generation, step, rank, 64, pieces(0, elements), a, a.clone(), a.clone(),
         0.001, probe.getRef());
   }
 
@@ -100,7 +102,7 @@ class CheckpointerTest {
     CheckpointStore.verify(store.stepDir(20));
     try (ShardReader reader = ShardReader.open(store.stepDir(20), layout)) {
       for (int r = 0; r < 3; r++) {
-        ShardReader.ShardState s = reader.read(shards[r].range());
+        ShardReader.ShardState s = reader.read(shards[r].plan());
         assertArrayEquals(expected[r], s.master());
         assertArrayEquals(shards[r].expAvg(), s.expAvg());
         assertArrayEquals(shards[r].expAvgSq(), s.expAvgSq());
@@ -202,8 +204,12 @@ class CheckpointerTest {
     ActorRef<Checkpointer.Command> cp = kit.spawn(Checkpointer.create(dir));
     TestProbe<Checkpointer.ShardWritten> probe = kit.createTestProbe();
     float[] a = new float[4];
-    cp.tell(new Checkpointer.WriteShard(1, 3, 0, 2, 0, 5, a, a, a, 0, probe.getRef()));
+    cp.tell(new Checkpointer.WriteShard(1, 3, 0, 2, pieces(0, 5), a, a, a, 0, probe.getRef()));
     Checkpointer.ShardWritten failed = probe.expectMessageClass(Checkpointer.ShardWritten.class, WAIT);
     assertTrue(failed.error().contains("master has 4 elements"), failed.error());
+  }
+
+  private static ShardPlan pieces(long start, long end) {
+    return ShardPlan.ofPieces(List.of(new FlatLayout.Range(start, end)));
   }
 }

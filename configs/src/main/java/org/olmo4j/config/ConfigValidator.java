@@ -82,6 +82,18 @@ final class ConfigValidator {
     if (c.saveIntervalUnsharded() != null) {
       positive(c.saveIntervalUnsharded(), "save_interval_unsharded");
     }
+    if (required(c.fsdp(), "fsdp")) {
+      required(c.fsdp().shardingStrategy(), "fsdp.sharding_strategy");
+      Integer replicas = c.fsdp().hybridShardingNumModelReplicas();
+      if (replicas != null) {
+        check(replicas >= 1, "fsdp.hybrid_sharding_num_model_replicas must be >= 1 (or null: one per"
+            + " node), got " + replicas);
+        check(c.fsdp().shardingStrategy() == ShardingStrategy.HYBRID_SHARD,
+            "fsdp.hybrid_sharding_num_model_replicas is set (" + replicas + ") but"
+                + " fsdp.sharding_strategy is " + c.fsdp().shardingStrategy().yamlName()
+                + "; it applies to HYBRID_SHARD only");
+      }
+    }
     required(c.model(), "model");
     required(c.optimizer(), "optimizer");
     required(c.scheduler(), "scheduler");

@@ -69,10 +69,10 @@ final class OlmoKeys {
     section("speed_monitor", "", "window_size", "gpu_flops_available");
     ignored("gen1_gc_interval", "");
     section("compile", "", "mode", "fullgraph", "backend", "dynamic");
-    ignored("distributed_strategy", "olmo4j shards the optimizer over its workers (ZeRO-1)");
-    section("fsdp", "", "use_orig_params", "sharding_strategy",
-        "wrapping_strategy", "precision", "hybrid_sharding_num_model_replicas");
-    ignored("fsdp.sharding_strategy", "not yet honoured, issue 12");
+    ignored("distributed_strategy", "olmo4j always shards (FSDP-style); fsdp.sharding_strategy says how");
+    ignored("fsdp.use_orig_params", "");
+    ignored("fsdp.wrapping_strategy", "olmo4j's units are the embedding, each block and the head");
+    ignored("fsdp.precision", "the precision key decides the compute precision");
     section("ddp", "", "grad_sync_mode", "find_unused_params");
     section("single", "", "device");
     ignored("time_limit", "");
@@ -83,7 +83,6 @@ final class OlmoKeys {
     ignored("torch_profiling", "");
     ignored("stop_at", "");
     ignored("stop_after", "");
-    ignored("activation_checkpointing", "not yet honoured, issue 12");
     ignored("fused_loss", "");
     ignored("hf_datasets_cache_dir", "");
     ignored("module_outputs_save_steps", "");

@@ -33,7 +33,9 @@ public record TrainConfig(
     /* nullable: device_train_microbatch_size */ Integer deviceEvalBatchSize,
     /* -1: everything */ int evalSubsetNumBatches,
     java.util.List<EvaluatorConfig> evaluators,
-    boolean evalSkipMissing) {
+    boolean evalSkipMissing,
+    FsdpConfig fsdp,
+    /* nullable: no block is checkpointed */ ActivationCheckpointing activationCheckpointing) {
 
   /** This config with another model (e.g. one read from a Hugging Face config.json). */
   public TrainConfig withModel(ModelConfig newModel) {
@@ -42,7 +44,7 @@ public record TrainConfig(
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
         resetTrainerState, consoleLogInterval, newModel, optimizer, scheduler, data, cluster,
         saveIntervalUnsharded, control, evalInterval, deviceEvalBatchSize, evalSubsetNumBatches,
-        evaluators, evalSkipMissing);
+        evaluators, evalSkipMissing, fsdp, activationCheckpointing);
   }
 
   /** This config with other evaluators (e.g. without the ones whose data is missing). */
@@ -52,7 +54,7 @@ public record TrainConfig(
         precision, saveFolder, saveInterval, saveNumCheckpointsToKeep, loadPath, tryLoadLatestSave,
         resetTrainerState, consoleLogInterval, model, optimizer, scheduler, data, cluster,
         saveIntervalUnsharded, control, evalInterval, deviceEvalBatchSize, evalSubsetNumBatches,
-        newEvaluators, evalSkipMissing);
+        newEvaluators, evalSkipMissing, fsdp, activationCheckpointing);
   }
 
   /** The z-loss weight of a step: auxiliary_loss_multiplier when softmax_auxiliary_loss, else 0. */

@@ -97,7 +97,7 @@ class ConfigValidatorTest {
         c.saveInterval(), c.saveNumCheckpointsToKeep(), c.loadPath(), c.tryLoadLatestSave(),
         c.resetTrainerState(), c.consoleLogInterval(), biased, c.optimizer(), c.scheduler(), null, c.cluster(), null,
         c.control(), c.evalInterval(), c.deviceEvalBatchSize(), c.evalSubsetNumBatches(),
-        c.evaluators(), c.evalSkipMissing());
+        c.evaluators(), c.evalSkipMissing(), c.fsdp(), c.activationCheckpointing());
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.validate(bad));
     assertTrue(e.getMessage().contains("max_duration must be positive"), e.getMessage());
     assertTrue(e.getMessage().contains("model.include_bias=true"), e.getMessage());

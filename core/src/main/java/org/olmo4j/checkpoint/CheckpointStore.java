@@ -20,6 +20,7 @@ import org.olmo4j.io.Safetensors;
 import org.olmo4j.io.SafetensorsWriter;
 import org.olmo4j.io.TensorInfo;
 import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.ShardPlan;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,27 +74,41 @@ public final class CheckpointStore {
   /** Writes rank {@code rank}'s shard of step {@code step} into {@code stepN.tmp/} and fsyncs it. */
   public Path writeShard(long step, int rank, int worldSize, FlatLayout.Range range,
       float[] master, float[] expAvg, float[] expAvgSq) throws IOException {
+    return writeShard(step, rank, worldSize, ShardPlan.ofPieces(List.of(range)), master, expAvg,
+        expAvgSq);
+  }
+
+  /** As above for a shard of several pieces (FULL_SHARD), its arrays the pieces concatenated. */
+  public Path writeShard(long step, int rank, int worldSize, ShardPlan plan,
+      float[] master, float[] expAvg, float[] expAvgSq) throws IOException {
     float[][] arrays = {master, expAvg, expAvgSq};
     for (int i = 0; i < 3; i++) {
-      if (arrays[i].length != range.length()) {
+      if (arrays[i].length != plan.length()) {
         throw new IllegalArgumentException(TENSORS.get(i) + " has " + arrays[i].length
-            + " elements, shard range " + range + " has " + range.length());
+            + " elements, shard " + plan + " has " + plan.length());
       }
     }
+    List<FlatLayout.Range> pieces = plan.pieces();
+    long flatStart = pieces.isEmpty() ? 0 : pieces.get(0).start();
+    long flatEnd = pieces.isEmpty() ? 0 : pieces.get(pieces.size() - 1).end();
     Path dir = tmpDir(step);
     Files.createDirectories(dir);
     Path file = dir.resolve(shardFileName(rank, worldSize));
     List<TensorInfo> infos = new ArrayList<>();
     for (String t : TENSORS) {
-      infos.add(new TensorInfo(t, Dtype.F32, new long[] {range.length()}));
+      infos.add(new TensorInfo(t, Dtype.F32, new long[] {plan.length()}));
     }
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "olmo4j-shard");
     meta.put("step", Long.toString(step));
     meta.put("rank", Integer.toString(rank));
     meta.put("world_size", Integer.toString(worldSize));
-    meta.put("flat_start", Long.toString(range.start()));
-    meta.put("flat_end", Long.toString(range.end()));
+    meta.put("flat_start", Long.toString(flatStart));
+    meta.put("flat_end", Long.toString(flatEnd));
+    if (pieces.size() > 1) {
+      meta.put("flat_pieces", pieces.stream().map(r -> r.start() + ":" + r.end())
+          .collect(java.util.stream.Collectors.joining(",")));
+    }
     try (SafetensorsWriter w = Safetensors.create(file, infos, meta)) {
       for (float[] a : arrays) {
         w.write(a, 0, a.length);

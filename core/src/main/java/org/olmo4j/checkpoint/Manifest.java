@@ -1,5 +1,6 @@
 package org.olmo4j.checkpoint;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -13,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ParamSpec;
+import org.olmo4j.model.ShardPlan;
 
 /**
  * {@code manifest.json} of a checkpoint directory: what was saved (step, world, train state,
@@ -40,8 +42,43 @@ public record Manifest(
   /** One parameter of the flat layout. */
   public record ParamEntry(String name, List<Long> shape, ParamSpec.Kind kind, long offset) {}
 
-  /** One shard file and the flat range {@code [start, end)} it holds. */
-  public record ShardEntry(int rank, String file, long start, long end) {}
+  /**
+   * One shard file and the flat elements it holds: {@code [start, end)}, or, when {@code pieces}
+   * is set (FULL_SHARD: one piece per unit), those ranges {@code [s, e)} concatenated in order
+   * ({@code start}/{@code end} are then the first piece's start and the last piece's end).
+   */
+  public record ShardEntry(int rank, String file, long start, long end,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<List<Long>> pieces) {
+
+    public ShardEntry(int rank, String file, long start, long end) {
+      this(rank, file, start, end, null);
+    }
+
+    /** A shard file holding the pieces of {@code plan}. */
+    static ShardEntry of(int rank, String file, ShardPlan plan) {
+      List<FlatLayout.Range> p = plan.pieces();
+      if (p.size() == 1) {
+        return new ShardEntry(rank, file, p.get(0).start(), p.get(0).end());
+      }
+      long start = p.isEmpty() ? 0 : p.get(0).start();
+      long end = p.isEmpty() ? 0 : p.get(p.size() - 1).end();
+      return new ShardEntry(rank, file, start, end,
+          p.stream().map(r -> List.of(r.start(), r.end())).toList());
+    }
+
+    /** The flat ranges of the file's tensors, in their order. */
+    public List<FlatLayout.Range> ranges() {
+      if (pieces == null) {
+        return List.of(new FlatLayout.Range(start, end));
+      }
+      return pieces.stream().map(r -> new FlatLayout.Range(r.get(0), r.get(1))).toList();
+    }
+
+    /** Elements of each tensor of the file. */
+    public long elements() {
+      return ranges().stream().mapToLong(FlatLayout.Range::length).sum();
+    }
+  }
 
   /** A file of the checkpoint directory with its size and CRC32C. */
   public record FileEntry(String name, long size, long crc32c) {}
@@ -57,9 +94,23 @@ public record Manifest(
     files = List.copyOf(files);
   }
 
-  /** A manifest for a world of {@code worldSize} shards of {@code layout}; files are filled at commit. */
+  /**
+   * A manifest for a world of {@code worldSize} SHARD_GRAD_OP shards of {@code layout}; files
+   * are filled at commit.
+   */
   public static Manifest of(long step, long generation, int worldSize, TrainState trainState,
       String configYaml, FlatLayout layout) {
+    List<ShardPlan> plans = new ArrayList<>();
+    for (int r = 0; r < worldSize; r++) {
+      plans.add(ShardPlan.ofPieces(List.of(layout.shardRange(r, worldSize))));
+    }
+    return of(step, generation, plans, trainState, configYaml, layout);
+  }
+
+  /** A manifest for one shard file per rank, rank r holding {@code plans.get(r)}'s pieces. */
+  public static Manifest of(long step, long generation, List<ShardPlan> plans,
+      TrainState trainState, String configYaml, FlatLayout layout) {
+    int worldSize = plans.size();
     List<ParamEntry> params = new ArrayList<>();
     for (ParamSpec p : layout.params()) {
       List<Long> shape = new ArrayList<>();
@@ -70,8 +121,7 @@ public record Manifest(
     }
     List<ShardEntry> shards = new ArrayList<>();
     for (int r = 0; r < worldSize; r++) {
-      FlatLayout.Range range = layout.shardRange(r, worldSize);
-      shards.add(new ShardEntry(r, CheckpointStore.shardFileName(r, worldSize), range.start(), range.end()));
+      shards.add(ShardEntry.of(r, CheckpointStore.shardFileName(r, worldSize), plans.get(r)));
     }
     return new Manifest(FORMAT_VERSION, step, generation, worldSize, trainState, configYaml,
         sha256(configYaml), layout.totalElements(), params, shards, List.of());

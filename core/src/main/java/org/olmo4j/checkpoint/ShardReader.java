@@ -10,6 +10,7 @@ import org.olmo4j.io.Safetensors;
 import org.olmo4j.io.SafetensorsReader;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ParamSpec;
+import org.olmo4j.model.ShardPlan;
 
 /**
  * Reads any flat range of a committed checkpoint, whatever world size wrote it: the range is
@@ -17,26 +18,45 @@ import org.olmo4j.model.ParamSpec;
  */
 public final class ShardReader implements AutoCloseable {
 
-  /** Master weights and AdamW moments of one flat range. */
-  public record ShardState(FlatLayout.Range range, float[] master, float[] expAvg, float[] expAvgSq) {}
+  /** Master weights and AdamW moments of a shard's pieces, concatenated. */
+  public record ShardState(ShardPlan plan, float[] master, float[] expAvg, float[] expAvgSq) {}
+
+  /** One flat range held by shard file {@code shard}, at element {@code at} of its tensors. */
+  private record Piece(FlatLayout.Range range, int shard, long at) {}
 
   private final Path dir;
   private final Manifest manifest;
   private final List<Manifest.ShardEntry> shards;
+  /** Every file's pieces, sorted by flat start; together they tile [0, Ψ). */
+  private final List<Piece> pieces = new ArrayList<>();
   private final SafetensorsReader[] readers;
 
   private ShardReader(Path dir, Manifest manifest) throws CheckpointException {
     this.dir = dir;
     this.manifest = manifest;
-    this.shards = new ArrayList<>(manifest.shards());
-    shards.sort(Comparator.comparingLong(Manifest.ShardEntry::start));
-    long expected = 0;
-    for (Manifest.ShardEntry s : shards) {
-      if (s.start() != expected || s.end() < s.start()) {
-        throw new CheckpointException(dir.resolve(CheckpointStore.MANIFEST) + ": shard " + s.file()
-            + " covers [" + s.start() + ", " + s.end() + "), expected it to start at " + expected);
+    this.shards = List.copyOf(manifest.shards());
+    for (int i = 0; i < shards.size(); i++) {
+      long at = 0;
+      for (FlatLayout.Range r : shards.get(i).ranges()) {
+        if (r.end() < r.start()) {
+          throw new CheckpointException(dir.resolve(CheckpointStore.MANIFEST) + ": shard "
+              + shards.get(i).file() + " lists the range " + r + ", which ends before it starts");
+        }
+        if (r.length() > 0) {
+          pieces.add(new Piece(r, i, at));
+        }
+        at += r.length();
       }
-      expected = s.end();
+    }
+    pieces.sort(Comparator.comparingLong(p -> p.range().start()));
+    long expected = 0;
+    for (Piece p : pieces) {
+      if (p.range().start() != expected) {
+        throw new CheckpointException(dir.resolve(CheckpointStore.MANIFEST) + ": shard "
+            + shards.get(p.shard()).file() + " covers [" + p.range().start() + ", "
+            + p.range().end() + "), expected a piece to start at " + expected);
+      }
+      expected = p.range().end();
     }
     if (expected != manifest.totalElements()) {
       throw new CheckpointException(dir.resolve(CheckpointStore.MANIFEST) + ": shards cover [0, " + expected
@@ -81,17 +101,30 @@ public final class ShardReader implements AutoCloseable {
 
   /** Master weights and moments for {@code range} (fewer than 2^31 elements). */
   public ShardState read(FlatLayout.Range range) throws IOException {
-    if (range.length() >= Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("range " + range + " is too large for one array");
+    return read(ShardPlan.ofPieces(List.of(range)));
+  }
+
+  /**
+   * Master weights and moments of {@code plan}'s pieces, concatenated (fewer than 2^31
+   * elements), whatever world size and sharding strategy wrote the checkpoint.
+   */
+  public ShardState read(ShardPlan plan) throws IOException {
+    if (plan.length() >= Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("shard " + plan + " is too large for one array");
     }
-    int n = (int) range.length();
+    int n = (int) plan.length();
     float[] master = new float[n];
     float[] expAvg = new float[n];
     float[] expAvgSq = new float[n];
-    read("master", range.start(), master, 0, n);
-    read("exp_avg", range.start(), expAvg, 0, n);
-    read("exp_avg_sq", range.start(), expAvgSq, 0, n);
-    return new ShardState(range, master, expAvg, expAvgSq);
+    int at = 0;
+    for (FlatLayout.Range r : plan.pieces()) {
+      int len = (int) r.length();
+      read("master", r.start(), master, at, len);
+      read("exp_avg", r.start(), expAvg, at, len);
+      read("exp_avg_sq", r.start(), expAvgSq, at, len);
+      at += len;
+    }
+    return new ShardState(plan, master, expAvg, expAvgSq);
   }
 
   /** Master weights of flat elements {@code [flatStart, flatStart+len)} into {@code dst[off..]}. */
@@ -106,12 +139,12 @@ public final class ShardReader implements AutoCloseable {
       throw new IllegalArgumentException("[" + flatStart + ", " + end + ") outside [0, "
           + manifest.totalElements() + ")");
     }
-    for (int i = 0; i < shards.size(); i++) {
-      Manifest.ShardEntry s = shards.get(i);
-      long from = Math.max(flatStart, s.start());
-      long to = Math.min(end, s.end());
+    for (Piece p : pieces) {
+      long from = Math.max(flatStart, p.range().start());
+      long to = Math.min(end, p.range().end());
       if (from < to) {
-        reader(i).readFloats(tensor, from - s.start(), dst, off + (int) (from - flatStart), (int) (to - from));
+        reader(p.shard()).readFloats(tensor, p.at() + from - p.range().start(), dst,
+            off + (int) (from - flatStart), (int) (to - from));
       }
     }
   }
@@ -123,10 +156,10 @@ public final class ShardReader implements AutoCloseable {
       SafetensorsReader r = Safetensors.open(f);
       for (String t : CheckpointStore.TENSORS) {
         long n = r.info(t).numel();
-        if (n != s.end() - s.start()) {
+        if (n != s.elements()) {
           r.close();
-          throw new CheckpointException(f + ": tensor '" + t + "' has " + n + " elements, the manifest's range ["
-              + s.start() + ", " + s.end() + ") needs " + (s.end() - s.start()));
+          throw new CheckpointException(f + ": tensor '" + t + "' has " + n + " elements, the"
+              + " manifest's ranges " + s.ranges() + " need " + s.elements());
         }
       }
       readers[i] = r;

@@ -53,6 +53,13 @@ public final class Architecture {
     record Ones() implements InitRule {}
   }
 
+  /**
+   * A unit of the layer-by-layer step (FSDP's wrapped module): the embedding, each block, or the
+   * final norm with the untied LM head (empty for OLMo 1 with a tied head). Its parameters are
+   * the contiguous flat range {@code range}; {@code block} is the block index, or -1.
+   */
+  public record Unit(String label, FlatLayout.Range range, List<String> params, int block) {}
+
   /** One parameter: its spec (name = HF tensor name, shape, kind) and its init rule. */
   public record Param(ParamSpec spec, InitRule init) {}
 
@@ -142,6 +149,34 @@ public final class Architecture {
 
   public List<Block> blocks() {
     return List.copyOf(blocks);
+  }
+
+  /**
+   * The units in flat order: {@code 0} the embedding, {@code 1..n_layers} the blocks, {@code
+   * n_layers + 1} the final norm and LM head. Together they cover the flat vector exactly.
+   */
+  public List<Unit> units() {
+    List<Unit> out = new ArrayList<>();
+    List<ParamSpec> specs = layout.params();
+    int p = 0;
+    out.add(unit("embedding", List.of(specs.get(p++)), -1));
+    for (Block b : blocks) {
+      String prefix = "model.layers." + b.layer() + ".";
+      List<ParamSpec> mine = new ArrayList<>();
+      while (p < specs.size() && specs.get(p).name().startsWith(prefix)) {
+        mine.add(specs.get(p++));
+      }
+      out.add(unit("block " + b.layer(), mine, b.layer()));
+    }
+    out.add(unit("head", specs.subList(p, specs.size()), -1));
+    return List.copyOf(out);
+  }
+
+  private Unit unit(String label, List<ParamSpec> specs, int block) {
+    long start = specs.isEmpty() ? layout.totalElements() : layout.offsetOf(specs.get(0).name());
+    long n = specs.stream().mapToLong(ParamSpec::numel).sum();
+    return new Unit(label, new FlatLayout.Range(start, start + n),
+        specs.stream().map(ParamSpec::name).toList(), block);
   }
 
   /** The output projection: the tied embedding or {@code lm_head.weight}. */

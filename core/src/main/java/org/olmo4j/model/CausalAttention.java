@@ -1,6 +1,7 @@
 package org.olmo4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -95,10 +96,12 @@ final class CausalAttention {
       }
       NDArray a = owner.create(m, new Shape(t, t));
       if (dtype == DataType.FLOAT64) {
+        NDScope.unregister(a); // cached for the model's life, not a scope's intermediate
         return a;
       }
       NDArray narrowed = a.toType(dtype, false);
       a.close();
+      NDScope.unregister(narrowed);
       return narrowed;
     });
   }

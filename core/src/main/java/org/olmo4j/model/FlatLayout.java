@@ -10,8 +10,8 @@ import org.olmo4j.config.ModelConfig;
 /**
  * All parameters, in a fixed order, concatenated into one flat vector of Ψ elements.
  *
- * <p>Rank r of N owns {@code [r·S, min((r+1)·S, Ψ))} with {@code S = ceil(Ψ/N)}; the last shards
- * may be short or empty (that is the padding). Re-sharding to another N is re-slicing.
+ * <p>Under SHARD_GRAD_OP rank r of N owns {@link ShardPlan#slice} r of N of it; {@link ShardPlan}
+ * says what a rank owns under each strategy. Re-sharding to another N is re-slicing.
  */
 public final class FlatLayout {
 
@@ -85,10 +85,7 @@ public final class FlatLayout {
     if (rank < 0 || rank >= worldSize) {
       throw new IllegalArgumentException("rank " + rank + " outside world of " + worldSize);
     }
-    long s = shardSize(worldSize);
-    long start = Math.min(total, rank * s);
-    long end = Math.min(total, start + s);
-    return new Range(start, end);
+    return ShardPlan.slice(total, rank, worldSize);
   }
 
   /** The parameter pieces that make up {@code range}, in flat order. */

@@ -1,6 +1,7 @@
 package org.olmo4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -39,8 +40,11 @@ final class Norm {
     // LayerNorm through the fused kernel; without a weight with constant γ = 1, β = 0 (no grad):
     // DJL rejects a null γ, and the fused op (fwd+bwd) measured ~9× faster than mean/var ops.
     long w = x.getShape().get(x.getShape().dimension() - 1);
-    NDArray[] c = constants.computeIfAbsent(w,
-        n -> new NDArray[] {owner.ones(new Shape(n), dtype), owner.zeros(new Shape(n), dtype)});
+    NDArray[] c = constants.computeIfAbsent(w, n -> {
+      NDArray[] ab = {owner.ones(new Shape(n), dtype), owner.zeros(new Shape(n), dtype)};
+      NDScope.unregister(ab); // cached for the model's life, not a scope's intermediate
+      return ab;
+    });
     NDArray gamma = weight != null ? weight : c[0];
     return LayerNorm.layerNorm(x, new Shape(w), gamma, c[1], eps).singletonOrThrow();
   }

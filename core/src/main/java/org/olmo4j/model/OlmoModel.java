@@ -31,21 +31,27 @@ public final class OlmoModel implements AutoCloseable {
   private final FlatParams flat;
   /** The amp_bf16 compute path, or null: fp32 / fp64 DJL ops. */
   private final Bf16Compute bf16;
+  /** FULL_SHARD's unit-by-unit parameters, or null: every parameter resident. */
+  private final UnitParams units;
   private StepScope active;
 
-  private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype, boolean bf16Compute) {
+  private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype, boolean bf16Compute,
+      boolean unitwise) {
     this.cfg = cfg;
     this.arch = Architecture.of(cfg);
     this.layout = arch.layout();
     this.dtype = dtype;
     this.manager = manager;
-    for (ParamSpec p : layout.params()) {
-      NDArray a = manager.zeros(new Shape(p.shape()), dtype);
-      a.setName(p.name());
-      a.setRequiresGradient(true);
-      params.put(p.name(), a);
+    if (unitwise) {
+      this.units = new UnitParams(arch, manager);
+      this.flat = null;
+    } else {
+      for (ParamSpec p : layout.params()) {
+        params.put(p.name(), newParam(p, manager, dtype));
+      }
+      this.units = null;
+      this.flat = new FlatParams(layout, new ArrayList<>(params.values()));
     }
-    this.flat = new FlatParams(layout, new ArrayList<>(params.values()));
     // One compute path per model: DJL ops (fp32 / fp64) or the bf16 TorchScript module.
     this.transformer = bf16Compute ? null : new Transformer(arch, this::param, manager, dtype);
     this.head = param(arch.head());
@@ -57,7 +63,78 @@ public final class OlmoModel implements AutoCloseable {
     if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT64) {
       throw new IllegalArgumentException("model dtype must be FLOAT32 or FLOAT64, got " + dtype);
     }
-    return new OlmoModel(cfg, parent.newSubManager(), dtype, false);
+    return new OlmoModel(cfg, parent.newSubManager(), dtype, false, false);
+  }
+
+  /** A zero parameter array for {@code p}, requiring a gradient. */
+  static NDArray newParam(ParamSpec p, NDManager manager, DataType dtype) {
+    NDArray a = manager.zeros(new Shape(p.shape()), dtype);
+    a.setName(p.name());
+    a.setRequiresGradient(true);
+    return a;
+  }
+
+  /**
+   * An fp32 model whose parameters are present one unit at a time (FULL_SHARD): each block's
+   * parameters are views of one of two slot vectors (block i uses slot i mod 2), the embedding
+   * and head of vectors bound while their unit is gathered. See {@link #unitVector}.
+   */
+  public static OlmoModel createUnitwise(ModelConfig cfg, NDManager parent, Precision precision) {
+    if (precision == Precision.AMP_BF16) {
+      throw new IllegalArgumentException("precision amp_bf16 runs the whole model as one bf16"
+          + " module; with fsdp.sharding_strategy FULL_SHARD or HYBRID_SHARD use precision fp32"
+          + " (the bf16 unit-by-unit path is not built yet)");
+    }
+    return new OlmoModel(cfg, parent.newSubManager(), DataType.FLOAT32, false, true);
+  }
+
+  /** Whether parameters are present unit by unit ({@link #createUnitwise}). */
+  public boolean unitwise() {
+    return units != null;
+  }
+
+  /**
+   * The fp32 vector unit {@code u}'s parameters are views of, in flat order, or null when none
+   * is bound (embedding / head between gathers). Blocks share two slots: writing a block's
+   * values into its slot replaces those of the block two before it.
+   */
+  public FlatVector unitVector(int u) {
+    return unitParams().vector(u);
+  }
+
+  /**
+   * Makes unit {@code u}'s parameters views of {@code values} (its length); for a block, the
+   * slot's vector must be {@code values}. Call on the computing thread.
+   */
+  public void bindUnit(int u, FlatVector values) {
+    unitParams().bind(u, values);
+  }
+
+  /** Copies unit {@code u}'s accumulated gradients into {@code dst} (flat order) and zeroes them. */
+  public void takeUnitGrads(int u, FlatVector dst) {
+    unitParams().takeGrads(u, dst);
+  }
+
+  private UnitParams unitParams() {
+    if (units == null) {
+      throw new IllegalStateException("this model holds every parameter; units are for a"
+          + " FULL_SHARD model (createUnitwise)");
+    }
+    return units;
+  }
+
+  Transformer transformer() {
+    if (transformer == null) {
+      throw new IllegalStateException("the layer-by-layer step (activation checkpointing,"
+          + " FULL_SHARD) runs the fp32 compute path; precision amp_bf16 runs the whole model as"
+          + " one bf16 module");
+    }
+    return transformer;
+  }
+
+  /** The loss terms of the final hidden states {@code hidden} of {@code ids}. */
+  LossTerms lossTermsOfHidden(NDArray hidden, NDArray ids, NDArray labelMask, boolean zLoss) {
+    return CausalLmLoss.terms(hidden, param(arch.head()), ids, labelMask, zLoss, stepManager());
   }
 
   /**
@@ -66,7 +143,7 @@ public final class OlmoModel implements AutoCloseable {
    */
   public static OlmoModel create(ModelConfig cfg, NDManager parent, Precision precision) {
     return new OlmoModel(cfg, parent.newSubManager(), DataType.FLOAT32,
-        precision == Precision.AMP_BF16);
+        precision == Precision.AMP_BF16, false);
   }
 
   public ModelConfig config() {
@@ -86,7 +163,7 @@ public final class OlmoModel implements AutoCloseable {
   }
 
   public NDArray param(String name) {
-    NDArray a = params.get(name);
+    NDArray a = units != null ? units.param(name) : params.get(name);
     if (a == null) {
       throw new IllegalArgumentException("no parameter named " + name);
     }
@@ -99,7 +176,7 @@ public final class OlmoModel implements AutoCloseable {
       throw new IllegalStateException("a StepScope is already open for this model");
     }
     NDManager step = manager.newSubManager();
-    step.tempAttachAll(params.values().toArray(new NDArray[0]));
+    step.tempAttachAll((units != null ? units.arrays() : params.values()).toArray(new NDArray[0]));
     active = new StepScope(this, step);
     return active;
   }
@@ -141,7 +218,7 @@ public final class OlmoModel implements AutoCloseable {
 
   /** Loads the whole Ψ vector (layout order) into the parameters. */
   public void setParams(float[] flat) {
-    this.flat.load(flat);
+    resident().load(flat);
   }
 
   /**
@@ -149,36 +226,36 @@ public final class OlmoModel implements AutoCloseable {
    * which must stay open until this model is closed or loaded from elsewhere.
    */
   public void setParams(FlatVector flat) {
-    this.flat.load(flat);
+    resident().load(flat);
   }
 
   /** As {@link #setParams(float[])}, for fp64 gradient checks (narrowed for fp32 models). */
   public void setParams(double[] flat) {
-    this.flat.load(flat);
+    resident().load(flat);
   }
 
   /** Copies the parameters into {@code dst} (Ψ elements, layout order). */
   public void readParams(float[] dst) {
-    flat.readValues(dst);
+    resident().readValues(dst);
   }
 
   /** The accumulated gradient, flat in layout order (zeros where no backward ran). */
   public void readGrads(float[] dst) {
-    flat.readGrads(dst);
+    resident().readGrads(dst);
   }
 
   /** As {@link #readGrads(float[])} into a vector. */
   public void readGrads(FlatVector dst) {
-    flat.readGrads(dst);
+    resident().readGrads(dst);
   }
 
   public void readGrads(double[] dst) {
-    flat.readGrads(dst);
+    resident().readGrads(dst);
   }
 
   /** Clears accumulated gradients (backward adds into them, as in PyTorch). */
   public void zeroGrads() {
-    for (NDArray p : params.values()) {
+    for (NDArray p : units != null ? units.arrays() : params.values()) {
       JniUtils.zeroGrad((PtNDArray) p);
     }
   }
@@ -192,9 +269,20 @@ public final class OlmoModel implements AutoCloseable {
       bf16.close();
     }
     manager.close();
+    if (units != null) {
+      units.close(); // after the arrays: they are views of its slot vectors
+    }
   }
 
-  private NDManager stepManager() {
+  private FlatParams resident() {
+    if (flat == null) {
+      throw new IllegalStateException("a FULL_SHARD model holds one unit at a time, not the whole"
+          + " flat vector");
+    }
+    return flat;
+  }
+
+  NDManager stepManager() {
     if (active == null) {
       throw new IllegalStateException("run the forward inside newStepScope()");
     }

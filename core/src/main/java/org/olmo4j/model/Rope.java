@@ -1,6 +1,7 @@
 package org.olmo4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -38,7 +39,12 @@ final class Rope {
   }
 
   Tables tables(int seqLen) {
-    return cache.computeIfAbsent(seqLen, this::build);
+    return cache.computeIfAbsent(seqLen, n -> {
+      Tables t = build(n);
+      // Cached for the model's life: not an intermediate of the scope that first asked.
+      NDScope.unregister(t.cos(), t.sin(), t.cosScaled(), t.sinScaled());
+      return t;
+    });
   }
 
   private Tables build(int seqLen) {

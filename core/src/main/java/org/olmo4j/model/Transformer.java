@@ -48,17 +48,36 @@ final class Transformer {
 
   /** {@code ids [B, T]} INT64 → final hidden states {@code [B, T, D]}, in {@code ids}' manager. */
   NDArray hidden(NDArray ids) {
-    NDArray x = Embedding.embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
-    for (Block w : blocks) {
-      if (normAfter) {
-        // OLMo 2/3: the norm is inside the residual branch, after attention and after the MLP.
-        x = x.add(norm.apply(attention.forward(x, w), w.attnNorm()));
-        x = x.add(norm.apply(SwiGlu.forward(x, w.gate(), w.up(), w.down()), w.mlpNorm()));
-      } else {
-        x = x.add(attention.forward(norm.apply(x, w.attnNorm()), w));
-        x = x.add(SwiGlu.forward(norm.apply(x, w.mlpNorm()), w.gate(), w.up(), w.down()));
-      }
+    NDArray x = embed(ids);
+    for (int i = 0; i < blocks.size(); i++) {
+      x = block(i, x);
     }
+    return finalNorm(x);
+  }
+
+  /** The token embeddings {@code [B, T, D]} of {@code ids}. */
+  NDArray embed(NDArray ids) {
+    return Embedding.embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  /** Block {@code i} on the residual stream {@code x [B, T, D]}. */
+  NDArray block(int i, NDArray x) {
+    Block w = blocks.get(i);
+    if (normAfter) {
+      // OLMo 2/3: the norm is inside the residual branch, after attention and after the MLP.
+      x = x.add(norm.apply(attention.forward(x, w), w.attnNorm()));
+      return x.add(norm.apply(SwiGlu.forward(x, w.gate(), w.up(), w.down()), w.mlpNorm()));
+    }
+    x = x.add(attention.forward(norm.apply(x, w.attnNorm()), w));
+    return x.add(SwiGlu.forward(norm.apply(x, w.mlpNorm()), w.gate(), w.up(), w.down()));
+  }
+
+  int blockCount() {
+    return blocks.size();
+  }
+
+  /** The final norm on the last block's output. */
+  NDArray finalNorm(NDArray x) {
     return norm.apply(x, finalNorm);
   }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import org.olmo4j.config.OptimizerConfig;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ParamSpec;
+import org.olmo4j.model.ShardPlan;
 
 /**
  * torch.optim.AdamW on one flat shard: fp32 master weights and moments for a range of the flat
@@ -19,7 +20,7 @@ public final class AdamWShard {
   /** Elements {@code [from, to)} of the shard, all in the decay group or all in the no-decay group. */
   public record DecayRun(int from, int to, boolean decay) {}
 
-  private final FlatLayout.Range range;
+  private final ShardPlan plan;
   private final OptimizerConfig cfg;
   private final List<DecayRun> runs;
   private final float[] master;
@@ -27,14 +28,19 @@ public final class AdamWShard {
   private final float[] expAvgSq;
 
   public AdamWShard(FlatLayout layout, FlatLayout.Range range, OptimizerConfig cfg) {
-    if (range.length() >= Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("shard " + range + " has " + range.length()
+    this(layout, ShardPlan.ofPieces(List.of(range)), cfg);
+  }
+
+  /** The optimizer of the pieces of {@code plan}, concatenated in its order. */
+  public AdamWShard(FlatLayout layout, ShardPlan plan, OptimizerConfig cfg) {
+    if (plan.length() >= Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("shard " + plan + " has " + plan.length()
           + " elements; a shard must hold fewer than 2^31 (use more ranks)");
     }
-    this.range = range;
+    this.plan = plan;
     this.cfg = cfg;
-    this.runs = decayRuns(layout, range, cfg);
-    int n = (int) range.length();
+    this.runs = decayRuns(layout, plan, cfg);
+    int n = (int) plan.length();
     this.master = new float[n];
     this.expAvg = new float[n];
     this.expAvgSq = new float[n];
@@ -49,18 +55,22 @@ public final class AdamWShard {
     };
   }
 
-  private static List<DecayRun> decayRuns(FlatLayout layout, FlatLayout.Range range, OptimizerConfig cfg) {
+  private static List<DecayRun> decayRuns(FlatLayout layout, ShardPlan plan, OptimizerConfig cfg) {
     List<DecayRun> out = new ArrayList<>();
-    for (FlatLayout.Segment s : layout.segments(range)) {
-      int from = (int) (s.flatOffset() - range.start());
-      int to = (int) (from + s.length());
-      boolean decay = decays(s.param().kind(), cfg);
-      DecayRun last = out.isEmpty() ? null : out.get(out.size() - 1);
-      if (last != null && last.decay() == decay && last.to() == from) {
-        out.set(out.size() - 1, new DecayRun(last.from(), to, decay));
-      } else {
-        out.add(new DecayRun(from, to, decay));
+    long at = 0;
+    for (FlatLayout.Range range : plan.pieces()) {
+      for (FlatLayout.Segment s : layout.segments(range)) {
+        int from = (int) (at + s.flatOffset() - range.start());
+        int to = (int) (from + s.length());
+        boolean decay = decays(s.param().kind(), cfg);
+        DecayRun last = out.isEmpty() ? null : out.get(out.size() - 1);
+        if (last != null && last.decay() == decay && last.to() == from) {
+          out.set(out.size() - 1, new DecayRun(last.from(), to, decay));
+        } else {
+          out.add(new DecayRun(from, to, decay));
+        }
       }
+      at += range.length();
     }
     return List.copyOf(out);
   }
@@ -72,7 +82,7 @@ public final class AdamWShard {
   public void step(float[] gradShard, double lr, double gradScale, long step) {
     if (gradShard.length != master.length) {
       throw new IllegalArgumentException("gradient shard has " + gradShard.length
-          + " elements, the optimizer shard " + range + " has " + master.length);
+          + " elements, the optimizer shard " + plan + " has " + master.length);
     }
     if (step < 1) {
       throw new IllegalArgumentException("optimizer step must be ≥ 1, got " + step);
@@ -130,14 +140,15 @@ public final class AdamWShard {
 
   private void copyInto(float[] src, float[] dst, String what) {
     if (src.length != dst.length) {
-      throw new IllegalArgumentException(what + " has " + src.length + " elements, shard " + range
+      throw new IllegalArgumentException(what + " has " + src.length + " elements, shard " + plan
           + " needs " + dst.length);
     }
     System.arraycopy(src, 0, dst, 0, dst.length);
   }
 
-  public FlatLayout.Range range() {
-    return range;
+  /** The flat pieces this optimizer holds, in the order of its arrays. */
+  public ShardPlan plan() {
+    return plan;
   }
 
   public List<DecayRun> decayRuns() {

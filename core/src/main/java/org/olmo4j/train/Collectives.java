@@ -1,6 +1,7 @@
 package org.olmo4j.train;
 
 import org.olmo4j.model.FlatVector;
+import org.olmo4j.model.ShardPlan;
 
 /**
  * The collective operations a ZeRO step needs, over the ranks of one world. Implemented by the
@@ -19,7 +20,10 @@ public interface Collectives {
 
   int worldSize();
 
-  /** Sum over ranks of {@code full} (Ψ fp32 elements each); this rank receives its shard's sum. */
+  /**
+   * Sum over ranks of {@code full} (fp32, the same length L on every rank: the flat vector or
+   * one unit of it); this rank receives its part ({@link ShardPlan#slice}) of the sum.
+   */
   void reduceScatter(FlatVector full, float[] myShard);
 
   /**
@@ -73,13 +77,11 @@ public interface Collectives {
 
   /** Where this rank's shard starts in a vector of {@code total} elements (the flat layout's split). */
   private long shardStart(long total) {
-    long size = (total + worldSize() - 1) / worldSize();
-    return Math.min(total, rank() * size);
+    return ShardPlan.slice(total, rank(), worldSize()).start();
   }
 
   private void checkShard(long total, int shardLength) {
-    long start = shardStart(total);
-    long length = Math.min(total, start + (total + worldSize() - 1) / worldSize()) - start;
+    long length = ShardPlan.slice(total, rank(), worldSize()).length();
     if (shardLength != length) {
       throw new IllegalArgumentException("all-gather: rank " + rank() + " of " + worldSize()
           + " owns " + length + " of " + total + " elements, but its shard array has " + shardLength);

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.List;
+import org.olmo4j.config.ActivationCheckpointing;
+import org.olmo4j.model.LayerwisePass;
 import org.olmo4j.model.LossTerms;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.model.StepScope;
@@ -46,9 +48,48 @@ public final class GradientStep {
    */
   public static Result run(
       OlmoModel model, List<Batch> microBatches, double zLossMultiplier, long normaliser) {
+    return run(model, microBatches, zLossMultiplier, normaliser, null, null);
+  }
+
+  /**
+   * As {@link #run(OlmoModel, List, double, long)}, unit by unit ({@link LayerwisePass}) when
+   * blocks are checkpointed ({@code checkpointing} non-null) or {@code units} has hooks (a
+   * FULL_SHARD step); otherwise the whole model's graph at once.
+   */
+  public static Result run(OlmoModel model, List<Batch> microBatches, double zLossMultiplier,
+      long normaliser, ActivationCheckpointing checkpointing, LayerwisePass.Units units) {
     synchronized (COLLECTOR) {
-      return accumulate(model, microBatches, zLossMultiplier, normaliser);
+      if (checkpointing == null && units == null) {
+        return accumulate(model, microBatches, zLossMultiplier, normaliser);
+      }
+      return accumulateByUnit(model, microBatches, zLossMultiplier, normaliser, checkpointing,
+          units == null ? LayerwisePass.Units.RESIDENT : units);
     }
+  }
+
+  private static Result accumulateByUnit(OlmoModel model, List<Batch> microBatches,
+      double zLossMultiplier, long normaliser, ActivationCheckpointing checkpointing,
+      LayerwisePass.Units units) {
+    model.zeroGrads();
+    double ce = 0;
+    double z = 0;
+    long tokens = 0;
+    for (Batch micro : microBatches) {
+      try (StepScope scope = model.newStepScope();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDManager m = scope.manager();
+        NDArray ids = m.create(micro.tokens(), new Shape(micro.size(), micro.seqLen()));
+        boolean[] lossMask = micro.lossMask();
+        NDArray mask = lossMask == null ? null
+            : m.create(lossMask, new Shape(micro.size(), micro.seqLen()));
+        LayerwisePass.Sums s = LayerwisePass.run(model, ids, mask, zLossMultiplier, normaliser,
+            checkpointing, units);
+        ce += s.ceSum();
+        z += s.zSum();
+        tokens += s.tokens();
+      }
+    }
+    return new Result(ce, z, tokens);
   }
 
   private static Result accumulate(

@@ -15,8 +15,10 @@ import org.olmo4j.checkpoint.Manifest;
 import org.olmo4j.checkpoint.ShardReader;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.model.Architecture;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.Initializer;
+import org.olmo4j.model.ShardPlan;
 import org.olmo4j.optim.AdamWShard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -223,18 +225,22 @@ public final class TrainCheckpoints {
     }
   }
 
-  /** The seeded initialisation of {@code optimizer}'s range, zero moments. */
+  /** The seeded initialisation of {@code optimizer}'s pieces, zero moments. */
   public static void initShard(TrainConfig cfg, FlatLayout layout, AdamWShard optimizer) {
     float[] init = Initializer.initialFlat(cfg.model(), layout, cfg.seed());
-    FlatLayout.Range r = optimizer.range();
-    float[] master = Arrays.copyOfRange(init, Math.toIntExact(r.start()), Math.toIntExact(r.end()));
+    float[] master = new float[Math.toIntExact(optimizer.plan().length())];
+    int at = 0;
+    for (FlatLayout.Range r : optimizer.plan().pieces()) {
+      System.arraycopy(init, Math.toIntExact(r.start()), master, at, (int) r.length());
+      at += (int) r.length();
+    }
     optimizer.load(master, new float[master.length], new float[master.length]);
   }
 
   /** Reads {@code optimizer}'s range from the checkpoint, whatever world size wrote it. */
   public static void loadShard(ResumePoint from, FlatLayout layout, AdamWShard optimizer) {
     try (ShardReader reader = ShardReader.open(from.dir(), layout)) {
-      ShardReader.ShardState s = reader.read(optimizer.range());
+      ShardReader.ShardState s = reader.read(optimizer.plan());
       int n = s.master().length;
       if (from.weightsOnly()) {
         optimizer.load(s.master(), new float[n], new float[n]);
@@ -258,7 +264,7 @@ public final class TrainCheckpoints {
   /** Writes rank {@code rank}'s shard of step {@code step} (durable, not yet visible). */
   public Path writeShard(long step, int rank, int worldSize, AdamWShard optimizer) {
     try {
-      return store.writeShard(step, rank, worldSize, optimizer.range(),
+      return store.writeShard(step, rank, worldSize, optimizer.plan(),
           optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
     } catch (IOException e) {
       throw new UncheckedIOException("writing shard " + rank + " of step " + step + " failed: "
@@ -272,7 +278,7 @@ public final class TrainCheckpoints {
     Manifest.TrainState t = new Manifest.TrainState(step, state.tokensSeen(), state.dataPosition(),
         (int) epochOfPosition.applyAsLong(state.dataPosition()), cfg.seed(), null);
     try {
-      lastCommitted = store.commit(step, Manifest.of(step, generation, worldSize, t,
+      lastCommitted = store.commit(step, Manifest.of(step, generation, plans(cfg, worldSize), t,
           ConfigLoader.toYaml(cfg), layout));
       lastSaved = step;
       return lastCommitted;
@@ -280,6 +286,16 @@ public final class TrainCheckpoints {
       throw new UncheckedIOException("committing checkpoint of step " + step + " failed: "
           + e.getMessage(), e);
     }
+  }
+
+  /** Every rank's shard of a world of {@code worldSize} under {@code cfg}'s sharding strategy. */
+  public static List<ShardPlan> plans(TrainConfig cfg, int worldSize) {
+    Architecture arch = Architecture.of(cfg.model());
+    List<ShardPlan> out = new ArrayList<>();
+    for (int r = 0; r < worldSize; r++) {
+      out.add(ShardPlan.of(arch, cfg.fsdp().shardingStrategy(), r, worldSize));
+    }
+    return out;
   }
 
   public boolean isSaved(long step) {

@@ -173,7 +173,7 @@ final class TrainingLoop implements AutoCloseable {
       return;
     }
     long w0 = System.nanoTime();
-    Path file = store.writeShard(step, assign.rank(), assign.worldSize(), optimizer.range(),
+    Path file = store.writeShard(step, assign.rank(), assign.worldSize(), optimizer.plan(),
         optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
     double seconds = (System.nanoTime() - w0) / 1e9;
     events.tell(new WorkerEvent.ShardSaved(assign.generation(), assign.rank(), step,
