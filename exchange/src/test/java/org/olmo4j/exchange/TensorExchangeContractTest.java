@@ -11,17 +11,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.olmo4j.model.FlatVector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The contract every {@link TensorExchange} implementation satisfies; one subclass per implementation. */
 abstract class TensorExchangeContractTest {
@@ -35,6 +38,7 @@ abstract class TensorExchangeContractTest {
   }
 
   private final ExecutorService threads = Executors.newCachedThreadPool();
+  private final List<ExecutorService> rankThreads = new ArrayList<>();
   final List<TensorExchange> opened = new ArrayList<>();
 
   /** A world of {@code n} ranks for {@code generation}; may be called again for a newer generation. */
@@ -44,6 +48,7 @@ abstract class TensorExchangeContractTest {
   void closeAll() {
     opened.forEach(TensorExchange::close);
     threads.shutdownNow();
+    rankThreads.forEach(ExecutorService::shutdownNow);
   }
 
   List<TensorExchange> world(int n, long generation, ExchangeOptions options) {
@@ -299,6 +304,68 @@ abstract class TensorExchangeContractTest {
     });
     for (int r = 1; r < n; r++) {
       assertArrayEquals(params.get(0), params.get(r));
+    }
+  }
+
+  /**
+   * FULL_SHARD runs one collective per unit (each block, the embedding, the LM head) instead of one
+   * on Ψ: reduce-scatters and all-gathers alternate back to back on vectors of different lengths,
+   * some shorter than the world (empty shards), some of a few MiB. Each result is exact.
+   */
+  @ParameterizedTest(name = "N={0}")
+  @ValueSource(ints = {2, 3})
+  void unitSizedCollectivesOfDifferentLengthsBackToBackAreExact(int n) throws Exception {
+    List<TensorExchange> w = world(n, 1, OPTIONS);
+    List<UnitOp> ops = UnitOp.aStepOfUnits();
+    List<List<Object>> got = onAll(w, ex -> {
+      List<Object> results = new ArrayList<>();
+      for (UnitOp op : ops) {
+        results.add(op.runOn(ex));
+      }
+      return results;
+    });
+    for (int i = 0; i < ops.size(); i++) {
+      int op = i;
+      ops.get(i).checkAll(n, got.stream().map(results -> results.get(op)).toList());
+    }
+  }
+
+  /**
+   * As FULL_SHARD's prefetch and backward threads: on each rank all-gathers are called from one
+   * thread and reduce-scatters from another, each call after the previous one returned, the ranks
+   * pausing at random (and differently) between calls. No frame of one op lands in another.
+   */
+  @ParameterizedTest(name = "N={0}")
+  @ValueSource(ints = {2, 3})
+  void unitCollectivesCalledFromTwoThreadsPerRankWithRandomPausesStayInOrder(int n)
+      throws Exception {
+    List<TensorExchange> w = world(n, 1, OPTIONS);
+    List<UnitOp> ops = UnitOp.randomUnits(new Random(42), 40);
+    List<CompletableFuture<List<Object>>> ranks = new ArrayList<>();
+    for (TensorExchange ex : w) {
+      ExecutorService gathers = Executors.newSingleThreadExecutor();
+      ExecutorService reduces = Executors.newSingleThreadExecutor();
+      rankThreads.add(gathers);
+      rankThreads.add(reduces);
+      Random pauses = new Random(ex.rank());
+      CompletableFuture<List<Object>> calls = CompletableFuture.completedFuture(new ArrayList<>());
+      for (UnitOp op : ops) {
+        calls = calls.thenApplyAsync(results -> {
+          // Jitter, not a wait: ranks reach each op at different times, early or late.
+          LockSupport.parkNanos(pauses.nextInt(2_000_000));
+          results.add(op.runOn(ex));
+          return results;
+        }, op.kind() == OpKind.ALL_GATHER ? gathers : reduces);
+      }
+      ranks.add(calls);
+    }
+    List<List<Object>> got = new ArrayList<>();
+    for (CompletableFuture<List<Object>> calls : ranks) {
+      got.add(calls.get(60, TimeUnit.SECONDS));
+    }
+    for (int i = 0; i < ops.size(); i++) {
+      int op = i;
+      ops.get(i).checkAll(n, got.stream().map(results -> results.get(op)).toList());
     }
   }
 

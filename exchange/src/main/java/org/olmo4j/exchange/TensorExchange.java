@@ -7,7 +7,9 @@ import org.olmo4j.train.Collectives;
 /**
  * Collective operations among the ranks of one world and generation (the ZeRO-2 data plane).
  *
- * <p>Calls block and are made by one thread per rank, in the same order on every rank. Sums are
+ * <p>Calls block. A rank makes one call at a time, in the same order on every rank, from any
+ * thread as long as each call happens after the previous one returned (FULL_SHARD's prefetch and
+ * backward threads take turns); vectors of different lengths follow each other freely. Sums are
  * always taken in rank order, {@code ((x0 + x1) + x2) + ...}, so every implementation gives
  * bit-identical results run to run. After an {@link ExchangeException} the exchange is broken and
  * every later call fails; after {@link #abort} every call fails with {@link

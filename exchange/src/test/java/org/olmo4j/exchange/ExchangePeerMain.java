@@ -7,9 +7,10 @@ import java.time.Duration;
 import java.util.Arrays;
 
 /**
- * Rank 1 of {@link TwoJvmExchangeTest}: one reduce-scatter and one bf16 all-gather, checked against
- * the rank-order reference; writes "ok" or the mismatch to {@code args[1]}, joins one all-reduce
- * that tells rank 0 so, then idles until killed (or its parent closes its stdin).
+ * Rank 1 of {@link TwoJvmExchangeTest}: one reduce-scatter and one bf16 all-gather of Ψ, then the
+ * unit-sized collectives of {@link UnitOp#aStepOfUnits}, each checked against the rank-order
+ * reference; writes "ok" or the first mismatch to {@code args[1]}, joins one all-reduce that tells
+ * rank 0 so, then idles until killed (or its parent closes its stdin).
  */
 public final class ExchangePeerMain {
 
@@ -39,6 +40,15 @@ public final class ExchangePeerMain {
     for (int i = 0; i < shard.length; i++) {
       if (Float.floatToRawIntBits(shard[i]) != Float.floatToRawIntBits(expected[i])) {
         verdict = "shard element " + i + " is " + shard[i] + ", expected " + expected[i];
+      }
+    }
+    // Every op runs even after a mismatch, so that rank 0 is not left waiting in one.
+    for (UnitOp op : UnitOp.aStepOfUnits()) {
+      Object got = op.runOn(ex);
+      try {
+        op.check(ex.worldSize(), ex.rank(), op.expected(ex.worldSize()), got);
+      } catch (AssertionError e) {
+        verdict = verdict.equals("ok") ? e.getMessage() : verdict;
       }
     }
     Files.writeString(report, verdict);

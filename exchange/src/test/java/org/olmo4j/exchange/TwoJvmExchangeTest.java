@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A world of this JVM and a child JVM on 127.0.0.1; the child is killed with -9 mid-exchange. */
+/**
+ * A world of this JVM and a child JVM on 127.0.0.1: collectives of Ψ, then of unit-sized vectors
+ * back to back; then the child is killed with -9 mid-exchange.
+ */
 class TwoJvmExchangeTest {
 
   @Test
@@ -46,6 +49,9 @@ class TwoJvmExchangeTest {
       ex.allGatherBf16(mine, full);
       for (int i = 0; i < psi; i++) {
         assertEquals((short) i, full[i], "bf16 element " + i);
+      }
+      for (UnitOp op : UnitOp.aStepOfUnits()) {
+        op.check(2, 0, op.expected(2), op.runOn(ex));
       }
       // The child writes its verdict, then joins this all-reduce: it is complete once the sum is in.
       assertEquals(2.0, ex.allReduceSum(1.0), "both ranks finished their checks");
