@@ -24,7 +24,8 @@ import org.olmo4j.config.ActivationCheckpointing;
  * Architecture#units()}: 0 the embedding, 1..n the blocks, n+1 the head. The head's forward and
  * backward are one piece ({@code beforeForward(n+1)} … {@code afterBackward(n+1)}).
  *
- * <p>Runs inside an open gradient collector on the model's step scope.
+ * <p>Runs on the model's step scope with recording on for this thread ({@code
+ * JniUtils.setGradMode(true)}); it needs no DJL gradient collector.
  */
 public final class LayerwisePass {
 

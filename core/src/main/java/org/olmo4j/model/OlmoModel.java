@@ -110,6 +110,11 @@ public final class OlmoModel implements AutoCloseable {
     unitParams().bind(u, values);
   }
 
+  /** Forgets the embedding's or head's vector, which the caller frees next. */
+  public void unbindUnit(int u) {
+    unitParams().unbind(u);
+  }
+
   /** Copies unit {@code u}'s accumulated gradients into {@code dst} (flat order) and zeroes them. */
   public void takeUnitGrads(int u, FlatVector dst) {
     unitParams().takeGrads(u, dst);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.List;
+import ai.djl.pytorch.jni.JniUtils;
 import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.model.LayerwisePass;
 import org.olmo4j.model.LossTerms;
@@ -58,12 +59,21 @@ public final class GradientStep {
    */
   public static Result run(OlmoModel model, List<Batch> microBatches, double zLossMultiplier,
       long normaliser, ActivationCheckpointing checkpointing, LayerwisePass.Units units) {
-    synchronized (COLLECTOR) {
-      if (checkpointing == null && units == null) {
+    if (checkpointing == null && units == null) {
+      synchronized (COLLECTOR) {
         return accumulate(model, microBatches, zLossMultiplier, normaliser);
       }
+    }
+    // No DJL collector (one per JVM) and no lock: the pass seeds each backward itself and
+    // switches recording on for this thread only, so in-process ranks whose collectives wait
+    // for each other between units run side by side.
+    boolean before = JniUtils.isGradMode();
+    JniUtils.setGradMode(true);
+    try {
       return accumulateByUnit(model, microBatches, zLossMultiplier, normaliser, checkpointing,
           units == null ? LayerwisePass.Units.RESIDENT : units);
+    } finally {
+      JniUtils.setGradMode(before);
     }
   }
 
@@ -75,8 +85,7 @@ public final class GradientStep {
     double z = 0;
     long tokens = 0;
     for (Batch micro : microBatches) {
-      try (StepScope scope = model.newStepScope();
-          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      try (StepScope scope = model.newStepScope()) {
         NDManager m = scope.manager();
         NDArray ids = m.create(micro.tokens(), new Shape(micro.size(), micro.seqLen()));
         boolean[] lossMask = micro.lossMask();

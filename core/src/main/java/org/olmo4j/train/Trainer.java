@@ -27,7 +27,7 @@ public final class Trainer implements AutoCloseable {
   private final TrainCheckpoints checkpoints;
   private final LrSchedule schedule;
   private final long maxSteps;
-  private final ZeroStep zero;
+  private final TrainStep zero;
   private final Path saveFolder;
   private TrainState state;
 
@@ -35,15 +35,15 @@ public final class Trainer implements AutoCloseable {
     this.cfg = cfg;
     this.data = data;
     this.manager = manager;
-    this.model = OlmoModel.create(cfg.model(), manager, cfg.precision());
+    this.model = TrainStep.model(cfg, manager);
     FlatLayout layout = model.layout();
-    this.optimizer = new AdamWShard(layout, layout.shardRange(0, 1), cfg.optimizer());
+    this.optimizer = new AdamWShard(layout, TrainStep.plan(cfg, 0, 1), cfg.optimizer());
     this.saveFolder = Path.of(cfg.saveFolder());
     this.checkpoints = new TrainCheckpoints(cfg, layout, saveFolder, data::epochOf);
     this.maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), data.stepsPerEpoch());
     this.schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), maxSteps,
         cfg.tokensPerStep());
-    this.zero = new ZeroStep(model, optimizer, Collectives.single(), cfg.precision());
+    this.zero = TrainStep.create(cfg, model, optimizer, Collectives.single());
     this.state = checkpoints.restoreOrInit(optimizer);
     zero.publishParameters();
   }
@@ -105,7 +105,7 @@ public final class Trainer implements AutoCloseable {
     double lr = schedule.lr(step);
     Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), step,
         cfg.tokensPerStep());
-    ZeroStep.Outcome o;
+    TrainStep.Outcome o;
     try {
       o = zero.run(batch, cfg.deviceTrainMicrobatchSize(), cfg.zLossMultiplier(), step, lr, maxNorm);
     } catch (TrainingDivergedException e) {

@@ -1,6 +1,7 @@
 package org.olmo4j.train;
 
 import java.util.List;
+import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.config.Precision;
 import org.olmo4j.io.Bf16;
 import org.olmo4j.model.FlatLayout;
@@ -20,28 +21,18 @@ import org.olmo4j.optim.GradClip;
  * native memory: the exchange sends and receives them in place, and the model's parameters are
  * views of the compute copy. {@link #close} frees them once the model is closed.
  */
-public final class ZeroStep implements AutoCloseable {
+public final class ZeroStep implements TrainStep {
 
   /** Elements per pass of the bf16 casts: 64 KiB of fp32 stays in L1/L2. */
   private static final int BLOCK = 16 << 10;
 
 
-  /**
-   * What the step did, identical on every rank. {@code checkpointRequested}: some rank asked for
-   * a checkpoint at this step, so every rank saves it; {@code pauseRequested}: likewise, every
-   * rank pauses after it (the requests ride on the loss all-reduce). {@code maskedInstances}:
-   * instances of the global batch the instance filter masked out of the loss.
-   */
-  public record Outcome(
-      double loss, double zLoss, double gradNorm, double clipCoefficient, long labelTokens,
-      long maskedInstances,
-      double computeSeconds, double exchangeSeconds, double optimizerSeconds,
-      boolean checkpointRequested, boolean pauseRequested) {}
-
   private final OlmoModel model;
   private final AdamWShard optimizer;
   private final Collectives collectives;
   private final boolean bf16Compute;
+  /** Blocks whose activations are recomputed in the backward, or null. */
+  private final ActivationCheckpointing checkpointing;
   private final FlatVector fullGrads;
   private final float[] shardGrads;
   private final FlatVector fullParams;
@@ -53,6 +44,12 @@ public final class ZeroStep implements AutoCloseable {
   private final float[] floatBlock = new float[BLOCK];
 
   public ZeroStep(OlmoModel model, AdamWShard optimizer, Collectives collectives, Precision precision) {
+    this(model, optimizer, collectives, precision, null);
+  }
+
+  /** As above, recomputing the blocks {@code checkpointing} names in the backward. */
+  public ZeroStep(OlmoModel model, AdamWShard optimizer, Collectives collectives,
+      Precision precision, ActivationCheckpointing checkpointing) {
     FlatLayout layout = model.layout();
     int total = Math.toIntExact(layout.totalElements());
     FlatLayout.Range range = layout.shardRange(collectives.rank(), collectives.worldSize());
@@ -61,6 +58,7 @@ public final class ZeroStep implements AutoCloseable {
     this.optimizer = optimizer;
     this.collectives = collectives;
     this.bf16Compute = precision == Precision.AMP_BF16;
+    this.checkpointing = checkpointing;
     this.fullGrads = FlatVector.fp32(total);
     this.shardGrads = new float[shard];
     this.fullParams = FlatVector.fp32(total);
@@ -69,22 +67,7 @@ public final class ZeroStep implements AutoCloseable {
     this.fullBf16 = bf16Compute ? FlatVector.bf16(total) : null;
   }
 
-  /**
-   * Runs the step on this rank's {@code part} of the global batch.
-   *
-   * @param maxGradNorm clipping threshold for this step, or null for none
-   * @throws TrainingDivergedException when the loss or the gradient norm is not finite
-   */
-  public Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step, double lr,
-      Double maxGradNorm) {
-    return run(part.split(microBatchSize), zLossMultiplier, step, lr, maxGradNorm, false, false);
-  }
-
-  /**
-   * As {@link #run(Batch, int, double, long, double, Double)} on this rank's micro-batches;
-   * {@code requestCheckpoint} / {@code requestPause}: this rank asks every rank to checkpoint
-   * this step / pause after it (see {@link Outcome}).
-   */
+  @Override
   public Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
       Double maxGradNorm, boolean requestCheckpoint, boolean requestPause) {
     long t0 = System.nanoTime();
@@ -98,8 +81,8 @@ public final class ZeroStep implements AutoCloseable {
     // A batch whose every instance the filter masked has no token to average over: its loss and
     // gradient are 0 (as OLMo's, which divides summed losses by the batch's token count).
     long normaliser = Math.max(1, globalTokens);
-    GradientStep.Result local =
-        GradientStep.run(model, microBatches, zLossMultiplier, normaliser);
+    GradientStep.Result local = GradientStep.run(model, microBatches, zLossMultiplier, normaliser,
+        checkpointing, null);
     model.readGrads(fullGrads);
     long t1 = System.nanoTime();
     double[] sums = collectives.allReduceSum(
@@ -123,13 +106,15 @@ public final class ZeroStep implements AutoCloseable {
     publishParameters();
     long t4 = System.nanoTime();
     return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[4],
-        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9, sums[2] > 0, sums[3] > 0);
+        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9, sums[2] > 0, sums[3] > 0,
+        ((t2 - t1) + (t4 - t3)) / 1e9);
   }
 
   /**
    * Gathers every rank's master shard into the model's compute copy: the master itself (fp32)
    * or its bf16 rounding (amp_bf16), widened to fp32 for DJL.
    */
+  @Override
   public void publishParameters() {
     if (bf16Compute) {
       // Cast straight into this rank's range of the full vector: the all-gather sends it from there.

@@ -26,7 +26,7 @@ import org.olmo4j.optim.LrSchedule;
 import org.olmo4j.train.Batch;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.ProcessMemory;
-import org.olmo4j.train.ZeroStep;
+import org.olmo4j.train.TrainStep;
 
 /**
  * One rank's training for one generation, run on a blocking dispatcher: build the model and its
@@ -48,7 +48,7 @@ final class TrainingLoop implements AutoCloseable {
   private final AdamWShard optimizer;
   private final CheckpointStore store;
   private final TensorExchange exchange;
-  private final ZeroStep zero;
+  private final TrainStep zero;
   private final EvalShare eval;
   private volatile boolean stopped;
   private volatile boolean checkpointRequested;
@@ -71,9 +71,9 @@ final class TrainingLoop implements AutoCloseable {
     this.events = assign.coordinator();
     this.eval = new EvalShare(cfg, assign);
     this.manager = NDManager.newBaseManager();
-    this.model = OlmoModel.create(cfg.model(), manager, cfg.precision());
+    this.model = TrainStep.model(cfg, manager);
     FlatLayout layout = model.layout();
-    this.optimizer = new AdamWShard(layout, layout.shardRange(assign.rank(), assign.worldSize()),
+    this.optimizer = new AdamWShard(layout, TrainStep.plan(cfg, assign.rank(), assign.worldSize()),
         cfg.optimizer());
     this.store = new CheckpointStore(Path.of(cfg.saveFolder()));
     if (assign.checkpointDir() == null) {
@@ -90,7 +90,7 @@ final class TrainingLoop implements AutoCloseable {
     ExchangeOptions options = ExchangeOptions.DEFAULTS.withTimeout(
         Duration.ofSeconds(cfg.cluster().exchangeTimeoutSeconds()));
     this.exchange = join(server, endpoints, options);
-    this.zero = new ZeroStep(model, optimizer, exchange, cfg.precision());
+    this.zero = TrainStep.create(cfg, model, optimizer, exchange);
     zero.publishParameters();
     // Off this thread: the first checkpoint then copies into memory allocated meanwhile.
     int shardLength = optimizer.master().length;
@@ -125,7 +125,7 @@ final class TrainingLoop implements AutoCloseable {
       boolean pause = pauseRequested;
       Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s,
           cfg.tokensPerStep());
-      ZeroStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr, maxNorm, ask, pause);
+      TrainStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr, maxNorm, ask, pause);
       if (ask) {
         checkpointRequested = false;
       }

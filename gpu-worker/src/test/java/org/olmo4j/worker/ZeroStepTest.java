@@ -24,6 +24,7 @@ import org.olmo4j.model.OlmoModel;
 import org.olmo4j.optim.AdamWShard;
 import org.olmo4j.train.Batch;
 import org.olmo4j.train.TrainCheckpoints;
+import org.olmo4j.train.TrainStep;
 import org.olmo4j.train.ZeroStep;
 
 /** The ZeRO-2 step over the in-process data plane, with bf16 compute copies. */
@@ -46,7 +47,7 @@ class ZeroStepTest {
       TrainCheckpoints.initShard(CFG, layout, opt);
       ZeroStep zero = new ZeroStep(model, opt, ex, Precision.AMP_BF16);
       zero.publishParameters();
-      ZeroStep.Outcome o = null;
+      TrainStep.Outcome o = null;
       for (int step = 1; step <= 3; step++) {
         o = zero.run(part, 2, 0, step, 1e-2, 1.0);
       }

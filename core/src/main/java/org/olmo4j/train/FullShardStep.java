@@ -1,0 +1,295 @@
+package org.olmo4j.train;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.olmo4j.config.ActivationCheckpointing;
+import org.olmo4j.model.Architecture;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.FlatVector;
+import org.olmo4j.model.LayerwisePass;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.model.ShardPlan;
+import org.olmo4j.optim.AdamWShard;
+import org.olmo4j.optim.GradClip;
+
+/**
+ * One FULL_SHARD (ZeRO-3) optimizer step of one rank: parameters, gradients and AdamW state are
+ * all sharded, unit by unit ({@link ShardPlan}); the model runs unit by unit ({@link
+ * LayerwisePass}).
+ *
+ * <p>Before a unit computes, its parameters are all-gathered (fp32) from every rank's piece into
+ * the unit's vector; as soon as its backward is done, its gradients are reduce-scattered (fp32)
+ * and each rank adds its piece into its gradient shard. The collectives run on one thread of
+ * their own, in program order (the same on every rank): the next unit's all-gather is issued
+ * before the current unit computes (forward and backward prefetch), and a unit's reduce-scatter
+ * runs while the unit below computes its backward; at most two reduce-scatters are in flight.
+ * Blocks compute in two slots (block i in slot i mod 2), so the last two blocks of the forward
+ * are still present for the first two of the backward; every other block is gathered again.
+ *
+ * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
+ * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
+ * FULL_SHARD run is bit-identical to itself: resume and recovery at the same world size repeat
+ * it exactly.
+ */
+public final class FullShardStep implements TrainStep {
+
+  private final OlmoModel model;
+  private final AdamWShard optimizer;
+  private final Collectives collectives;
+  private final ShardPlan plan;
+  private final List<Architecture.Unit> units;
+  private final ActivationCheckpointing checkpointing;
+  private final boolean tied;
+  private final float[] shardGrads;
+  private final ExecutorService comm;
+  private final Hooks hooks;
+  /** Per unit: the gather in flight or done, null when the unit's values are not present. */
+  private final Future<FlatVector>[] gathers;
+  /** Per slot: the block whose values it holds (or is being gathered), -1 for none. */
+  private final int[] slotHolder = {-1, -1};
+  private final Deque<Future<?>> reductions = new ArrayDeque<>();
+  private long waitNanos;
+  private long collectiveNanos;
+
+  @SuppressWarnings("unchecked")
+  public FullShardStep(OlmoModel model, AdamWShard optimizer, Collectives collectives,
+      ActivationCheckpointing checkpointing) {
+    if (!model.unitwise()) {
+      throw new IllegalArgumentException("FULL_SHARD needs a unit-by-unit model"
+          + " (OlmoModel.createUnitwise)");
+    }
+    Architecture arch = model.architecture();
+    this.model = model;
+    this.optimizer = optimizer;
+    this.collectives = collectives;
+    this.plan = ShardPlan.of(arch, org.olmo4j.config.ShardingStrategy.FULL_SHARD,
+        collectives.rank(), collectives.worldSize());
+    if (!plan.pieces().equals(optimizer.plan().pieces())) {
+      throw new IllegalArgumentException("the optimizer holds " + optimizer.plan()
+          + ", FULL_SHARD rank " + collectives.rank() + " owns " + plan);
+    }
+    this.units = arch.units();
+    this.checkpointing = checkpointing;
+    this.tied = arch.config().weightTying();
+    this.shardGrads = new float[Math.toIntExact(plan.length())];
+    this.gathers = new Future[units.size()];
+    this.hooks = new Hooks();
+    int rank = collectives.rank();
+    this.comm = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "full-shard-collectives-" + rank);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
+      Double maxGradNorm, boolean requestCheckpoint, boolean requestPause) {
+    long t0 = System.nanoTime();
+    waitNanos = 0;
+    collectiveNanos = 0;
+    long labelTokens = 0;
+    long masked = 0;
+    for (Batch b : microBatches) {
+      labelTokens += b.labelTokens();
+      masked += b.maskedInstances();
+    }
+    long c0 = System.nanoTime();
+    long globalTokens = (long) collectives.allReduceSum(new double[] {labelTokens})[0];
+    long normaliser = Math.max(1, globalTokens);
+    Arrays.fill(shardGrads, 0f);
+    long scalarNanos = System.nanoTime() - c0;
+    GradientStep.Result local;
+    try {
+      local = GradientStep.run(model, microBatches, zLossMultiplier, normaliser, checkpointing,
+          hooks);
+      drain();
+    } finally {
+      forgetGathers();
+    }
+    long t1 = System.nanoTime();
+    double[] sums = collectives.allReduceSum(
+        new double[] {local.ceSum(), local.zSum(), requestCheckpoint ? 1 : 0, requestPause ? 1 : 0,
+            masked});
+    double loss = sums[0] / normaliser;
+    if (!Double.isFinite(loss)) {
+      throw new TrainingDivergedException("loss is " + loss + " at step " + step);
+    }
+    double gradNorm = Math.sqrt(collectives.allReduceSum(
+        new double[] {GradClip.sumOfSquares(shardGrads)})[0]);
+    if (!Double.isFinite(gradNorm)) {
+      throw new TrainingDivergedException("gradient norm is " + gradNorm + " at step " + step);
+    }
+    long t2 = System.nanoTime();
+    double clip = maxGradNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxGradNorm);
+    optimizer.step(shardGrads, lr, clip, step);
+    long t3 = System.nanoTime();
+    double exposed = (waitNanos + scalarNanos + (t2 - t1)) / 1e9;
+    return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[4],
+        (t1 - t0) / 1e9 - exposed + (t2 - t1) / 1e9, exposed, (t3 - t2) / 1e9, sums[2] > 0,
+        sums[3] > 0, (collectiveNanos + scalarNanos + (t2 - t1)) / 1e9);
+  }
+
+  /** Nothing to publish: every unit is gathered from the master shard when it computes. */
+  @Override
+  public void publishParameters() {}
+
+  @Override
+  public void close() {
+    comm.shutdownNow();
+  }
+
+  /** The gathers, prefetches and reductions around each unit's compute. */
+  private final class Hooks implements LayerwisePass.Units {
+    private final int head = gathers.length - 1;
+
+    @Override
+    public void beforeForward(int u) {
+      present(u);
+      if (u < head) {
+        prefetch(u + 1);
+      }
+    }
+
+    @Override
+    public void afterForward(int u) {
+      if (u == 0 && !tied) {
+        release(0); // the tied embedding is the head's projection too: kept to the end
+      }
+    }
+
+    @Override
+    public void beforeBackward(int u) {
+      present(u);
+      if (u > 0) {
+        prefetch(u - 1);
+      }
+    }
+
+    @Override
+    public void afterBackward(int u) {
+      reduce(u);
+      if (u == head || u == 0) {
+        release(u);
+      }
+    }
+  }
+
+  /** Issues unit {@code u}'s all-gather unless its values are present or on their way. */
+  private void prefetch(int u) {
+    Architecture.Unit unit = units.get(u);
+    if (gathers[u] != null || unit.range().length() == 0) {
+      return;
+    }
+    FlatVector target;
+    if (unit.block() >= 0) {
+      int slot = unit.block() % 2;
+      int previous = slotHolder[slot];
+      if (previous >= 0) {
+        gathers[1 + previous] = null; // its values are about to be overwritten
+      }
+      slotHolder[slot] = unit.block();
+      target = model.unitVector(u);
+    } else {
+      target = null; // allocated on the collectives thread
+    }
+    long length = unit.range().length();
+    FlatLayout.Range mine = ShardPlan.slice(length, collectives.rank(), collectives.worldSize());
+    int from = Math.toIntExact(plan.unitOffset(u));
+    gathers[u] = comm.submit(() -> {
+      long c = System.nanoTime();
+      FlatVector v = target != null ? target : FlatVector.fp32(length);
+      v.put(mine.start(), optimizer.master(), from, (int) mine.length());
+      collectives.allGatherInPlace(v);
+      collectiveNanos += System.nanoTime() - c;
+      return v;
+    });
+  }
+
+  /** Waits for unit {@code u}'s values (gathering them now if not prefetched) and binds them. */
+  private void present(int u) {
+    if (units.get(u).range().length() == 0) {
+      return;
+    }
+    prefetch(u);
+    model.bindUnit(u, await(gathers[u]));
+  }
+
+  /** Frees the embedding's or head's gathered vector. */
+  private void release(int u) {
+    Future<FlatVector> g = gathers[u];
+    gathers[u] = null;
+    if (g != null) {
+      model.unbindUnit(u);
+      await(g).close();
+    }
+  }
+
+  /** Copies unit {@code u}'s gradients out and reduce-scatters them into the gradient shard. */
+  private void reduce(int u) {
+    Architecture.Unit unit = units.get(u);
+    long length = unit.range().length();
+    if (length == 0) {
+      return;
+    }
+    FlatVector grads = FlatVector.fp32(length);
+    model.takeUnitGrads(u, grads);
+    FlatLayout.Range mine = ShardPlan.slice(length, collectives.rank(), collectives.worldSize());
+    int at = Math.toIntExact(plan.unitOffset(u));
+    while (reductions.size() >= 2) {
+      await(reductions.removeFirst());
+    }
+    reductions.addLast(comm.submit(() -> {
+      long c = System.nanoTime();
+      float[] part = new float[(int) mine.length()];
+      collectives.reduceScatter(grads, part);
+      for (int i = 0; i < part.length; i++) {
+        shardGrads[at + i] += part[i];
+      }
+      grads.close();
+      collectiveNanos += System.nanoTime() - c;
+      return null;
+    }));
+  }
+
+  /** Waits for every collective issued so far. */
+  private void drain() {
+    while (!reductions.isEmpty()) {
+      await(reductions.removeFirst());
+    }
+  }
+
+  /** After a micro-batch or a failure: no unit is present any more (slots will be refilled). */
+  private void forgetGathers() {
+    for (int u = 0; u < gathers.length; u++) {
+      if (gathers[u] != null && units.get(u).block() < 0) {
+        release(u);
+      }
+      gathers[u] = null;
+    }
+    Arrays.fill(slotHolder, -1);
+  }
+
+  private <T> T await(Future<T> f) {
+    long w = System.nanoTime();
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a collective", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      waitNanos += System.nanoTime() - w;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package org.olmo4j.train;
+
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import org.olmo4j.config.ShardingStrategy;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.model.Architecture;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.model.ShardPlan;
+import org.olmo4j.optim.AdamWShard;
+
+/**
+ * One optimizer step of one rank under a sharding strategy: forward/backward on its part of the
+ * global batch, gradients reduce-scattered to their shard owners, global grad norm, clipping,
+ * AdamW on the rank's shard, parameters gathered for the next forward. {@link ZeroStep} is
+ * SHARD_GRAD_OP (ZeRO-2), {@link FullShardStep} FULL_SHARD (ZeRO-3).
+ */
+public interface TrainStep extends AutoCloseable {
+
+  /**
+   * What the step did, identical on every rank. {@code checkpointRequested}: some rank asked for
+   * a checkpoint at this step, so every rank saves it; {@code pauseRequested}: likewise, every
+   * rank pauses after it (the requests ride on the loss all-reduce). {@code maskedInstances}:
+   * instances of the global batch the instance filter masked out of the loss. {@code
+   * exchangeSeconds}: time the rank waited for collectives (exposed communication); {@code
+   * collectiveSeconds}: time the collectives themselves ran, hidden behind compute or not.
+   */
+  record Outcome(
+      double loss, double zLoss, double gradNorm, double clipCoefficient, long labelTokens,
+      long maskedInstances,
+      double computeSeconds, double exchangeSeconds, double optimizerSeconds,
+      boolean checkpointRequested, boolean pauseRequested, double collectiveSeconds) {}
+
+  /**
+   * Runs the step on this rank's micro-batches; {@code requestCheckpoint} / {@code
+   * requestPause}: this rank asks every rank to checkpoint this step / pause after it.
+   *
+   * @param maxGradNorm clipping threshold for this step, or null for none
+   * @throws TrainingDivergedException when the loss or the gradient norm is not finite
+   */
+  Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
+      Double maxGradNorm, boolean requestCheckpoint, boolean requestPause);
+
+  /** As above on this rank's {@code part} of the global batch, without requests. */
+  default Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step,
+      double lr, Double maxGradNorm) {
+    return run(part.split(microBatchSize), zLossMultiplier, step, lr, maxGradNorm, false, false);
+  }
+
+  /** Makes the model compute with the optimizer's master weights (after a load). */
+  void publishParameters();
+
+  /** Frees the step's buffers, after the model is closed and the exchange is idle. */
+  @Override
+  void close();
+
+  /** The model a rank computes with under {@code cfg}'s strategy (unit by unit for FULL_SHARD). */
+  static OlmoModel model(TrainConfig cfg, NDManager manager) {
+    return cfg.fsdp().shardingStrategy().shardsParameters()
+        ? OlmoModel.createUnitwise(cfg.model(), manager, cfg.precision())
+        : OlmoModel.create(cfg.model(), manager, cfg.precision());
+  }
+
+  /** The shard rank {@code rank} of {@code worldSize} owns under {@code cfg}'s strategy. */
+  static ShardPlan plan(TrainConfig cfg, int rank, int worldSize) {
+    return ShardPlan.of(Architecture.of(cfg.model()), cfg.fsdp().shardingStrategy(), rank,
+        worldSize);
+  }
+
+  /** The step of {@code cfg}'s strategy for {@code model} (from {@link #model}). */
+  static TrainStep create(TrainConfig cfg, OlmoModel model, AdamWShard optimizer,
+      Collectives collectives) {
+    ShardingStrategy s = cfg.fsdp().shardingStrategy();
+    if (s == ShardingStrategy.HYBRID_SHARD) {
+      throw new IllegalArgumentException("fsdp.sharding_strategy HYBRID_SHARD is not built yet;"
+          + " use FULL_SHARD or SHARD_GRAD_OP");
+    }
+    return s.shardsParameters()
+        ? new FullShardStep(model, optimizer, collectives, cfg.activationCheckpointing())
+        : new ZeroStep(model, optimizer, collectives, cfg.precision(),
+            cfg.activationCheckpointing());
+  }
+}

@@ -1,0 +1,195 @@
+package org.olmo4j.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.olmo4j.checkpoint.CheckpointStore;
+import org.olmo4j.checkpoint.Manifest;
+import org.olmo4j.checkpoint.ShardReader;
+import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.config.TrainConfig;
+import org.olmo4j.exchange.ExchangeOptions;
+import org.olmo4j.exchange.InProcessGroup;
+import org.olmo4j.exchange.TensorExchange;
+import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.OlmoModel;
+import org.olmo4j.model.ShardPlan;
+import org.olmo4j.optim.AdamWShard;
+import org.olmo4j.train.Batch;
+import org.olmo4j.train.TrainCheckpoints;
+import org.olmo4j.train.TrainStep;
+
+/**
+ * FULL_SHARD (ZeRO-3, unit by unit, prefetching) against SHARD_GRAD_OP (ZeRO-2) over the
+ * in-process data plane: the same losses to rounding, at N = 2 and 4, with and without
+ * activation checkpointing; and checkpoints of either strategy load under the other.
+ */
+class FullShardStepTest {
+
+  @TempDir
+  Path tmp;
+
+  private static final int GLOBAL_BATCH = 8;
+  private static final int SEQ = 16;
+  /** OLMo 2 7B's peak learning rate. */
+  private static final double LR = 3e-4;
+
+  private static TrainConfig config(String family, String strategy, String checkpointing) {
+    List<String> keys = new ArrayList<>(List.of("--fsdp.sharding_strategy=" + strategy,
+        "--activation_checkpointing=" + checkpointing));
+    if (family.equals("olmo2")) {
+      keys.addAll(List.of("--model.layer_norm_type=rms", "--model.layer_norm_with_affine=true",
+          "--model.attention_layer_norm=true", "--model.norm_after=true",
+          "--model.n_kv_heads=1", "--model.weight_tying=false"));
+    }
+    return ConfigLoader.fromYaml(String.join("\n",
+        "precision: fp32",
+        "seed: 4321",
+        "model: {d_model: 32, n_heads: 2, n_layers: 5, mlp_ratio: 4, vocab_size: 64,",
+        "  embedding_size: 64, max_sequence_length: 16, eos_token_id: 63, pad_token_id: 62}",
+        // eps 1e-5 (OLMo 1): with 1e-8, Adam turns gradients of rounding size into full-lr
+        // updates of either sign, and two summation orders part after a few steps.
+        "optimizer: {learning_rate: 0.003, weight_decay: 0.1, eps: 1.0e-5}",
+        ""), keys);
+  }
+
+  /** The global batch of step {@code step}: the same on every rank and every run. */
+  private static Batch globalBatch(long step) {
+    SplittableRandom rnd = new SplittableRandom(1000 + step);
+    long[] tokens = new long[GLOBAL_BATCH * SEQ];
+    long start = rnd.nextInt(60);
+    for (int i = 0; i < tokens.length; i++) {
+      // Counting with noise: learnable, so the losses move.
+      tokens[i] = rnd.nextInt(10) == 0 ? rnd.nextInt(60) : (start + i) % 60;
+    }
+    return new Batch(tokens, null, GLOBAL_BATCH, SEQ);
+  }
+
+  /** Losses of steps {@code from+1 .. to} on {@code n} ranks; loads {@code load} if set, saves to {@code save}. */
+  private static List<Double> train(TrainConfig cfg, int n, int from, int to, Path load,
+      Path save) throws Exception {
+    List<TensorExchange> exchanges =
+        InProcessGroup.newWorld(n, 1, ExchangeOptions.DEFAULTS).exchanges();
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<List<Double>>> futures = new ArrayList<>();
+      for (int r = 0; r < n; r++) {
+        TensorExchange ex = exchanges.get(r);
+        futures.add(pool.submit(() -> rank(cfg, ex, from, to, load, save)));
+      }
+      List<Double> losses = futures.get(0).get();
+      for (Future<List<Double>> f : futures) {
+        assertEquals(losses, f.get(), "every rank logs the global loss");
+      }
+      if (save != null) {
+        Manifest.TrainState state = new Manifest.TrainState(to, 0, 0, 0, cfg.seed(), null);
+        new CheckpointStore(save).commit(to, Manifest.of(to, 1,
+            TrainCheckpoints.plans(cfg, n), state, ConfigLoader.toYaml(cfg),
+            FlatLayout.of(cfg.model())));
+      }
+      return losses;
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static List<Double> rank(TrainConfig cfg, TensorExchange ex, int from, int to,
+      Path load, Path save) throws Exception {
+    int n = ex.worldSize();
+    try (NDManager m = NDManager.newBaseManager();
+        OlmoModel model = TrainStep.model(cfg, m)) {
+      FlatLayout layout = model.layout();
+      ShardPlan plan = TrainStep.plan(cfg, ex.rank(), n);
+      AdamWShard opt = new AdamWShard(layout, plan, cfg.optimizer());
+      if (load == null) {
+        TrainCheckpoints.initShard(cfg, layout, opt);
+      } else {
+        try (ShardReader reader = ShardReader.open(new CheckpointStore(load).stepDir(from),
+            layout)) {
+          ShardReader.ShardState s = reader.read(plan);
+          opt.load(s.master(), s.expAvg(), s.expAvgSq());
+        }
+      }
+      List<Double> losses = new ArrayList<>();
+      try (TrainStep step = TrainStep.create(cfg, model, opt, ex)) {
+        step.publishParameters();
+        int per = GLOBAL_BATCH / n;
+        for (int s = from + 1; s <= to; s++) {
+          Batch part = globalBatch(s).slice(ex.rank() * per, per);
+          losses.add(step.run(part, Math.max(1, per / 2), 1e-4, s, LR, 1.0).loss());
+        }
+      }
+      if (save != null) {
+        new CheckpointStore(save).writeShard(to, ex.rank(), n, plan, opt.master(),
+            opt.expAvg(), opt.expAvgSq());
+      }
+      return losses;
+    }
+  }
+
+  private static void assertClose(List<Double> expected, List<Double> actual, double relative,
+      String what) {
+    assertEquals(expected.size(), actual.size(), what);
+    for (int i = 0; i < expected.size(); i++) {
+      double e = expected.get(i);
+      assertEquals(e, actual.get(i), relative * Math.abs(e), what + ", step " + (i + 1));
+    }
+  }
+
+  private static double maxRelative(List<Double> a, List<Double> b) {
+    double worst = 0;
+    for (int i = 0; i < a.size(); i++) {
+      worst = Math.max(worst, Math.abs(a.get(i) - b.get(i)) / Math.abs(a.get(i)));
+    }
+    return worst;
+  }
+
+  @ParameterizedTest(name = "{0}, N = {1}")
+  @CsvSource({"olmo2, 2", "olmo2, 4", "olmo, 4"})
+  void fullShardMatchesShardGradOpFor20Steps(String family, int n) throws Exception {
+    List<Double> zero2 = train(config(family, "SHARD_GRAD_OP", "null"), n, 0, 20, null, null);
+    List<Double> zero3 = train(config(family, "FULL_SHARD", "null"), n, 0, 20, null, null);
+    System.out.printf("FULL_SHARD vs SHARD_GRAD_OP, %s N=%d: max relative loss difference %.2e%n",
+        family, n, maxRelative(zero2, zero3));
+    assertClose(zero2, zero3, 1e-5, "FULL_SHARD vs SHARD_GRAD_OP");
+    assertTrue(zero2.get(19) < zero2.get(0) - 0.05, "the run learns: " + zero2);
+    List<Double> checkpointed = train(config(family, "FULL_SHARD", "whole_layer"), n, 0, 20,
+        null, null);
+    assertClose(zero3, checkpointed, 1e-6, "whole_layer vs no checkpointing under FULL_SHARD");
+    List<Double> oneInTwo = train(config(family, "SHARD_GRAD_OP", "one_in_two"), n, 0, 20, null,
+        null);
+    assertClose(zero2, oneInTwo, 1e-6, "one_in_two vs no checkpointing under SHARD_GRAD_OP");
+  }
+
+  @Test
+  void checkpointsOfEitherStrategyLoadUnderTheOther() throws Exception {
+    TrainConfig full = config("olmo2", "FULL_SHARD", "null");
+    TrainConfig zero2 = config("olmo2", "SHARD_GRAD_OP", "null");
+    List<Double> straight = train(full, 2, 0, 20, null, null);
+
+    // FULL_SHARD N=2 → step 10 → re-sharded as SHARD_GRAD_OP N=3 (weights and moments read and
+    // written again unchanged) → FULL_SHARD N=2 again: the same run, bit for bit.
+    Path first = tmp.resolve("full2");
+    Path second = tmp.resolve("zero3");
+    train(full, 2, 0, 10, null, first);
+    train(zero2, 3, 10, 10, first, second);
+    List<Double> resumed = train(full, 2, 10, 20, second, null);
+    assertEquals(straight.subList(10, 20), resumed, "resumed through a SHARD_GRAD_OP checkpoint");
+
+    // A FULL_SHARD checkpoint continued under SHARD_GRAD_OP at N = 4: the same run to rounding.
+    List<Double> other = train(zero2, 4, 10, 20, first, null);
+    assertClose(straight.subList(10, 20), other, 1e-5, "FULL_SHARD checkpoint under SHARD_GRAD_OP");
+  }
+}
