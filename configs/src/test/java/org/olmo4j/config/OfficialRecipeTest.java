@@ -63,8 +63,10 @@ class OfficialRecipeTest {
         "ignored model.init_device = meta", "ignored compile = null",
         "ignored optimizer.metrics_log_interval = 10 (per-parameter metrics are for W&B)",
         "ignored tokenizer.identifier = tokenizers/some-tokenizer.json",
-        "ignored save_num_unsharded_checkpoints_to_keep = -1", "ignored fsdp.precision = mixed",
-        "ignored fsdp.wrapping_strategy = null", "ignored speed_monitor.window_size = 20",
+        "ignored save_num_unsharded_checkpoints_to_keep = -1",
+        "ignored fsdp.precision = mixed (the precision key decides the compute precision)",
+        "ignored fsdp.wrapping_strategy = null (olmo4j's units are the embedding, each block and the head)",
+        "ignored speed_monitor.window_size = 20",
         "ignored evaluators[0].data.num_workers = 0", "ignored evaluators[1].data.drop_last = true",
         "ignored data.num_workers = 0", "ignored data.prefetch_factor = 16")) {
       assertEquals(1, lines.stream().filter(expected::equals).count(), expected + " in " + lines);
