@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Benchmarks that print figures and their ratio to a reference measured in the same run.",
     subcommands = {BenchTrainCommand.class, BenchExchangeCommand.class, BenchRecoveryCommand.class,
         BenchCheckpointCommand.class, BenchControlCommand.class, BenchEvalCommand.class,
-        BenchWorkersCommand.class})
+        BenchWorkersCommand.class, BenchMemoryCommand.class})
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

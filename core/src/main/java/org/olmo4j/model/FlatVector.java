@@ -3,6 +3,7 @@ package org.olmo4j.model;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A flat vector of Ψ fp32 or bf16 elements in native memory (direct buffers, native byte order),
@@ -17,6 +18,10 @@ public final class FlatVector implements AutoCloseable {
 
   /** Elements per segment: 1 GiB of fp32, 512 MiB of bf16. */
   public static final int SEGMENT_ELEMENTS = 1 << 28;
+
+  /** Bytes of every open vector of this JVM, and their most since {@link #resetPeak()}. */
+  private static final AtomicLong LIVE = new AtomicLong();
+  private static final AtomicLong PEAK = new AtomicLong();
 
   private final long length;
   private final int elementBytes;
@@ -43,6 +48,22 @@ public final class FlatVector implements AutoCloseable {
       long elements = Math.min(segmentElements, length - ((long) s << shift));
       segments[s] = ByteBuffer.allocateDirect((int) (elements * elementBytes)).order(ByteOrder.nativeOrder());
     }
+    PEAK.accumulateAndGet(LIVE.addAndGet(length * elementBytes), Math::max);
+  }
+
+  /** Bytes of all vectors of this JVM not yet closed (native memory; memory accounting). */
+  public static long liveBytes() {
+    return LIVE.get();
+  }
+
+  /** The most {@link #liveBytes()} reached since the last {@link #resetPeak()}. */
+  public static long peakBytes() {
+    return PEAK.get();
+  }
+
+  /** Starts a new peak at the bytes live now. */
+  public static void resetPeak() {
+    PEAK.set(LIVE.get());
   }
 
   /** {@code length} fp32 elements, zeros. */
@@ -193,6 +214,7 @@ public final class FlatVector implements AutoCloseable {
       for (ByteBuffer b : s) {
         Native.free(b);
       }
+      LIVE.addAndGet(-length * elementBytes);
     }
   }
 

@@ -54,7 +54,7 @@ public final class OlmoModel implements AutoCloseable {
     }
     // One compute path per model: DJL ops (fp32 / fp64) or the bf16 TorchScript module.
     this.transformer = bf16Compute ? null : new Transformer(arch, this::param, manager, dtype);
-    this.head = param(arch.head());
+    this.head = unitwise ? null : param(arch.head());
     this.bf16 = bf16Compute ? new Bf16Compute(arch, this::param, manager) : null;
   }
 
@@ -107,7 +107,7 @@ public final class OlmoModel implements AutoCloseable {
    * slot's vector must be {@code values}. Call on the computing thread.
    */
   public void bindUnit(int u, FlatVector values) {
-    unitParams().bind(u, values);
+    unitParams().bind(u, values, stepManager());
   }
 
   /** Forgets the embedding's or head's vector, which the caller frees next. */
@@ -194,6 +194,7 @@ public final class OlmoModel implements AutoCloseable {
 
   /** {@code inputIds [B, T]} INT64 → logits {@code [B, T, embedding_size]}. */
   public NDArray logits(NDArray inputIds) {
+    wholeModel();
     NDManager step = stepManager();
     NDArray ids = local(inputIds, step);
     if (bf16 != null) {
@@ -209,6 +210,7 @@ public final class OlmoModel implements AutoCloseable {
    * @param labelMask nullable {@code [B, T]}, BOOLEAN or FLOAT; the label position's entry counts
    */
   public LossTerms lossTerms(NDArray inputIds, NDArray labelMask, boolean zLoss) {
+    wholeModel();
     NDManager step = stepManager();
     NDArray ids = local(inputIds, step);
     if (labelMask != null && !labelMask.getShape().equals(inputIds.getShape())) {
@@ -276,6 +278,13 @@ public final class OlmoModel implements AutoCloseable {
     manager.close();
     if (units != null) {
       units.close(); // after the arrays: they are views of its slot vectors
+    }
+  }
+
+  private void wholeModel() {
+    if (units != null) {
+      throw new IllegalStateException("a FULL_SHARD model holds one unit at a time: run it unit by"
+          + " unit (LayerwisePass with the step's gathers), not as a whole");
     }
   }
 

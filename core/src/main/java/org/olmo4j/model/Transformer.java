@@ -28,9 +28,10 @@ final class Transformer {
     }
   }
 
-  private final NDArray embedding;
+  /** Looked up per call: a FULL_SHARD model binds fresh embedding / head arrays per gather. */
+  private final Function<String, NDArray> param;
+  private final String finalNormName;
   private final List<Block> blocks;
-  private final NDArray finalNorm;
   private final boolean normAfter;
   private final Norm norm;
   private final CausalAttention attention;
@@ -38,9 +39,9 @@ final class Transformer {
   Transformer(Architecture arch, Function<String, NDArray> param, NDManager owner,
       DataType dtype) {
     ModelConfig cfg = arch.config();
-    this.embedding = param.apply(Architecture.EMBED);
+    this.param = param;
     this.blocks = arch.blocks().stream().map(b -> Block.of(b, param)).toList();
-    this.finalNorm = arch.finalNorm() == null ? null : param.apply(arch.finalNorm());
+    this.finalNormName = arch.finalNorm();
     this.normAfter = cfg.normAfter();
     this.norm = new Norm(cfg, owner, dtype);
     this.attention = new CausalAttention(cfg, norm, owner, dtype);
@@ -57,7 +58,8 @@ final class Transformer {
 
   /** The token embeddings {@code [B, T, D]} of {@code ids}. */
   NDArray embed(NDArray ids) {
-    return Embedding.embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow();
+    return Embedding.embedding(ids, param.apply(Architecture.EMBED), SparseFormat.DENSE)
+        .singletonOrThrow();
   }
 
   /** Block {@code i} on the residual stream {@code x [B, T, D]}. */
@@ -78,6 +80,6 @@ final class Transformer {
 
   /** The final norm on the last block's output. */
   NDArray finalNorm(NDArray x) {
-    return norm.apply(x, finalNorm);
+    return norm.apply(x, finalNormName == null ? null : param.apply(finalNormName));
   }
 }

@@ -23,10 +23,11 @@ import java.util.Map;
  * block's gradients are taken (copied out and zeroed) right after its backward, before the
  * block two below it runs its own.
  *
- * <p>The embedding and the head have their own arrays, bound to a vector only while their unit
- * is gathered ({@link #bind}); their values are never needed by a recorded graph after the unit
- * is released (the embedding is recomputed for its backward; the head runs forward and backward
- * together).
+ * <p>The embedding and the head get fresh arrays, views of their gathered vector, in the step's
+ * manager each time their unit is gathered ({@link #bind}), closed when it is released ({@link
+ * #unbind}): their gradients go with them. Their values are never needed by a recorded graph after
+ * the unit is released (the embedding is recomputed for its backward; the head runs forward and
+ * backward together).
  */
 final class UnitParams implements AutoCloseable {
 
@@ -35,11 +36,11 @@ final class UnitParams implements AutoCloseable {
   /** Slot s: block-parameter suffix (e.g. {@code mlp.up_proj.weight}) → array. */
   private final List<Map<String, NDArray>> slots = new ArrayList<>();
   private final FlatVector[] slotVectors = new FlatVector[2];
-  /** Embedding and head parameters by name. */
+  /** Embedding and head parameters by name, while their unit is bound. */
   private final Map<String, NDArray> own = new LinkedHashMap<>();
   /** What each unit's arrays view now (blocks: their slot's vector). */
   private final FlatVector[] bound;
-  private final List<NDArray> all = new ArrayList<>();
+  private final List<NDArray> slotArrays = new ArrayList<>();
   private final FlatLayout layout;
 
   UnitParams(Architecture arch, NDManager manager) {
@@ -55,17 +56,10 @@ final class UnitParams implements AutoCloseable {
       for (String name : template.params()) {
         NDArray a = OlmoModel.newParam(layout.param(name), manager, DataType.FLOAT32);
         arrays.put(suffix(name), a);
-        all.add(a);
+        slotArrays.add(a);
       }
       slots.add(arrays);
       viewsOf(new ArrayList<>(arrays.values()), v);
-    }
-    for (int u : new int[] {0, units.size() - 1}) {
-      for (String name : units.get(u).params()) {
-        NDArray a = OlmoModel.newParam(layout.param(name), manager, DataType.FLOAT32);
-        own.put(name, a);
-        all.add(a);
-      }
     }
     for (int b = 0; b < blocks; b++) {
       bound[1 + b] = slotVectors[b % 2];
@@ -84,20 +78,26 @@ final class UnitParams implements AutoCloseable {
       a = layer < blocks ? slots.get(layer % 2).get(name.substring(dot + 1)) : null;
     }
     if (a == null) {
+      if (units.get(0).params().contains(name) || units.get(units.size() - 1).params().contains(name)) {
+        throw new IllegalStateException(name + " is used while its unit is not gathered");
+      }
       throw new IllegalArgumentException("no parameter named " + name);
     }
     return a;
   }
 
+  /** The slot arrays and the embedding / head arrays bound now. */
   List<NDArray> arrays() {
-    return all;
+    List<NDArray> out = new ArrayList<>(slotArrays);
+    out.addAll(own.values());
+    return out;
   }
 
   FlatVector vector(int u) {
     return bound[u];
   }
 
-  void bind(int u, FlatVector values) {
+  void bind(int u, FlatVector values, NDManager step) {
     Architecture.Unit unit = units.get(u);
     if (values.length() != unit.range().length() || !values.isFp32()) {
       throw new IllegalArgumentException(unit.label() + " has " + unit.range().length()
@@ -113,22 +113,39 @@ final class UnitParams implements AutoCloseable {
     if (bound[u] == values) {
       return;
     }
-    // Re-pointing a leaf that requires a gradient is not an autograd operation.
+    unbind(u);
+    List<NDArray> fresh = new ArrayList<>();
+    for (String name : unit.params()) {
+      NDArray a = OlmoModel.newParam(layout.param(name), step, DataType.FLOAT32);
+      own.put(name, a);
+      fresh.add(a);
+    }
+    // Pointing a new leaf at memory is not an autograd operation.
     boolean before = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      viewsOf(unit.params().stream().map(own::get).toList(), values);
+      viewsOf(fresh, values);
     } finally {
       JniUtils.setGradMode(before);
     }
     bound[u] = values;
   }
 
-  /** Forgets unit {@code u}'s vector (embedding / head), which the caller is about to free. */
+  /**
+   * Closes the embedding's / head's arrays and their gradients (take those first); the caller
+   * frees the vector next.
+   */
   void unbind(int u) {
-    if (units.get(u).block() < 0) {
-      bound[u] = null;
+    if (units.get(u).block() >= 0 || bound[u] == null) {
+      return;
     }
+    for (String name : units.get(u).params()) {
+      NDArray a = own.remove(name);
+      if (a != null) {
+        a.close();
+      }
+    }
+    bound[u] = null;
   }
 
   void takeGrads(int u, FlatVector dst) {

@@ -28,7 +28,7 @@ import org.olmo4j.optim.GradClip;
  * and each rank adds its piece into its gradient shard. The collectives run on one thread of
  * their own, in program order (the same on every rank): the next unit's all-gather is issued
  * before the current unit computes (forward and backward prefetch), and a unit's reduce-scatter
- * runs while the unit below computes its backward; at most two reduce-scatters are in flight.
+ * runs while the unit below computes its backward (one in flight at a time).
  * Blocks compute in two slots (block i in slot i mod 2), so the last two blocks of the forward
  * are still present for the first two of the backward; every other block is gathered again.
  *
@@ -242,7 +242,9 @@ public final class FullShardStep implements TrainStep {
     model.takeUnitGrads(u, grads);
     FlatLayout.Range mine = ShardPlan.slice(length, collectives.rank(), collectives.worldSize());
     int at = Math.toIntExact(plan.unitOffset(u));
-    while (reductions.size() >= 2) {
+    while (!reductions.isEmpty()) {
+      // One in flight: it runs while the unit below computes its backward; a second would only
+      // hold another unit's gradient copy without hiding more.
       await(reductions.removeFirst());
     }
     reductions.addLast(comm.submit(() -> {

@@ -15,26 +15,51 @@ import org.olmo4j.train.ChildJvm;
  * this in production): each child prints {@code CONTROL <port>}, the parent (rank 0) answers with
  * {@code WORLD <rank> <generation> <port,port,...>} on the child's stdin.
  */
-final class LoopbackRendezvous {
+public final class LoopbackRendezvous {
 
-  static final String HOST = "127.0.0.1";
+  public static final String HOST = "127.0.0.1";
 
   private LoopbackRendezvous() {}
 
   /** Starts a JVM running {@code mainClass} with this JVM's class path. */
-  static Process spawn(String mainClass, List<String> jvmArgs, List<String> args) throws IOException {
+  public static Process spawn(String mainClass, List<String> jvmArgs, List<String> args) throws IOException {
     return new ProcessBuilder(ChildJvm.command(jvmArgs, mainClass, args))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }
 
   /** Parent side: reads every child's port, sends each its rank; returns the endpoints, rank order. */
-  static List<InetSocketAddress> formWorld(ExchangeServer own, List<Process> children,
+  public static List<InetSocketAddress> formWorld(ExchangeServer own, List<Process> children,
       List<BufferedReader> outputs, long generation) throws IOException {
     return formWorld(own.controlAddress(), children, outputs, generation);
   }
 
+  /** Parent side for a world of children only: child i is rank i. */
+  public static List<InetSocketAddress> formWorldOfChildren(List<Process> children,
+      List<BufferedReader> outputs, long generation) throws IOException {
+    List<InetSocketAddress> endpoints = new ArrayList<>();
+    for (int i = 0; i < children.size(); i++) {
+      BufferedReader out = outputs.get(i);
+      String line = out.readLine();
+      while (line != null && !line.startsWith("CONTROL ")) {
+        System.err.println("[rank " + i + "] " + line);
+        line = out.readLine();
+      }
+      if (line == null) {
+        throw new IOException("rank " + i + " exited before announcing its endpoint");
+      }
+      endpoints.add(new InetSocketAddress(HOST, Integer.parseInt(line.substring(8).trim())));
+      drain(out, i);
+    }
+    String ports = String.join(",", endpoints.stream().map(a -> String.valueOf(a.getPort())).toList());
+    for (int i = 0; i < children.size(); i++) {
+      PrintStream in = new PrintStream(children.get(i).getOutputStream(), true, StandardCharsets.UTF_8);
+      in.println("WORLD " + i + " " + generation + " " + ports);
+    }
+    return endpoints;
+  }
+
   /** As above, with rank 0 listening on {@code own}. */
-  static List<InetSocketAddress> formWorld(InetSocketAddress own, List<Process> children,
+  public static List<InetSocketAddress> formWorld(InetSocketAddress own, List<Process> children,
       List<BufferedReader> outputs, long generation) throws IOException {
     List<InetSocketAddress> endpoints = new ArrayList<>();
     endpoints.add(own);
@@ -77,15 +102,15 @@ final class LoopbackRendezvous {
     t.start();
   }
 
-  static BufferedReader output(Process p) {
+  public static BufferedReader output(Process p) {
     return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
   }
 
   /** A child's place in the world, as told by the parent. */
-  record World(int rank, long generation, List<InetSocketAddress> endpoints) {}
+  public record World(int rank, long generation, List<InetSocketAddress> endpoints) {}
 
   /** Child side: announces {@code port} on stdout and reads its world from stdin. */
-  static World announceAndReadWorld(int port) throws IOException {
+  public static World announceAndReadWorld(int port) throws IOException {
     System.out.println("CONTROL " + port);
     System.out.flush();
     BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -102,7 +127,7 @@ final class LoopbackRendezvous {
   }
 
   /** Child side: announces the server's port on stdout and joins the world read from stdin. */
-  static NetworkExchange joinAsChild(ExchangeServer server, ExchangeOptions options) throws IOException {
+  public static NetworkExchange joinAsChild(ExchangeServer server, ExchangeOptions options) throws IOException {
     World w = announceAndReadWorld(server.controlAddress().getPort());
     return server.join(w.rank(), w.generation(), w.endpoints(), options);
   }
