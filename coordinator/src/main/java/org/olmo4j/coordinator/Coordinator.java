@@ -378,7 +378,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     world = new World(++generation, ranks, start);
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
     progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
-        runEvents);
+        Double.POSITIVE_INFINITY, runEvents);
     failures.reformed();
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
         world.generation(), ranks.size(), start.step(), maxSteps,
