@@ -28,9 +28,9 @@ final class PrometheusText {
     part(b, "exchange", s.exchangeSeconds());
     part(b, "optimizer", s.optimizerSeconds());
     perRank(b, s, "olmo4j_rank_step_seconds", "a rank's step time", RunStatus.Worker::stepSeconds);
-    perRank(b, s, "olmo4j_rank_compute_seconds", "a rank's step time outside collectives (its own "
+    perRank(b, s, "olmo4j_rank_compute_seconds", "a rank's step time less its wait (its own "
         + "work)", RunStatus.Worker::computeSeconds);
-    perRank(b, s, "olmo4j_rank_wait_seconds", "a rank's time inside collectives (transfers and "
+    perRank(b, s, "olmo4j_rank_wait_seconds", "a rank's time waiting for collectives (transfers and "
         + "waiting for the other ranks)", RunStatus.Worker::waitSeconds);
     gauge(b, "olmo4j_straggler_rank", "the rank with the highest compute time (-1: fewer than two "
         + "ranks)", s.slowest().rank());

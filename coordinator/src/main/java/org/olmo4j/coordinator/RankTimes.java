@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Each rank's step, compute and wait times over the last {@link #WINDOW} steps of one world, and
- * the slowest rank (README: Stragglers). A rank's wait is the part of its step spent inside
+ * the slowest rank (README: Stragglers). A rank's wait is the part of its step spent waiting for
  * collectives (transfers, and waiting for the ranks that arrive later); its compute is the rest
  * (its micro-batches, forward/backward, optimizer), the part the others wait for when it is slow.
  *

@@ -14,7 +14,7 @@ public record RunStatus(String state, long step, long maxSteps, long tokens, dou
   /**
    * A registered worker: its rank in the current world (-1: spare), what it does, and its medians
    * over the world's last steps (NaN before its first step): step time, compute (the step less
-   * the wait) and wait (time inside collectives). README: Stragglers.
+   * the wait) and wait (time spent waiting for collectives). README: Stragglers.
    */
   public record Worker(int rank, String node, int localIndex, String state, double stepSeconds,
       double computeSeconds, double waitSeconds) {}
