@@ -132,6 +132,9 @@ final class ConfigValidator {
           checkHostPort(k.seedNodes().get(i), "cluster.seed_nodes[" + i + "]");
         }
       }
+      if (required(k.straggler(), "cluster.straggler")) {
+        checkStraggler(k.straggler());
+      }
     }
     required(c.control(), "control");
     if (c.control() != null) {
@@ -142,6 +145,13 @@ final class ConfigValidator {
       check(k.tlsKeystore() == null || k.tlsPasswordEnv() != null,
           "control.tls_password_env must name the variable holding control.tls_keystore's password");
     }
+  }
+
+  private void checkStraggler(StragglerConfig s) {
+    check(s.drainRatio() == null || s.drainRatio() > 1,
+        "cluster.straggler.drain_ratio must be > 1 (a rank's compute time over the median of the "
+            + "others'), or null to never drain, got " + s.drainRatio());
+    positive(s.steps(), "cluster.straggler.steps");
   }
 
   private void checkEvaluators(TrainConfig c) {

@@ -62,6 +62,10 @@ class ConfigValidatorTest {
       "--cluster.seed_nodes=[a:1, b:x]    | cluster.seed_nodes[1] must be HOST:PORT",
       "--cluster.seed_nodes=[':25520']    | cluster.seed_nodes[0] must be HOST:PORT",
       "--cluster.seed_nodes=null          | cluster.seed_nodes must be set",
+      "--cluster.straggler.drain_ratio=0.5 | cluster.straggler.drain_ratio must be > 1 (a rank's compute "
+          + "time over the median of the others'), or null to never drain, got 0.5",
+      "--cluster.straggler.drain_ratio=1  | cluster.straggler.drain_ratio must be > 1",
+      "--cluster.straggler.steps=0        | cluster.straggler.steps must be positive, got 0",
   })
   void rejects(String override, String expected) {
     String message = problem(override);
@@ -73,6 +77,13 @@ class ConfigValidatorTest {
   void keepAllCheckpointsIsMinusOne() {
     assertEquals(-1, ConfigLoader.fromYaml("save_num_checkpoints_to_keep: -1", List.of())
         .saveNumCheckpointsToKeep());
+  }
+
+  @Test
+  void theStragglerDrainIsOffByDefault() {
+    assertEquals(new StragglerConfig(null, 10), VALID.cluster().straggler());
+    assertEquals(new StragglerConfig(2.5, 4), ConfigLoader.fromYaml(
+        "cluster: {straggler: {drain_ratio: 2.5, steps: 4}}", List.of()).cluster().straggler());
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -110,8 +111,20 @@ final class CtlCommand implements Callable<Integer> {
     System.out.println("coordinator " + s.getCoordinatorNode() + "; last checkpoint "
         + (s.getLastCheckpoint().isEmpty() ? "none" : s.getLastCheckpoint()));
     for (WorkerStatus w : s.getWorkersList()) {
-      System.out.printf("  rank %2d  %-8s %s #%d%n", w.getRank(), w.getState(), w.getNode(), w.getLocalIndex());
+      System.out.printf("  rank %2d  %-8s step %s  compute %s  wait %s  %s #%d%n", w.getRank(),
+          w.getState(), seconds(w.getStepSeconds()), seconds(w.getComputeSeconds()),
+          seconds(w.getWaitSeconds()), w.getNode(), w.getLocalIndex());
     }
+    if (s.getSlowestRank() >= 0) {
+      System.out.printf(Locale.ROOT, "  slowest rank %d on %s: compute %.2fx the median of the "
+          + "other ranks (medians of the last %d steps)%n", s.getSlowestRank(), s.getSlowestNode(),
+          s.getSlowestRatio(), s.getWindowSteps());
+    }
+  }
+
+  /** A median time as the status prints it: seconds, or "-" before the rank's first step. */
+  private static String seconds(double v) {
+    return Double.isNaN(v) ? "     -  " : String.format(Locale.ROOT, "%6.3fs", v);
   }
 
   private static void printCheckpoint(CheckpointInfo k) {

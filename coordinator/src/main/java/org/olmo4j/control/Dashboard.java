@@ -3,6 +3,7 @@ package org.olmo4j.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,9 +27,10 @@ import org.olmo4j.coordinator.RunStatus;
 
 /**
  * The coordinator's HTTP pages beside the gRPC service, on the same port: {@code /metrics}
- * (Prometheus text format), {@code /} (a status page with live loss and throughput charts) and
- * {@code /api/metrics} (the page's data: metrics.jsonl after a step). Each needs the run's
- * token, as {@code Authorization: Bearer …} or {@code ?token=…}.
+ * (Prometheus text format), {@code /} (a status page with live loss and throughput charts and a
+ * workers table), {@code /api/metrics} (the charts' data: metrics.jsonl after a step) and
+ * {@code /api/workers} (the table's: each rank's times and the slowest rank). Each needs the
+ * run's token, as {@code Authorization: Bearer …} or {@code ?token=…}.
  */
 final class Dashboard {
 
@@ -54,16 +56,41 @@ final class Dashboard {
     }
     String path = req.getUri().path();
     return switch (path) {
-      case "/metrics" -> AskPattern.<Coordinator.Command, RunStatus>ask(coordinator,
-              Coordinator.GetStatus::new, Duration.ofSeconds(10), system.scheduler())
-          .thenApply(s -> HttpResponse.create().withEntity(
-              ContentTypes.TEXT_PLAIN_UTF8, PrometheusText.of(s)));
+      case "/metrics" -> status().thenApply(s -> HttpResponse.create().withEntity(
+          ContentTypes.TEXT_PLAIN_UTF8, PrometheusText.of(s)));
+      case "/api/workers" -> status().thenApply(s -> HttpResponse.create().withEntity(
+          ContentTypes.APPLICATION_JSON, workers(s)));
       case "/" -> done(HttpResponse.create().withEntity(ContentTypes.TEXT_HTML_UTF8, page()));
       case "/api/metrics" -> done(HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON,
           series(req.getUri().query().get("after").map(Long::parseLong).orElse(0L))));
       default -> done(HttpResponse.create().withStatus(StatusCodes.NOT_FOUND)
-          .withEntity("no page " + path + " (try /, /metrics)\n"));
+          .withEntity("no page " + path + " (try /, /metrics, /api/workers)\n"));
     };
+  }
+
+  private CompletionStage<RunStatus> status() {
+    return AskPattern.ask(coordinator, Coordinator.GetStatus::new, Duration.ofSeconds(10),
+        system.scheduler());
+  }
+
+  /** The workers table: rank, node, state and median times of each worker; the slowest rank. */
+  private String workers(RunStatus s) {
+    ObjectNode out = json.createObjectNode();
+    ArrayNode rows = out.putArray("workers");
+    for (RunStatus.Worker w : s.workers()) {
+      rows.addObject().put("rank", w.rank()).put("node", w.node())
+          .put("local_index", w.localIndex()).put("state", w.state())
+          .put("step_s", finite(w.stepSeconds()))
+          .put("compute_s", finite(w.computeSeconds())).put("wait_s", finite(w.waitSeconds()));
+    }
+    out.putObject("slowest").put("rank", s.slowest().rank()).put("node", s.slowest().node())
+        .put("ratio", finite(s.slowest().ratio())).put("steps", s.slowest().steps());
+    return out.toString();
+  }
+
+  /** JSON has no NaN: null for "none yet". */
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
   }
 
   private boolean authorized(HttpRequest req) {

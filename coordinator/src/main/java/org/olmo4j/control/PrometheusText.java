@@ -1,5 +1,6 @@
 package org.olmo4j.control;
 
+import java.util.function.ToDoubleFunction;
 import org.olmo4j.coordinator.RunStatus;
 
 /** The run's gauges in Prometheus' text exposition format (version 0.0.4). */
@@ -26,6 +27,15 @@ final class PrometheusText {
     part(b, "compute", s.computeSeconds());
     part(b, "exchange", s.exchangeSeconds());
     part(b, "optimizer", s.optimizerSeconds());
+    perRank(b, s, "olmo4j_rank_step_seconds", "a rank's step time", RunStatus.Worker::stepSeconds);
+    perRank(b, s, "olmo4j_rank_compute_seconds", "a rank's step time less its wait (its own "
+        + "work)", RunStatus.Worker::computeSeconds);
+    perRank(b, s, "olmo4j_rank_wait_seconds", "a rank's time waiting for collectives (transfers and "
+        + "waiting for the other ranks)", RunStatus.Worker::waitSeconds);
+    gauge(b, "olmo4j_straggler_rank", "the rank with the highest compute time (-1: fewer than two "
+        + "ranks)", s.slowest().rank());
+    gauge(b, "olmo4j_straggler_ratio", "its compute time over the median of the other ranks'",
+        s.slowest().ratio());
     gauge(b, "olmo4j_checkpoint_write_seconds", "slowest shard write of the last checkpoint", s.checkpointSeconds());
     gauge(b, "olmo4j_recovery_seconds", "last recovery, from detection to the first step after it", s.recoverySeconds());
     return b.toString();
@@ -35,6 +45,26 @@ final class PrometheusText {
     b.append("# HELP ").append(name).append(' ').append(help).append('\n')
         .append("# TYPE ").append(name).append(" gauge\n")
         .append(name).append(' ').append(Dashboard.number(value)).append('\n');
+  }
+
+  /** One sample per rank of the world, labelled with its rank and node. */
+  private static void perRank(StringBuilder b, RunStatus s, String name, String help,
+      ToDoubleFunction<RunStatus.Worker> value) {
+    b.append("# HELP ").append(name).append(' ').append(help)
+        .append(", median over the current world's recent steps\n")
+        .append("# TYPE ").append(name).append(" gauge\n");
+    for (RunStatus.Worker w : s.workers()) {
+      if (w.rank() >= 0) {
+        b.append(name).append("{rank=\"").append(w.rank()).append("\",node=\"")
+            .append(label(w.node())).append("\"} ").append(Dashboard.number(value.applyAsDouble(w)))
+            .append('\n');
+      }
+    }
+  }
+
+  /** A label value as the text format writes it: backslash, quote and newline escaped. */
+  private static String label(String v) {
+    return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
   }
 
   private static void part(StringBuilder b, String part, double value) {

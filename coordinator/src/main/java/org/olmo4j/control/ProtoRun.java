@@ -21,10 +21,13 @@ final class ProtoRun {
         .setMaxSteps(s.maxSteps()).setTokens(s.tokens()).setLoss(s.loss())
         .setTokensPerSecond(s.tokensPerSecond()).setMfu(s.mfu()).setEtaSeconds(s.etaSeconds())
         .setGeneration(s.generation()).setLastCheckpoint(s.lastCheckpoint())
-        .setLastCheckpointStep(s.lastCheckpointStep()).setCoordinatorNode(s.coordinatorNode());
+        .setLastCheckpointStep(s.lastCheckpointStep()).setCoordinatorNode(s.coordinatorNode())
+        .setSlowestRank(s.slowest().rank()).setSlowestNode(s.slowest().node())
+        .setSlowestRatio(s.slowest().ratio()).setWindowSteps(s.slowest().steps());
     for (RunStatus.Worker w : s.workers()) {
       b.addWorkers(WorkerStatus.newBuilder().setRank(w.rank()).setNode(w.node())
-          .setLocalIndex(w.localIndex()).setState(w.state()));
+          .setLocalIndex(w.localIndex()).setState(w.state()).setStepSeconds(w.stepSeconds())
+          .setComputeSeconds(w.computeSeconds()).setWaitSeconds(w.waitSeconds()));
     }
     return b.build();
   }

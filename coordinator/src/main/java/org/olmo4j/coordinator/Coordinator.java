@@ -91,6 +91,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private World world;
   private RunProgress progress;
   private final Failures failures;
+  private final StragglerPolicy stragglers;
   private boolean waitingLogged;
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finalCommitPending;
@@ -103,6 +104,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.nodePeakFlops = nodePeakFlops;
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address().toString();
     this.failures = new Failures(timers, new SettleTimeout());
+    this.stragglers = new StragglerPolicy(cfg.cluster().straggler(), cfg.cluster().minWorkers());
     this.cfg = cfg;
     this.admission = new Admission(cfg, ctx.getSystem(), ctx.getLog());
     this.maxSteps = maxSteps;
@@ -242,7 +244,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         progress.writeWorldFile(world, failures.loaded());
       }
     } else if (e instanceof WorkerEvent.StepDone d) {
-      progress.stepDone(d);
+      if (progress.stepDone(d)) {
+        stragglers.check(progress.rankTimes(), world, selfAddress, !departures.isEmpty(),
+            getContext().getLog()).ifPresent(this::drainStraggler);
+      }
       failures.stepDone(progress.lastStep(), world.start().step())
           .ifPresent(summary -> getContext().getLog().info("recovered: {}", summary));
     } else if (e instanceof WorkerEvent.EvalDone d) {
@@ -256,6 +261,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       runEvents.notice("paused", p.step(), "paused by the operator");
     }
     return this;
+  }
+
+  /** cluster.straggler: the slow rank's node leaves at the next checkpoint, as drained nodes do. */
+  private void drainStraggler(StragglerPolicy.Drain d) {
+    departures.straggler(d.node());
+    world.requestCheckpoint();
+    runEvents.notice("straggler_drain", progress.lastStep(), d.describe());
   }
 
   private Behavior<Command> onShardSaved(WorkerEvent.ShardSaved s) {
@@ -378,7 +390,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     world = new World(++generation, ranks, start);
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
     progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
-        runEvents);
+        stragglers.drainRatio(), runEvents);
     failures.reformed();
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
         world.generation(), ranks.size(), start.step(), maxSteps,

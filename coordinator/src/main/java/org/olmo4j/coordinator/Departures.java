@@ -10,12 +10,14 @@ import org.slf4j.Logger;
 
 /**
  * Nodes leaving the run at the next committed checkpoint: drained on SIGTERM (the node leaves by
- * itself once answered) or by the operator (the coordinator tells the node to stop).
+ * itself once answered), by the operator or as a straggler (the coordinator tells the node to
+ * stop).
  */
 final class Departures {
 
   private final Map<String, ActorRef<Coordinator.Drained>> bySigterm = new LinkedHashMap<>();
   private final Map<String, ActorRef<ControlReply>> byOperator = new LinkedHashMap<>();
+  private final List<String> stragglers = new ArrayList<>();
 
   /**
    * A node shutting down on SIGTERM: answered at once when {@code world} holds none of its ranks,
@@ -38,15 +40,20 @@ final class Departures {
     byOperator.put(node, reply);
   }
 
+  /** A straggler's node ({@link StragglerPolicy}). */
+  void straggler(String node) {
+    stragglers.add(node);
+  }
+
   boolean isEmpty() {
-    return bySigterm.isEmpty() && byOperator.isEmpty();
+    return bySigterm.isEmpty() && byOperator.isEmpty() && stragglers.isEmpty();
   }
 
   boolean includes(String node) {
-    return bySigterm.containsKey(node) || byOperator.containsKey(node);
+    return bySigterm.containsKey(node) || byOperator.containsKey(node) || stragglers.contains(node);
   }
 
-  /** After checkpoint {@code step}: answers, stops the operator's nodes, forgets them all. */
+  /** After checkpoint {@code step}: answers, stops the operator's and stragglers' nodes, forgets all. */
   List<String> release(long step, WorkerPool pool) {
     List<String> nodes = new ArrayList<>(bySigterm.keySet());
     String outcome = "drained at checkpoint step " + step;
@@ -59,9 +66,20 @@ final class Departures {
       reply.tell(ControlReply.done(node + " " + outcome));
       nodes.add(node);
     });
+    for (String node : stragglers) {
+      ActorRef<NodeGuardian.Command> guardian = pool.guardian(node);
+      if (nodes.contains(node)) {
+        continue; // the operator drains it too
+      }
+      if (guardian != null) {
+        guardian.tell(new NodeGuardian.Shutdown(0, "drained as a straggler"));
+      }
+      nodes.add(node);
+    }
     nodes.forEach(pool::removeNode);
     bySigterm.clear();
     byOperator.clear();
+    stragglers.clear();
     return nodes;
   }
 
@@ -69,5 +87,6 @@ final class Departures {
   void cancel(String why) {
     byOperator.values().forEach(r -> r.tell(ControlReply.refused(why)));
     byOperator.clear();
+    stragglers.clear();
   }
 }

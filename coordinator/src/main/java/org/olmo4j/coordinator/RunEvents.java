@@ -26,7 +26,7 @@ public final class RunEvents implements AutoCloseable {
 
   /**
    * Something happened: {@code kind} is checkpoint_committed, worker_lost, world_reformed, eval,
-   * paused, resumed or finished; {@code values} carries eval metrics.
+   * paused, resumed, straggler_drain, finishing or finished; {@code values} carries eval metrics.
    */
   public record Notice(String kind, long step, String message, Map<String, Double> values)
       implements Event {}

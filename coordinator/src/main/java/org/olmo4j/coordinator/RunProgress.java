@@ -40,15 +40,20 @@ final class RunProgress implements AutoCloseable {
     }
   }
   private final RunEvents events;
+  private final RankTimes rankTimes;
   private final long maxSteps;
   private StepMetrics last;
   private long lastStepNanos = System.nanoTime();
   private long lastStep;
 
-  /** @param peakFlops the reference FLOP/s of the whole world, for MFU */
+  /**
+   * @param peakFlops the reference FLOP/s of the whole world, for MFU
+   * @param drainRatio for {@link RankTimes#streak}
+   */
   RunProgress(TrainConfig cfg, int worldSize, TrainState start, long maxSteps, double peakFlops,
-      RunEvents events) {
+      double drainRatio, RunEvents events) {
     this.events = events;
+    this.rankTimes = new RankTimes(worldSize, drainRatio);
     this.maxSteps = maxSteps;
     this.cfg = cfg;
     this.worldSize = worldSize;
@@ -71,24 +76,32 @@ final class RunProgress implements AutoCloseable {
     return lastStep;
   }
 
-  /** Records a rank's step; when all ranks have it, writes the step's metrics line. */
-  void stepDone(WorkerEvent.StepDone d) {
+  /**
+   * Records a rank's step; when all ranks have it, writes the step's metrics line and records
+   * the ranks' times, and returns true.
+   */
+  boolean stepDone(WorkerEvent.StepDone d) {
     Map<Integer, WorkerEvent.StepDone> ranks = steps.computeIfAbsent(d.step(), s -> new HashMap<>());
     ranks.put(d.rank(), d);
     if (ranks.size() < worldSize) {
-      return;
+      return false;
     }
     steps.remove(d.step());
     double compute = 0;
     double exchange = 0;
     double optimizer = 0;
     long rss = 0;
+    double[] rankSteps = new double[worldSize];
+    double[] rankWaits = new double[worldSize];
     for (WorkerEvent.StepDone r : ranks.values()) {
       compute = Math.max(compute, r.computeSeconds());
       exchange = Math.max(exchange, r.exchangeSeconds());
       optimizer = Math.max(optimizer, r.optimizerSeconds());
       rss = Math.max(rss, r.rssBytes());
+      rankSteps[r.rank()] = r.stepSeconds();
+      rankWaits[r.rank()] = r.exchangeSeconds();
     }
+    rankTimes.step(rankSteps, rankWaits);
     long now = System.nanoTime();
     double seconds = (now - lastStepNanos) / 1e9;
     lastStepNanos = now;
@@ -102,6 +115,12 @@ final class RunProgress implements AutoCloseable {
     last = m;
     console.report(m, speed);
     lastStep = Math.max(lastStep, d.step());
+    return true;
+  }
+
+  /** Each rank's recent step, compute and wait times in this world. */
+  RankTimes rankTimes() {
+    return rankTimes;
   }
 
   /** Records that a rank has loaded its shard; true when every rank of the world has. */

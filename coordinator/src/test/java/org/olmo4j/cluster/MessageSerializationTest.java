@@ -92,8 +92,11 @@ class MessageSerializationTest {
         kit.createTestProbe(org.olmo4j.coordinator.RunStatus.class).getRef();
     assertRoundTrips(new Coordinator.GetStatus(statuses));
     assertRoundTrips(new org.olmo4j.coordinator.RunStatus("training", 7, 100, 4096, 3.5, 1200, 0.4,
-        80, 2, List.of(new org.olmo4j.coordinator.RunStatus.Worker(0, "pekko://olmo4j@h:1", 0, "training")),
-        "/tmp/run/step5", 5, "pekko://olmo4j@h:1", 0.5, 0.4, 0.05, 0.05, 0.2, 11.5));
+        80, 2, List.of(new org.olmo4j.coordinator.RunStatus.Worker(0, "pekko://olmo4j@h:1", 0, "training",
+            0.5, 0.38, 0.12), new org.olmo4j.coordinator.RunStatus.Worker(-1, "pekko://olmo4j@h:2", 0,
+            "spare", Double.NaN, Double.NaN, Double.NaN)),
+        "/tmp/run/step5", 5, "pekko://olmo4j@h:1", 0.5, 0.4, 0.05, 0.05, 0.2, 11.5,
+        new org.olmo4j.coordinator.RunStatus.Slowest(0, "pekko://olmo4j@h:1", 3.2, 20)));
     assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
     assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,
         0.8, 0.1, 0.1, 123456789L, 3));

@@ -21,7 +21,10 @@ import org.olmo4j.node.ClusterNode;
 import org.olmo4j.node.ClusterRuns;
 import org.olmo4j.node.FileEvents;
 
-/** The coordinator's Prometheus endpoint and status page during a real run; the page in Chromium. */
+/**
+ * The coordinator's Prometheus endpoint and status page (charts, workers table) during a real
+ * run; the page in Chromium.
+ */
 class DashboardTest {
 
   @TempDir Path tmp;
@@ -51,7 +54,7 @@ class DashboardTest {
       for (String gauge : List.of("olmo4j_loss", "olmo4j_tokens_per_second", "olmo4j_mfu",
           "olmo4j_world_size", "olmo4j_generation", "olmo4j_step_seconds{part=\"compute\"}",
           "olmo4j_step_seconds{part=\"exchange\"}", "olmo4j_checkpoint_write_seconds",
-          "olmo4j_recovery_seconds")) {
+          "olmo4j_recovery_seconds", "olmo4j_straggler_rank", "olmo4j_straggler_ratio")) {
         assertTrue(Pattern.compile("^" + Pattern.quote(gauge) + " \\S+$", Pattern.MULTILINE)
             .matcher(text).find(), gauge + " in\n" + text);
       }
@@ -59,6 +62,17 @@ class DashboardTest {
       assertTrue(text.matches("(?s).*\\nolmo4j_world_size 1\\n.*"), text);
       double loss = Double.parseDouble(value(text, "olmo4j_loss"));
       assertTrue(loss > 0 && loss < 10, "loss " + loss);
+      // One rank: its times, and no slowest rank to name.
+      for (String perRank : List.of("olmo4j_rank_step_seconds", "olmo4j_rank_compute_seconds",
+          "olmo4j_rank_wait_seconds")) {
+        Matcher m = Pattern.compile("^" + perRank
+            + "\\{rank=\"0\",node=\"pekko://olmo4j@127\\.0\\.0\\.1:\\d+\"} (\\S+)$", Pattern.MULTILINE)
+            .matcher(text);
+        assertTrue(m.find(), perRank + " of rank 0 in\n" + text);
+        assertTrue(Double.parseDouble(m.group(1)) >= 0, perRank + " " + m.group(1));
+      }
+      assertEquals("-1", value(text, "olmo4j_straggler_rank"));
+      assertEquals("NaN", value(text, "olmo4j_straggler_ratio"));
 
       Path chromium = chromium();
       assumeTrue(chromium != null, "Chromium is not installed (.ci/run installs Debian's chromium)");
@@ -74,6 +88,13 @@ class DashboardTest {
         assertTrue(Integer.parseInt(m.group(1)) >= 20, chart + " has the run's steps: " + m.group(1));
       }
       assertTrue(dom.contains("world of 1"), "the summary line is filled in");
+      // The workers table: rank, node, state, step, compute and wait of the one rank.
+      Matcher row = Pattern.compile("<tr data-rank=\"0\"[^>]*><td>0</td><td>pekko://olmo4j@127\\.0\\.0\\.1:"
+          + "\\d+ #0</td><td>training</td><td class=\"num\">(\\d+\\.\\d{3})</td><td class=\"num\">"
+          + "(\\d+\\.\\d{3})</td><td class=\"num\">(\\d+\\.\\d{3})</td></tr>").matcher(dom);
+      assertTrue(row.find(), "the workers table has rank 0 with its times: " + dom);
+      assertTrue(Double.parseDouble(row.group(1)) > 0, "step time " + row.group(1));
+      assertTrue(dom.contains("(fewer than two ranks)"), "no slowest rank of one: " + dom);
       new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
           "--virtual-time-budget=6000", "--window-size=1280,1000", "--screenshot=" + shot,
           base + "/?token=page-token").redirectErrorStream(true)

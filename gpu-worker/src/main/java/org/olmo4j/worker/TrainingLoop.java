@@ -48,6 +48,7 @@ final class TrainingLoop implements AutoCloseable {
   private final AdamWShard optimizer;
   private final CheckpointStore store;
   private final TensorExchange exchange;
+  private final CollectiveClock collectives;
   private final TrainStep zero;
   private final EvalShare eval;
   private volatile boolean stopped;
@@ -90,8 +91,10 @@ final class TrainingLoop implements AutoCloseable {
     ExchangeOptions options = ExchangeOptions.DEFAULTS.withTimeout(
         Duration.ofSeconds(cfg.cluster().exchangeTimeoutSeconds()));
     this.exchange = join(server, endpoints, options);
-    this.zero = TrainStep.create(cfg, model, optimizer, exchange);
+    this.collectives = new CollectiveClock(exchange);
+    this.zero = TrainStep.create(cfg, model, optimizer, collectives);
     zero.publishParameters();
+    collectives.lap(0); // the world's first all-gather belongs to no step
     // Off this thread: the first checkpoint then copies into memory allocated meanwhile.
     int shardLength = optimizer.master().length;
     CompletableFuture.runAsync(() -> shards.snapshots().reserve(shardLength));
@@ -120,12 +123,14 @@ final class TrainingLoop implements AutoCloseable {
       long t0 = System.nanoTime();
       long s = step + 1;
       List<Batch> micro = nextMicroBatches(s);
+      StepDelay.apply();
       double lr = schedule.lr(s);
       boolean ask = checkpointRequested;
       boolean pause = pauseRequested;
       Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s,
           cfg.tokensPerStep());
       TrainStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr, maxNorm, ask, pause);
+      double waited = collectives.lap(o.exchangeSeconds());
       if (ask) {
         checkpointRequested = false;
       }
@@ -135,8 +140,8 @@ final class TrainingLoop implements AutoCloseable {
       step = s;
       events.tell(new WorkerEvent.StepDone(assign.generation(), assign.rank(), s, o.loss(),
           o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(), cfg.tokensPerStep(),
-          (System.nanoTime() - t0) / 1e9, o.computeSeconds(), o.exchangeSeconds(),
-          o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances()));
+          (System.nanoTime() - t0) / 1e9, o.computeSeconds() + o.exchangeSeconds() - waited,
+          waited, o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances()));
       if (s % cfg.saveInterval() == 0 || s == assign.maxSteps() || o.checkpointRequested()) {
         saveShard(s);
       }

@@ -29,7 +29,14 @@ public sealed interface WorkerEvent extends ClusterMessage {
   record Ready(long generation, int rank, long optimizerStateBytes, long shardElements)
       implements WorkerEvent {}
 
-  /** Step {@code step} finished on this rank; loss and norm are global (equal on all ranks). */
+  /**
+   * Step {@code step} finished on this rank; loss and norm are global (equal on all ranks).
+   * {@code stepSeconds}: from asking for its micro-batches to the end of the step;
+   * {@code exchangeSeconds}: the part of it spent waiting for collectives ({@link CollectiveClock}:
+   * transfers, and waiting for the other ranks); {@code computeSeconds}: forward/backward and the
+   * other work of the step outside those waits and the optimizer; {@code optimizerSeconds}: AdamW
+   * on the shard.
+   */
   record StepDone(long generation, int rank, long step, double loss, double zLoss, double lr,
       double gradNorm, double clipCoefficient, long tokens, double stepSeconds,
       double computeSeconds, double exchangeSeconds, double optimizerSeconds, long rssBytes,
