@@ -95,8 +95,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
   /**
    * The README's per-rank formula for parameters, gradients and optimizer state. SHARD_GRAD_OP:
    * 16Ψ/N + 12Ψ (compute copy, flat gradient, autograd's gradients; + 2Ψ for the bf16 copy).
-   * FULL_SHARD: 16Ψ/N + 20·P_block (two slots, their gradients, a block's gradient copy being
-   * reduce-scattered) + 12·E (the embedding's or head's gathered values, gradient and its copy).
+   * FULL_SHARD: 16Ψ/N + 8·P_block (two block slots) + the most of: 8·P_block (a block's
+   * gradients and their copy for the reduce-scatter), 12·E (the embedding's or head's gathered
+   * values, gradients and copy; E = the larger unit); a tied embedding is held, with its
+   * gradient, through the blocks: + 8·E beside the blocks' 8·P_block.
    */
   static long formula(TrainConfig cfg, Architecture arch, int n) {
     long psi = arch.layout().totalElements();
@@ -108,7 +110,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
     long block = units.get(1).range().length();
     long outer = Math.max(units.get(0).range().length(),
         units.get(units.size() - 1).range().length());
-    return shards + 20 * block + 12 * outer;
+    long during = cfg.model().weightTying() ? 8 * block + 8 * outer : 8 * block;
+    return shards + 8 * block + Math.max(during, 12 * outer);
   }
 
   private static String name(ActivationCheckpointing a) {

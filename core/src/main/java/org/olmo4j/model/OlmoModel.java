@@ -43,7 +43,7 @@ public final class OlmoModel implements AutoCloseable {
     this.dtype = dtype;
     this.manager = manager;
     if (unitwise) {
-      this.units = new UnitParams(arch, manager);
+      this.units = new UnitParams(arch);
       this.flat = null;
     } else {
       for (ParamSpec p : layout.params()) {
@@ -110,7 +110,7 @@ public final class OlmoModel implements AutoCloseable {
     unitParams().bind(u, values, stepManager());
   }
 
-  /** Forgets the embedding's or head's vector, which the caller frees next. */
+  /** Closes unit {@code u}'s arrays and gradients (embedding / head: the caller frees its vector next). */
   public void unbindUnit(int u) {
     unitParams().unbind(u);
   }

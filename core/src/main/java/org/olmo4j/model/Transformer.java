@@ -31,7 +31,7 @@ final class Transformer {
   /** Looked up per call: a FULL_SHARD model binds fresh embedding / head arrays per gather. */
   private final Function<String, NDArray> param;
   private final String finalNormName;
-  private final List<Block> blocks;
+  private final List<Architecture.Block> blocks;
   private final boolean normAfter;
   private final Norm norm;
   private final CausalAttention attention;
@@ -40,7 +40,7 @@ final class Transformer {
       DataType dtype) {
     ModelConfig cfg = arch.config();
     this.param = param;
-    this.blocks = arch.blocks().stream().map(b -> Block.of(b, param)).toList();
+    this.blocks = arch.blocks();
     this.finalNormName = arch.finalNorm();
     this.normAfter = cfg.normAfter();
     this.norm = new Norm(cfg, owner, dtype);
@@ -64,7 +64,8 @@ final class Transformer {
 
   /** Block {@code i} on the residual stream {@code x [B, T, D]}. */
   NDArray block(int i, NDArray x) {
-    Block w = blocks.get(i);
+    // Looked up per call, as the embedding: a FULL_SHARD model binds a block's arrays per gather.
+    Block w = Block.of(blocks.get(i), param);
     if (normAfter) {
       // OLMo 2/3: the norm is inside the residual branch, after attention and after the MLP.
       x = x.add(norm.apply(attention.forward(x, w), w.attnNorm()));

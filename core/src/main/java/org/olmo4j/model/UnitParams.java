@@ -7,6 +7,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,87 +15,67 @@ import java.util.Map;
 /**
  * The parameters of a FULL_SHARD model, present one unit at a time.
  *
- * <p>Blocks have identical shapes, so two sets of block parameter arrays serve every block:
- * block i computes with slot {@code i mod 2}, whose arrays are views of that slot's vector for
- * the model's life. Gathering block i's values into the slot vector (a plain memory write, which
- * autograd does not see) makes the arrays block i; a block recorded in the forward finds its
- * values there again because its unit is gathered again before its backward, exactly FSDP's
- * free-after-forward / re-gather-before-backward. Sharing arrays also shares gradients: a
- * block's gradients are taken (copied out and zeroed) right after its backward, before the
- * block two below it runs its own.
- *
- * <p>The embedding and the head get fresh arrays, views of their gathered vector, in the step's
- * manager each time their unit is gathered ({@link #bind}), closed when it is released ({@link
- * #unbind}): their gradients go with them. Their values are never needed by a recorded graph after
- * the unit is released (the embedding is recomputed for its backward; the head runs forward and
- * backward together).
+ * <p>A unit's parameter arrays exist only while the unit is bound: {@link #bind} makes fresh
+ * arrays in the step's manager, views of the unit's gathered vector; {@link #unbind} closes them,
+ * and their gradients with them (take those first). Blocks have identical shapes and compute in
+ * two slot vectors owned here (block i in slot {@code i mod 2}): gathering block i into its slot
+ * is a plain memory write, which autograd does not see, so a block recorded in the forward finds
+ * its values again once it is gathered again before its backward (FSDP's free-after-forward and
+ * re-gather-before-backward), while its arrays, and the graph that holds them, live on. The
+ * embedding and the head have vectors of their own, bound while their unit is gathered.
  */
 final class UnitParams implements AutoCloseable {
 
   private final List<Architecture.Unit> units;
-  private final int blocks;
-  /** Slot s: block-parameter suffix (e.g. {@code mlp.up_proj.weight}) → array. */
-  private final List<Map<String, NDArray>> slots = new ArrayList<>();
-  private final FlatVector[] slotVectors = new FlatVector[2];
-  /** Embedding and head parameters by name, while their unit is bound. */
-  private final Map<String, NDArray> own = new LinkedHashMap<>();
-  /** What each unit's arrays view now (blocks: their slot's vector). */
-  private final FlatVector[] bound;
-  private final List<NDArray> slotArrays = new ArrayList<>();
   private final FlatLayout layout;
+  private final Map<String, Integer> unitOf = new HashMap<>();
+  private final FlatVector[] slotVectors = new FlatVector[2];
+  /** What each unit's arrays view, or null while it has none. */
+  private final FlatVector[] bound;
+  /** Each unit's arrays by name, while bound. */
+  private final List<Map<String, NDArray>> arrays = new ArrayList<>();
 
-  UnitParams(Architecture arch, NDManager manager) {
+  UnitParams(Architecture arch) {
     this.units = arch.units();
-    this.blocks = arch.blocks().size();
     this.layout = arch.layout();
     this.bound = new FlatVector[units.size()];
-    for (int s = 0; s < Math.min(2, blocks); s++) {
-      Architecture.Unit template = units.get(1 + s);
-      FlatVector v = FlatVector.fp32(template.range().length());
-      slotVectors[s] = v;
-      Map<String, NDArray> arrays = new LinkedHashMap<>();
-      for (String name : template.params()) {
-        NDArray a = OlmoModel.newParam(layout.param(name), manager, DataType.FLOAT32);
-        arrays.put(suffix(name), a);
-        slotArrays.add(a);
+    for (int u = 0; u < units.size(); u++) {
+      arrays.add(new LinkedHashMap<>());
+      for (String name : units.get(u).params()) {
+        unitOf.put(name, u);
       }
-      slots.add(arrays);
-      viewsOf(new ArrayList<>(arrays.values()), v);
     }
-    for (int b = 0; b < blocks; b++) {
-      bound[1 + b] = slotVectors[b % 2];
+    int blocks = units.size() - 2;
+    for (int s = 0; s < Math.min(2, blocks); s++) {
+      slotVectors[s] = FlatVector.fp32(units.get(1 + s).range().length());
     }
   }
 
-  /** The array for parameter {@code name}: block i's are slot {@code i mod 2}'s. */
+  /** The array of parameter {@code name}, while its unit is bound. */
   NDArray param(String name) {
-    NDArray a = own.get(name);
-    if (a != null) {
-      return a;
-    }
-    if (name.startsWith("model.layers.")) {
-      int dot = name.indexOf('.', "model.layers.".length());
-      int layer = Integer.parseInt(name.substring("model.layers.".length(), dot));
-      a = layer < blocks ? slots.get(layer % 2).get(name.substring(dot + 1)) : null;
-    }
-    if (a == null) {
-      if (units.get(0).params().contains(name) || units.get(units.size() - 1).params().contains(name)) {
-        throw new IllegalStateException(name + " is used while its unit is not gathered");
-      }
+    Integer u = unitOf.get(name);
+    if (u == null) {
       throw new IllegalArgumentException("no parameter named " + name);
+    }
+    NDArray a = arrays.get(u).get(name);
+    if (a == null) {
+      throw new IllegalStateException(name + " is used while " + units.get(u).label()
+          + " is not gathered");
     }
     return a;
   }
 
-  /** The slot arrays and the embedding / head arrays bound now. */
+  /** Every bound array. */
   List<NDArray> arrays() {
-    List<NDArray> out = new ArrayList<>(slotArrays);
-    out.addAll(own.values());
+    List<NDArray> out = new ArrayList<>();
+    arrays.forEach(m -> out.addAll(m.values()));
     return out;
   }
 
+  /** A block's slot vector; the embedding's or head's bound vector (or null). */
   FlatVector vector(int u) {
-    return bound[u];
+    int block = units.get(u).block();
+    return block >= 0 ? slotVectors[block % 2] : bound[u];
   }
 
   void bind(int u, FlatVector values, NDManager step) {
@@ -103,12 +84,9 @@ final class UnitParams implements AutoCloseable {
       throw new IllegalArgumentException(unit.label() + " has " + unit.range().length()
           + " fp32 elements, the vector " + values);
     }
-    if (unit.block() >= 0) {
-      if (values != slotVectors[unit.block() % 2]) {
-        throw new IllegalArgumentException(unit.label() + " computes in slot "
-            + unit.block() % 2 + "; write its values into unitVector(" + u + ")");
-      }
-      return;
+    if (unit.block() >= 0 && values != slotVectors[unit.block() % 2]) {
+      throw new IllegalArgumentException(unit.label() + " computes in slot "
+          + unit.block() % 2 + "; write its values into unitVector(" + u + ")");
     }
     if (bound[u] == values) {
       return;
@@ -117,34 +95,31 @@ final class UnitParams implements AutoCloseable {
     List<NDArray> fresh = new ArrayList<>();
     for (String name : unit.params()) {
       NDArray a = OlmoModel.newParam(layout.param(name), step, DataType.FLOAT32);
-      own.put(name, a);
+      arrays.get(u).put(name, a);
       fresh.add(a);
     }
     // Pointing a new leaf at memory is not an autograd operation.
     boolean before = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      viewsOf(fresh, values);
+      long at = 0;
+      for (NDArray a : fresh) {
+        int n = Math.toIntExact(a.size());
+        a.set(values.view(at, n));
+        at += n;
+      }
     } finally {
       JniUtils.setGradMode(before);
     }
     bound[u] = values;
   }
 
-  /**
-   * Closes the embedding's / head's arrays and their gradients (take those first); the caller
-   * frees the vector next.
-   */
+  /** Closes unit {@code u}'s arrays and their gradients; its vector is the caller's to free. */
   void unbind(int u) {
-    if (units.get(u).block() >= 0 || bound[u] == null) {
-      return;
+    for (NDArray a : arrays.get(u).values()) {
+      a.close();
     }
-    for (String name : units.get(u).params()) {
-      NDArray a = own.remove(name);
-      if (a != null) {
-        a.close();
-      }
-    }
+    arrays.get(u).clear();
     bound[u] = null;
   }
 
@@ -163,20 +138,6 @@ final class UnitParams implements AutoCloseable {
       JniUtils.zeroGrad((PtNDArray) p);
       at += p.size();
     }
-  }
-
-  private static void viewsOf(List<NDArray> arrays, FlatVector v) {
-    long at = 0;
-    for (NDArray a : arrays) {
-      int n = Math.toIntExact(a.size());
-      a.set(v.view(at, n));
-      at += n;
-    }
-  }
-
-  private static String suffix(String blockParam) {
-    int dot = blockParam.indexOf('.', "model.layers.".length());
-    return blockParam.substring(dot + 1);
   }
 
   @Override

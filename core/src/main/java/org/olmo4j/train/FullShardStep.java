@@ -30,7 +30,9 @@ import org.olmo4j.optim.GradClip;
  * before the current unit computes (forward and backward prefetch), and a unit's reduce-scatter
  * runs while the unit below computes its backward (one in flight at a time).
  * Blocks compute in two slots (block i in slot i mod 2), so the last two blocks of the forward
- * are still present for the first two of the backward; every other block is gathered again.
+ * are still present for the first two of the backward; every other block is gathered again. A
+ * unit's parameter arrays and autograd's gradients exist from its gather to the end of its
+ * backward, so at most one unit's gradients plus one copy being reduce-scattered are held.
  *
  * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
  * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
@@ -177,6 +179,8 @@ public final class FullShardStep implements TrainStep {
       reduce(u);
       if (u == head || u == 0) {
         release(u);
+      } else {
+        model.unbindUnit(u); // the block's arrays and gradients go; its slot keeps the values
       }
     }
   }
@@ -238,15 +242,15 @@ public final class FullShardStep implements TrainStep {
     if (length == 0) {
       return;
     }
+    while (!reductions.isEmpty()) {
+      // One in flight: it ran while this unit computed its backward; a second would only hold
+      // another unit's gradient copy without hiding more.
+      await(reductions.removeFirst());
+    }
     FlatVector grads = FlatVector.fp32(length);
     model.takeUnitGrads(u, grads);
     FlatLayout.Range mine = ShardPlan.slice(length, collectives.rank(), collectives.worldSize());
     int at = Math.toIntExact(plan.unitOffset(u));
-    while (!reductions.isEmpty()) {
-      // One in flight: it runs while the unit below computes its backward; a second would only
-      // hold another unit's gradient copy without hiding more.
-      await(reductions.removeFirst());
-    }
     reductions.addLast(comm.submit(() -> {
       long c = System.nanoTime();
       float[] part = new float[(int) mine.length()];
@@ -273,6 +277,7 @@ public final class FullShardStep implements TrainStep {
       if (gathers[u] != null && units.get(u).block() < 0) {
         release(u);
       }
+      model.unbindUnit(u);
       gathers[u] = null;
     }
     Arrays.fill(slotHolder, -1);

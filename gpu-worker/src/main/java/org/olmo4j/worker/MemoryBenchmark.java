@@ -160,21 +160,18 @@ public final class MemoryBenchmark {
 
   /**
    * Bytes of autograd's gradients: {@code [held between steps, most held only during a step]}.
-   * A whole-model step keeps every parameter's gradient; a FULL_SHARD model its two block slots',
-   * and the embedding's or head's while that unit computes (the larger of the two).
+   * A whole-model step keeps every parameter's gradient; a FULL_SHARD model none between steps,
+   * and during one the gradients of the unit that just ran its backward: at most the largest unit.
    */
   static long[] autogradGradients(TrainConfig cfg, OlmoModel model) {
     if (!model.unitwise()) {
       return new long[] {4 * model.layout().totalElements(), 0};
     }
-    List<Architecture.Unit> units = model.architecture().units();
-    long slots = 0;
-    for (int b = 0; b < Math.min(2, units.size() - 2); b++) {
-      slots += 4 * units.get(1 + b).range().length();
+    long largest = 0;
+    for (Architecture.Unit u : model.architecture().units()) {
+      largest = Math.max(largest, u.range().length());
     }
-    long outer = 4 * Math.max(units.get(0).range().length(),
-        units.get(units.size() - 1).range().length());
-    return new long[] {slots, outer};
+    return new long[] {0, 4 * largest};
   }
 
   private static Batch batch(SplittableRandom rnd, int size, int seq, int vocab) {
