@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.Precision;
+import org.olmo4j.config.ShardingStrategy;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.exchange.ExchangeBenchmark;
 import org.olmo4j.model.FlatLayout;
@@ -44,8 +45,13 @@ final class BenchWorkersCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "2", description = "libtorch threads in all (default ${DEFAULT-VALUE})")
   int threads;
 
+  @Option(names = "--strategy",
+      description = "Compare 2 workers under SHARD_GRAD_OP and this fsdp.sharding_strategy instead of 1 vs 2 workers")
+  ShardingStrategy strategy;
+
   /** Means over the measured steps of one run. */
-  record Means(double tokensPerSecond, double step, double compute, double exchange, double optimizer) {}
+  record Means(double tokensPerSecond, double step, double compute, double exchange,
+      double optimizer, double collective) {}
 
   @Override
   public Integer call() throws Exception {
@@ -61,6 +67,9 @@ final class BenchWorkersCommand implements Callable<Integer> {
         "--try_load_latest_save=false", "--load_path=null");
     System.out.printf("training on %s: %d steps after %d warm-up, %d libtorch threads in all, %d CPUs%n",
         run.config, steps, warmup, threads, Runtime.getRuntime().availableProcessors());
+    if (strategy != null) {
+      return compareStrategies(cfgFile, tmp, common);
+    }
 
     Path one = tmp.resolve("one");
     Process p = start(cfgFile, threads, tmp.resolve("one.log"), "train", common, "--save_folder=" + one,
@@ -100,6 +109,46 @@ final class BenchWorkersCommand implements Callable<Integer> {
         + " all-reduce for the slower one, which only balancing the ranks removes%n",
         transfer * 1e3, 100 * transfer / m2.step(), Math.max(0, m2.exchange() - transfer) * 1e3);
     return 0;
+  }
+
+  /**
+   * Two workers (two JVMs, T/2 threads each) under SHARD_GRAD_OP and under {@link #strategy}:
+   * tokens/s of each, and how much of the strategy's collective time is exposed (the slowest
+   * rank's wait for collectives over the collectives' own time).
+   */
+  private Integer compareStrategies(Path cfgFile, Path tmp, List<String> common) throws Exception {
+    List<String> all = new ArrayList<>(common);
+    all.add("--evaluators=[]");
+    Means base = twoWorkers(cfgFile, tmp.resolve("zero2"), all, ShardingStrategy.SHARD_GRAD_OP);
+    Means other = twoWorkers(cfgFile, tmp.resolve("other"), all, strategy);
+    System.out.println("  step, compute, exchange, optimizer: mean seconds per step (slowest rank);"
+        + " exchange: time the rank waited for collectives; collectives: their own time, hidden"
+        + " behind compute or not");
+    print("2 workers, SHARD_GRAD_OP", base);
+    print("2 workers, " + strategy.yamlName(), other);
+    System.out.printf("  %s gives %.3f x the tokens/s of SHARD_GRAD_OP (target >= 0.9 for FULL_SHARD)%n",
+        strategy.yamlName(), other.tokensPerSecond() / base.tokensPerSecond());
+    System.out.printf("  %s: exposed communication %.1f ms of %.1f ms of collectives per step = %.3f"
+            + " (target <= 0.25)%n", strategy.yamlName(), other.exchange() * 1e3,
+        other.collective() * 1e3, other.exchange() / other.collective());
+    return 0;
+  }
+
+  private Means twoWorkers(Path cfgFile, Path folder, List<String> common, ShardingStrategy s)
+      throws Exception {
+    Path logs = folder.resolveSibling(folder.getFileName() + "-logs");
+    Files.createDirectories(logs);
+    int port = freePort();
+    List<String> world = List.of("--save_folder=" + folder, "--cluster.workers_per_node=1",
+        "--cluster.min_workers=2", "--cluster.max_workers=2",
+        "--fsdp.sharding_strategy=" + s.yamlName());
+    Process seed = start(cfgFile, threads / 2, logs.resolve("seed.log"), "train", common,
+        concat(world, "--port=" + port));
+    Process node = start(cfgFile, threads / 2, logs.resolve("node.log"), "node", common,
+        concat(world, "--seed-nodes=127.0.0.1:" + port, "--port=0"));
+    await(seed, s.yamlName() + " run (seed)", logs.resolve("seed.log"));
+    await(node, s.yamlName() + " run (node)", logs.resolve("node.log"));
+    return means(folder.resolve("metrics.jsonl"));
   }
 
   private static void print(String what, Means m) {
@@ -153,6 +202,7 @@ final class BenchWorkersCommand implements Callable<Integer> {
     double compute = 0;
     double exchange = 0;
     double optimizer = 0;
+    double collective = 0;
     int n = 0;
     for (String line : Files.readAllLines(metrics)) {
       JsonNode j = JSON.readTree(line);
@@ -164,11 +214,12 @@ final class BenchWorkersCommand implements Callable<Integer> {
       compute += j.get("compute_s").asDouble();
       exchange += j.get("exchange_s").asDouble();
       optimizer += j.get("optimizer_s").asDouble();
+      collective += j.path("collective_s").asDouble();
       n++;
     }
     if (n == 0) {
       throw new IllegalStateException(metrics + " has no step after the warm-up");
     }
-    return new Means(tps / n, step / n, compute / n, exchange / n, optimizer / n);
+    return new Means(tps / n, step / n, compute / n, exchange / n, optimizer / n, collective / n);
   }
 }

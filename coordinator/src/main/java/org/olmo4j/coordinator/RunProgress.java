@@ -90,6 +90,7 @@ final class RunProgress implements AutoCloseable {
     double compute = 0;
     double exchange = 0;
     double optimizer = 0;
+    double collective = 0;
     long rss = 0;
     double[] rankSteps = new double[worldSize];
     double[] rankWaits = new double[worldSize];
@@ -97,6 +98,7 @@ final class RunProgress implements AutoCloseable {
       compute = Math.max(compute, r.computeSeconds());
       exchange = Math.max(exchange, r.exchangeSeconds());
       optimizer = Math.max(optimizer, r.optimizerSeconds());
+      collective = Math.max(collective, r.collectiveSeconds());
       rss = Math.max(rss, r.rssBytes());
       rankSteps[r.rank()] = r.stepSeconds();
       rankWaits[r.rank()] = r.exchangeSeconds();
@@ -109,7 +111,7 @@ final class RunProgress implements AutoCloseable {
     WorkerEvent.StepDone r0 = ranks.get(0);
     StepMetrics m = new StepMetrics(d.step(), r0.loss(), r0.zLoss(), r0.lr(), r0.gradNorm(),
         r0.clipCoefficient(), stateAt(d.step()).tokensSeen(), speed.tokensPerSecond(), speed.mfu(),
-        seconds, compute, exchange, optimizer, rss, r0.maskedInstances());
+        seconds, compute, exchange, optimizer, rss, r0.maskedInstances(), collective);
     metrics.write(m);
     events.step(m);
     last = m;

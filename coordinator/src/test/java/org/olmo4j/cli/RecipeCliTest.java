@@ -27,7 +27,8 @@ class RecipeCliTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("\nparameters 1176764416\n"), r.out());
     for (String line : new String[] {"ignored dry_run = false", "ignored wandb.name = recipe-1b",
-        "ignored model.flash_attention = false", "ignored fsdp.precision = mixed",
+        "ignored model.flash_attention = false",
+        "ignored fsdp.precision = mixed (the precision key decides the compute precision)",
         "ignored evaluators[0].data.num_workers = 0", "ignored data.pin_memory = true"}) {
       assertEquals(1, lines(r.out(), line), line + " in:\n" + r.out());
     }

@@ -99,7 +99,7 @@ class MessageSerializationTest {
         new org.olmo4j.coordinator.RunStatus.Slowest(0, "pekko://olmo4j@h:1", 3.2, 20)));
     assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
     assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,
-        0.8, 0.1, 0.1, 123456789L, 3));
+        0.8, 0.1, 0.1, 123456789L, 3, 0.12));
     assertRoundTrips(new WorkerEvent.ShardSaved(1, 1, 10, "/tmp/x/shard", 0.2, 0.01, null));
     assertRoundTrips(new WorkerEvent.ShardSaved(1, 1, 10, "/tmp/x/shard", 0.2, 0.01, "disk full"));
     assertRoundTrips(new WorkerEvent.Stopped(1, 1, 20, null, false));

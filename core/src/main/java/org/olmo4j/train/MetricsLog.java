@@ -76,6 +76,7 @@ public final class MetricsLog implements AutoCloseable {
     o.put("compute_s", m.computeSeconds());
     o.put("exchange_s", m.exchangeSeconds());
     o.put("optimizer_s", m.optimizerSeconds());
+    o.put("collective_s", m.collectiveSeconds());
     o.put("rss_bytes", m.rssBytes());
     o.put("masked_instances", m.maskedInstances());
     o.put("time", System.currentTimeMillis() / 1000.0);

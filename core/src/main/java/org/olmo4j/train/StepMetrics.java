@@ -27,4 +27,6 @@ public record StepMetrics(
     double exchangeSeconds,
     double optimizerSeconds,
     long rssBytes,
-    long maskedInstances) {}
+    long maskedInstances,
+    /* the collectives' own time (slowest rank), hidden behind compute or not */
+    double collectiveSeconds) {}

@@ -118,7 +118,8 @@ public final class Trainer implements AutoCloseable {
     speed.record(tokens, seconds);
     return new StepMetrics(step, o.loss(), o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(),
         state.tokensSeen(), speed.tokensPerSecond(), speed.mfu(), seconds, o.computeSeconds(),
-        o.exchangeSeconds(), o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances());
+        o.exchangeSeconds(), o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances(),
+        o.collectiveSeconds());
   }
 
   @Override

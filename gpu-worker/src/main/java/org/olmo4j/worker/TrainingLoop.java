@@ -141,7 +141,8 @@ final class TrainingLoop implements AutoCloseable {
       events.tell(new WorkerEvent.StepDone(assign.generation(), assign.rank(), s, o.loss(),
           o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(), cfg.tokensPerStep(),
           (System.nanoTime() - t0) / 1e9, o.computeSeconds() + o.exchangeSeconds() - waited,
-          waited, o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances()));
+          waited, o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances(),
+          o.collectiveSeconds()));
       if (s % cfg.saveInterval() == 0 || s == assign.maxSteps() || o.checkpointRequested()) {
         saveShard(s);
       }

@@ -35,12 +35,13 @@ public sealed interface WorkerEvent extends ClusterMessage {
    * {@code exchangeSeconds}: the part of it spent waiting for collectives ({@link CollectiveClock}:
    * transfers, and waiting for the other ranks); {@code computeSeconds}: forward/backward and the
    * other work of the step outside those waits and the optimizer; {@code optimizerSeconds}: AdamW
-   * on the shard.
+   * on the shard; {@code collectiveSeconds}: the collectives' own time, waited for or hidden
+   * behind compute (FULL_SHARD's overlap: exposed = exchangeSeconds of it).
    */
   record StepDone(long generation, int rank, long step, double loss, double zLoss, double lr,
       double gradNorm, double clipCoefficient, long tokens, double stepSeconds,
       double computeSeconds, double exchangeSeconds, double optimizerSeconds, long rssBytes,
-      long maskedInstances)
+      long maskedInstances, double collectiveSeconds)
       implements WorkerEvent {}
 
   /**

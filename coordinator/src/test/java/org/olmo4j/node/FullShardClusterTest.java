@@ -1,0 +1,75 @@
+package org.olmo4j.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * FULL_SHARD (ZeRO-3) on a real cluster: two JVMs on 127.0.0.1 train the same run as one
+ * SHARD_GRAD_OP worker; its checkpoint resumes exactly under FULL_SHARD and loads under
+ * SHARD_GRAD_OP.
+ */
+class FullShardClusterTest {
+
+  private static final String FULL_SHARD = "fsdp: {sharding_strategy: FULL_SHARD}";
+
+  @TempDir Path tmp;
+
+  private static void assertClose(List<Double> expected, List<Double> actual, double tolerance,
+      String what) {
+    assertEquals(expected.size(), actual.size(), what + ": number of steps");
+    for (int i = 0; i < expected.size(); i++) {
+      double rel = Math.abs(expected.get(i) - actual.get(i)) / Math.abs(expected.get(i));
+      assertTrue(rel < tolerance, what + " step " + (i + 1) + ": " + expected.get(i) + " vs "
+          + actual.get(i) + " (relative " + rel + ")");
+    }
+  }
+
+  @Test
+  void twoJvmsUnderFullShardTrainTheRunAndTheirCheckpointLoadsUnderEitherStrategy()
+      throws Exception {
+    Path data = ClusterRuns.writeTokens(tmp);
+    List<Double> single = ClusterRuns.runInJvm(ClusterRuns.config(
+        ClusterRuns.yaml(data, tmp.resolve("n1"), 1, 1)));
+
+    Path save = tmp.resolve("jvm2");
+    String yaml = ClusterRuns.yaml(data, save, 1, 2, FULL_SHARD);
+    Path cfgFile = tmp.resolve("jvm2.yaml");
+    Files.writeString(cfgFile, yaml);
+    ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
+    int port = Cluster.get(first.system()).selfMember().address().getPort().get();
+    Path log = tmp.resolve("jvm2-node.log");
+    Process second = ClusterRuns.startNodeJvm(cfgFile, port, log);
+    try {
+      first.system().getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
+      assertTrue(second.waitFor(60, TimeUnit.SECONDS), "second JVM exits");
+      assertEquals(0, first.exitCode().getNow(-1));
+      assertEquals(0, second.exitValue(), Files.readString(log));
+    } finally {
+      second.destroyForcibly();
+      first.system().terminate();
+    }
+    List<Double> fullShard = ClusterRuns.losses(save);
+    // As SHARD_GRAD_OP's N = 2 against N = 1 (DistributedTrainingTest): summation order only.
+    assertClose(single, fullShard, 1e-4, "FULL_SHARD on 2 JVMs vs 1 SHARD_GRAD_OP worker");
+
+    // The FULL_SHARD checkpoint of step 10, resumed under FULL_SHARD with the same N (two
+    // workers in one JVM now): steps 11..20 bit for bit.
+    List<Double> resumed = ClusterRuns.runInJvm(ClusterRuns.config(ClusterRuns.yaml(data,
+        tmp.resolve("resume-full"), 2, 2, FULL_SHARD, "load_path: " + save.resolve("step10"))));
+    assertEquals(fullShard.subList(10, 20), resumed, "FULL_SHARD resumed with the same N");
+
+    // Loaded by one SHARD_GRAD_OP worker: the same step 11 to rounding.
+    List<Double> other = ClusterRuns.runInJvm(ClusterRuns.config(ClusterRuns.yaml(data,
+        tmp.resolve("resume-zero2"), 1, 1, "load_path: " + save.resolve("step10"))));
+    assertClose(fullShard.subList(10, 11), other.subList(0, 1), 1e-5,
+        "FULL_SHARD checkpoint under SHARD_GRAD_OP");
+  }
+}
