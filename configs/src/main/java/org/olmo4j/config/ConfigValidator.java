@@ -100,17 +100,9 @@ final class ConfigValidator {
       String s = "fsdp.sharding_strategy " + c.fsdp().shardingStrategy().yamlName();
       check(c.fsdp().shardingStrategy() != ShardingStrategy.HYBRID_SHARD,
           s + " is not built yet; use FULL_SHARD (parameters sharded) or SHARD_GRAD_OP");
-      check(c.precision() != Precision.AMP_BF16, s + " runs the fp32 unit-by-unit path; the bf16"
-          + " module computes the whole model at once: set precision: fp32 (or use SHARD_GRAD_OP)");
       check(c.evaluators() == null || c.evaluators().isEmpty(), s + " keeps no whole model on a"
           + " worker, and in-loop evaluation unit by unit is not built yet: set evaluators: [] or"
           + " use SHARD_GRAD_OP");
-    }
-    if (c.activationCheckpointing() != null) {
-      check(c.precision() != Precision.AMP_BF16, "activation_checkpointing "
-          + c.activationCheckpointing().yamlName() + " runs the fp32 unit-by-unit path; the bf16"
-          + " module computes the whole model at once: set precision: fp32 or"
-          + " activation_checkpointing: null");
     }
     required(c.model(), "model");
     required(c.optimizer(), "optimizer");

@@ -56,33 +56,83 @@ final class Bf16Compute implements AutoCloseable {
 
   /** The summed loss terms of {@code ids} [B, T] (step-local INT64), autograd recorded. */
   LossTerms lossTerms(NDArray ids, NDArray labelMask, boolean zLoss, NDManager step) {
+    Labels labels = labels(ids, labelMask, step);
+    Rope.Tables tab = rope.tables(Math.toIntExact(ids.getShape().get(1)));
+    NDList in = new NDList(ids, labels.weight(), tab.cos(), tab.sin());
+    for (Architecture.Param p : arch.params()) {
+      // A view named "w.NAME" joins DJL's Dict[str, Tensor] argument under key NAME.
+      in.add(named(p.spec().name(), param.apply(p.spec().name()), step));
+    }
+    unoptimized();
+    NDList out = module.forward(new ParameterStore(step, false), in, true);
+    return new LossTerms(out.get(0), zLoss ? out.get(1) : null, labels.tokens());
+  }
+
+  /**
+   * Block {@code layer} on the residual stream {@code x [B, T, D]} (fp32), recorded when
+   * recording is on; only that block's parameters need to exist.
+   */
+  NDArray block(int layer, NDArray x, NDManager step) {
+    Rope.Tables tab = rope.tables(Math.toIntExact(x.getShape().get(1)));
+    NDList in = new NDList(x, x, tab.cos(), tab.sin());
+    for (String name : blockParams(layer)) {
+      in.add(named(name, param.apply(name), step));
+    }
+    in.add(named("olmo4j.block", step.create(new long[] {layer}), step));
+    in.add(named("olmo4j.x", x, step));
+    unoptimized();
+    return module.forward(new ParameterStore(step, false), in, true).get(0);
+  }
+
+  /**
+   * The loss terms of the last block's output {@code x}: final norm, LM head, cross-entropy and
+   * z-loss, as {@link #lossTerms} computes them after the blocks.
+   */
+  LossTerms headLoss(NDArray x, NDArray ids, NDArray labelMask, boolean zLoss, NDManager step) {
+    long t = ids.getShape().get(1);
+    Labels labels = labels(ids, labelMask, step);
+    Rope.Tables tab = rope.tables(Math.toIntExact(t));
+    NDList in = new NDList(ids, labels.weight(), tab.cos(), tab.sin());
+    if (arch.finalNorm() != null) {
+      in.add(named(arch.finalNorm(), param.apply(arch.finalNorm()), step));
+    }
+    in.add(named(arch.head(), param.apply(arch.head()), step));
+    in.add(named("olmo4j.head", step.create(new long[] {1}), step));
+    in.add(named("olmo4j.x", x, step));
+    unoptimized();
+    NDList out = module.forward(new ParameterStore(step, false), in, true);
+    return new LossTerms(out.get(0), zLoss ? out.get(1) : null, labels.tokens());
+  }
+
+  private java.util.List<String> blockParams(int layer) {
+    String prefix = "model.layers." + layer + ".";
+    return arch.params().stream().map(p -> p.spec().name()).filter(n -> n.startsWith(prefix))
+        .toList();
+  }
+
+  /** A view of {@code a} named {@code w.NAME}: DJL passes it in the module's dict under NAME. */
+  private static NDArray named(String name, NDArray a, NDManager step) {
+    NDArray view = a.get(step, new NDIndex("..."));
+    view.setName("w." + name);
+    return view;
+  }
+
+  /** The label weights [B, T-1] of the positions that count, and their number. */
+  private record Labels(NDArray weight, long tokens) {}
+
+  private static Labels labels(NDArray ids, NDArray labelMask, NDManager step) {
     long b = ids.getShape().get(0);
     long t = ids.getShape().get(1);
     if (t < 2) {
       throw new IllegalArgumentException("a causal LM loss needs at least 2 tokens, got T = " + t);
     }
-    NDArray weight;
-    long tokens;
     if (labelMask == null) {
-      weight = step.ones(new Shape(b, t - 1), DataType.FLOAT32);
-      tokens = b * (t - 1);
-    } else {
-      NDArray keep = labelMask.get(step, new NDIndex(":, 1:"));
-      NDArray counted = keep.getDataType() == DataType.BOOLEAN ? keep : keep.neq(0);
-      tokens = counted.toType(DataType.INT64, false).sum().getLong();
-      weight = counted.toType(DataType.FLOAT32, false);
+      return new Labels(step.ones(new Shape(b, t - 1), DataType.FLOAT32), b * (t - 1));
     }
-    Rope.Tables tab = rope.tables(Math.toIntExact(t));
-    NDList in = new NDList(ids, weight, tab.cos(), tab.sin());
-    for (Architecture.Param p : arch.params()) {
-      // A view named "w.NAME" joins DJL's Dict[str, Tensor] argument under key NAME.
-      NDArray view = param.apply(p.spec().name()).get(step, new NDIndex("..."));
-      view.setName("w." + p.spec().name());
-      in.add(view);
-    }
-    unoptimized();
-    NDList out = module.forward(new ParameterStore(step, false), in, true);
-    return new LossTerms(out.get(0), zLoss ? out.get(1) : null, tokens);
+    NDArray keep = labelMask.get(step, new NDIndex(":, 1:"));
+    NDArray counted = keep.getDataType() == DataType.BOOLEAN ? keep : keep.neq(0);
+    long tokens = counted.toType(DataType.INT64, false).sum().getLong();
+    return new Labels(counted.toType(DataType.FLOAT32, false), tokens);
   }
 
   /** Logits [B, T, V] in fp32 for evaluation (no autograd). */

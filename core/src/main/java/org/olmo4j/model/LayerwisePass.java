@@ -54,8 +54,7 @@ public final class LayerwisePass {
    */
   public static Sums run(OlmoModel model, NDArray ids, NDArray labelMask, double zLossMultiplier,
       long normaliser, ActivationCheckpointing checkpointing, Units units) {
-    Transformer t = model.transformer();
-    int n = t.blockCount();
+    int n = model.blockCount();
     NDArray[] inputs = new NDArray[n];
     NDArray[] outputs = new NDArray[n];
     boolean[] checkpointed = new boolean[n];
@@ -63,7 +62,7 @@ public final class LayerwisePass {
     units.beforeForward(0);
     NDArray x;
     try (NDScope scope = new NDScope()) {
-      x = withoutRecording(() -> t.embed(ids));
+      x = withoutRecording(() -> model.embedUnit(ids));
       NDScope.unregister(x);
     }
     units.afterForward(0);
@@ -76,12 +75,12 @@ public final class LayerwisePass {
           inputs[i] = x;
           int block = i;
           NDArray in = x;
-          y = withoutRecording(() -> t.block(block, in));
+          y = withoutRecording(() -> model.blockUnit(block, in));
           NDScope.unregister(y);
           x = y;
         } else {
           inputs[i] = leaf(x);
-          y = t.block(i, inputs[i]);
+          y = model.blockUnit(i, inputs[i]);
           outputs[i] = y;
           x = y.stopGradient();
           NDScope.unregister(inputs[i], y, x);
@@ -95,8 +94,7 @@ public final class LayerwisePass {
     units.beforeForward(n + 1);
     try (NDScope scope = new NDScope()) {
       NDArray last = leaf(x);
-      LossTerms terms = model.lossTermsOfHidden(t.finalNorm(last), ids, labelMask,
-          zLossMultiplier != 0);
+      LossTerms terms = model.headUnit(last, ids, labelMask, zLossMultiplier != 0);
       NDArray loss = terms.ceSum();
       if (zLossMultiplier != 0) {
         loss = loss.add(terms.zSum().mul(zLossMultiplier));
@@ -116,7 +114,7 @@ public final class LayerwisePass {
         NDArray y;
         if (checkpointed[i]) {
           in = leaf(inputs[i]);
-          y = t.block(i, in);
+          y = model.blockUnit(i, in);
         } else {
           in = inputs[i];
           y = outputs[i];
@@ -135,7 +133,7 @@ public final class LayerwisePass {
 
     units.beforeBackward(0);
     try (NDScope scope = new NDScope()) {
-      backward(t.embed(ids), dy);
+      backward(model.embedUnit(ids), dy);
       dy.close();
     }
     units.afterBackward(0);

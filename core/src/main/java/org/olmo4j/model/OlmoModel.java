@@ -80,12 +80,8 @@ public final class OlmoModel implements AutoCloseable {
    * and head of vectors bound while their unit is gathered. See {@link #unitVector}.
    */
   public static OlmoModel createUnitwise(ModelConfig cfg, NDManager parent, Precision precision) {
-    if (precision == Precision.AMP_BF16) {
-      throw new IllegalArgumentException("precision amp_bf16 runs the whole model as one bf16"
-          + " module; with fsdp.sharding_strategy FULL_SHARD or HYBRID_SHARD use precision fp32"
-          + " (the bf16 unit-by-unit path is not built yet)");
-    }
-    return new OlmoModel(cfg, parent.newSubManager(), DataType.FLOAT32, false, true);
+    return new OlmoModel(cfg, parent.newSubManager(), DataType.FLOAT32,
+        precision == Precision.AMP_BF16, true);
   }
 
   /** Whether parameters are present unit by unit ({@link #createUnitwise}). */
@@ -128,18 +124,27 @@ public final class OlmoModel implements AutoCloseable {
     return units;
   }
 
-  Transformer transformer() {
-    if (transformer == null) {
-      throw new IllegalStateException("the layer-by-layer step (activation checkpointing,"
-          + " FULL_SHARD) runs the fp32 compute path; precision amp_bf16 runs the whole model as"
-          + " one bf16 module");
-    }
-    return transformer;
+  /** Unit 0: the token embeddings {@code [B, T, D]} of {@code ids} (step-local INT64). */
+  NDArray embedUnit(NDArray ids) {
+    return Transformer.embed(ids, param(Architecture.EMBED));
   }
 
-  /** The loss terms of the final hidden states {@code hidden} of {@code ids}. */
-  LossTerms lossTermsOfHidden(NDArray hidden, NDArray ids, NDArray labelMask, boolean zLoss) {
-    return CausalLmLoss.terms(hidden, param(arch.head()), ids, labelMask, zLoss, stepManager());
+  /** Block {@code i} on the residual stream {@code x}, in this model's precision. */
+  NDArray blockUnit(int i, NDArray x) {
+    return bf16 != null ? bf16.block(i, x, stepManager()) : transformer.block(i, x);
+  }
+
+  /** The head: final norm, LM head and loss terms of the last block's output {@code x}. */
+  LossTerms headUnit(NDArray x, NDArray ids, NDArray labelMask, boolean zLoss) {
+    if (bf16 != null) {
+      return bf16.headLoss(x, ids, labelMask, zLoss, stepManager());
+    }
+    return CausalLmLoss.terms(transformer.finalNorm(x), param(arch.head()), ids, labelMask,
+        zLoss, stepManager());
+  }
+
+  int blockCount() {
+    return arch.blocks().size();
   }
 
   /**

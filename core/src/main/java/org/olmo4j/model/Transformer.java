@@ -58,8 +58,12 @@ final class Transformer {
 
   /** The token embeddings {@code [B, T, D]} of {@code ids}. */
   NDArray embed(NDArray ids) {
-    return Embedding.embedding(ids, param.apply(Architecture.EMBED), SparseFormat.DENSE)
-        .singletonOrThrow();
+    return embed(ids, param.apply(Architecture.EMBED));
+  }
+
+  /** Rows {@code ids} of {@code weight}: the lookup of every precision (bf16-rounded rows under amp_bf16). */
+  static NDArray embed(NDArray ids, NDArray weight) {
+    return Embedding.embedding(ids, weight, SparseFormat.DENSE).singletonOrThrow();
   }
 
   /** Block {@code i} on the residual stream {@code x [B, T, D]}. */

@@ -76,7 +76,8 @@ public interface TrainStep extends AutoCloseable {
           + " use FULL_SHARD or SHARD_GRAD_OP");
     }
     return s.shardsParameters()
-        ? new FullShardStep(model, optimizer, collectives, cfg.activationCheckpointing())
+        ? new FullShardStep(model, optimizer, collectives, cfg.precision(),
+            cfg.activationCheckpointing())
         : new ZeroStep(model, optimizer, collectives, cfg.precision(),
             cfg.activationCheckpointing());
   }

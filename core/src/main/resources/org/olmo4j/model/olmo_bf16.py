@@ -26,7 +26,22 @@ class OlmoBf16(Module):
     cos: Tensor,
     sin: Tensor,
     w: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
-    h = self.hidden(ids, cos, sin, w)
+    # Unit by unit (FULL_SHARD, activation checkpointing), the dict also carries the unit's input
+    # "olmo4j.x" and which unit: "olmo4j.block" (its index, a one-element int64 tensor) returns
+    # (y, y) for that block; "olmo4j.head" returns the head's (ce, z) of the final hidden states.
+    if "olmo4j.block" in w:
+      y = self.block(w["olmo4j.x"], int(w["olmo4j.block"]), cos, sin, w)
+      return (y, y)
+    if "olmo4j.head" in w:
+      return self.head_loss(w["olmo4j.x"], ids, label_weight, w)
+    return self.head_loss(self.blocks(ids, cos, sin, w), ids, label_weight, w)
+
+  def head_loss(self: __torch__.OlmoBf16,
+    x: Tensor,
+    ids: Tensor,
+    label_weight: Tensor,
+    w: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+    h = self.norm(x, "model.norm.weight", self.affine, w)
     logits = torch.to(torch.linear(torch.to(h[:, :-1], 15), torch.to(w[self.head], 15)), 6)
     labels = torch.unsqueeze(ids[:, 1:], -1)
     lse = torch.logsumexp(logits, [-1], False)
@@ -48,22 +63,38 @@ class OlmoBf16(Module):
     cos: Tensor,
     sin: Tensor,
     w: Dict[str, Tensor]) -> Tensor:
+    return self.norm(self.blocks(ids, cos, sin, w), "model.norm.weight", self.affine, w)
+
+  def blocks(self: __torch__.OlmoBf16,
+    ids: Tensor,
+    cos: Tensor,
+    sin: Tensor,
+    w: Dict[str, Tensor]) -> Tensor:
     # The fp32 parameters hold bf16-rounded values here, so gathering rows from them is the
     # bf16 lookup, with the embedding's gradient summed in fp32.
     x = torch.embedding(w["model.embed_tokens.weight"], ids)
     for i in range(self.n_layers):
-      p = "model.layers." + str(i) + "."
-      if self.norm_after:
-        a = self.attention(torch.to(x, 15), i, p, cos, sin, w)
-        x = torch.add(x, self.norm(a, p + "post_attention_layernorm.weight", self.affine, w))
-        m = self.mlp(torch.to(x, 15), p, w)
-        x = torch.add(x, self.norm(m, p + "post_feedforward_layernorm.weight", self.affine, w))
-      else:
-        xn = self.norm(x, p + "input_layernorm.weight", self.affine, w)
-        x = torch.add(x, torch.to(self.attention(torch.to(xn, 15), i, p, cos, sin, w), 6))
-        xn = self.norm(x, p + "post_attention_layernorm.weight", self.affine, w)
-        x = torch.add(x, torch.to(self.mlp(torch.to(xn, 15), p, w), 6))
-    return self.norm(x, "model.norm.weight", self.affine, w)
+      x = self.block(x, i, cos, sin, w)
+    return x
+
+  def block(self: __torch__.OlmoBf16,
+    x: Tensor,
+    i: int,
+    cos: Tensor,
+    sin: Tensor,
+    w: Dict[str, Tensor]) -> Tensor:
+    p = "model.layers." + str(i) + "."
+    if self.norm_after:
+      a = self.attention(torch.to(x, 15), i, p, cos, sin, w)
+      x = torch.add(x, self.norm(a, p + "post_attention_layernorm.weight", self.affine, w))
+      m = self.mlp(torch.to(x, 15), p, w)
+      x = torch.add(x, self.norm(m, p + "post_feedforward_layernorm.weight", self.affine, w))
+    else:
+      xn = self.norm(x, p + "input_layernorm.weight", self.affine, w)
+      x = torch.add(x, torch.to(self.attention(torch.to(xn, 15), i, p, cos, sin, w), 6))
+      xn = self.norm(x, p + "post_attention_layernorm.weight", self.affine, w)
+      x = torch.add(x, torch.to(self.mlp(torch.to(xn, 15), p, w), 6))
+    return x
 
   def norm(self: __torch__.OlmoBf16,
     x: Tensor,

@@ -3,13 +3,13 @@ package org.olmo4j.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.config.ModelConfig;
+import org.olmo4j.config.Precision;
 import org.olmo4j.train.Batch;
 import org.olmo4j.train.GradientStep;
 
@@ -21,10 +21,10 @@ class LayerwisePassTest {
 
   private record Run(GradientStep.Result result, float[] grads) {}
 
-  private static Run run(ModelConfig cfg, ActivationCheckpointing ac, boolean layerwise,
-      List<Batch> micro) {
+  private static Run run(ModelConfig cfg, Precision precision, ActivationCheckpointing ac,
+      boolean layerwise, List<Batch> micro) {
     try (NDManager m = NDManager.newBaseManager();
-        OlmoModel model = OlmoModel.create(cfg, m, DataType.FLOAT32)) {
+        OlmoModel model = OlmoModel.create(cfg, m, precision)) {
       FlatLayout layout = model.layout();
       model.setParams(Initializer.initialFlat(cfg, layout, 7));
       GradientStep.Result r = layerwise
@@ -50,12 +50,16 @@ class LayerwisePassTest {
   }
 
   private static void assertSameAsWholeGraph(ModelConfig cfg) {
+    assertSameAsWholeGraph(cfg, Precision.FP32);
+  }
+
+  private static void assertSameAsWholeGraph(ModelConfig cfg, Precision precision) {
     List<Batch> micro = batches(cfg, 2, 2, 12);
-    Run whole = run(cfg, null, false, micro);
+    Run whole = run(cfg, precision, null, false, micro);
     for (ActivationCheckpointing ac : new ActivationCheckpointing[] {null,
         ActivationCheckpointing.WHOLE_LAYER, ActivationCheckpointing.ONE_IN_TWO}) {
-      Run byUnit = run(cfg, ac, true, micro);
-      String what = "checkpointing " + ac;
+      Run byUnit = run(cfg, precision, ac, true, micro);
+      String what = precision + ", checkpointing " + ac;
       // The same kernels on the same values in the same order: bit for bit. Except a tied
       // embedding's gradient: the head's and the lookup's parts are summed in another order.
       assertEquals(whole.result().ceSum(), byUnit.result().ceSum(), 0, what);
@@ -81,6 +85,13 @@ class LayerwisePassTest {
   @Test
   void olmo1WithTiedHeadByUnitMatchesTheWholeGraph() {
     assertSameAsWholeGraph(TestConfigs.tiny(true, 2.0));
+  }
+
+  /** amp_bf16: the bf16 module's blocks and head called one by one give its whole forward's bits. */
+  @Test
+  void bf16ModuleByUnitMatchesTheWholeModule() {
+    assertSameAsWholeGraph(TestConfigs.olmo2(3, 2, null), Precision.AMP_BF16);
+    assertSameAsWholeGraph(TestConfigs.olmo2(4, 4, List.of(4, 4, 4, -1)), Precision.AMP_BF16);
   }
 
   @Test
