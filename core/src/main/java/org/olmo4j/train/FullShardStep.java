@@ -100,7 +100,7 @@ public final class FullShardStep implements TrainStep {
 
   @Override
   public Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
-      Double maxGradNorm, boolean requestCheckpoint, boolean requestPause) {
+      Double maxGradNorm, double[] votes) {
     long t0 = System.nanoTime();
     waitNanos = 0;
     collectiveNanos = 0;
@@ -124,9 +124,12 @@ public final class FullShardStep implements TrainStep {
       forgetGathers();
     }
     long t1 = System.nanoTime();
-    double[] sums = collectives.allReduceSum(
-        new double[] {local.ceSum(), local.zSum(), requestCheckpoint ? 1 : 0, requestPause ? 1 : 0,
-            masked});
+    double[] mine = new double[3 + votes.length];
+    mine[0] = local.ceSum();
+    mine[1] = local.zSum();
+    mine[2] = masked;
+    System.arraycopy(votes, 0, mine, 3, votes.length);
+    double[] sums = collectives.allReduceSum(mine);
     double loss = sums[0] / normaliser;
     if (!Double.isFinite(loss)) {
       throw new TrainingDivergedException("loss is " + loss + " at step " + step);
@@ -141,9 +144,9 @@ public final class FullShardStep implements TrainStep {
     optimizer.step(shardGrads, lr, clip, step);
     long t3 = System.nanoTime();
     double exposed = (waitNanos + scalarNanos + (t2 - t1)) / 1e9;
-    return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[4],
-        (t1 - t0) / 1e9 - exposed + (t2 - t1) / 1e9, exposed, (t3 - t2) / 1e9, sums[2] > 0,
-        sums[3] > 0, (collectiveNanos + scalarNanos + (t2 - t1)) / 1e9);
+    return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[2],
+        (t1 - t0) / 1e9 - exposed + (t2 - t1) / 1e9, exposed, (t3 - t2) / 1e9,
+        Arrays.copyOfRange(sums, 3, sums.length), (collectiveNanos + scalarNanos + (t2 - t1)) / 1e9);
   }
 
   /** Nothing to publish: every unit is gathered from the master shard when it computes. */

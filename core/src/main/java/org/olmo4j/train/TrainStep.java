@@ -18,9 +18,8 @@ import org.olmo4j.optim.AdamWShard;
 public interface TrainStep extends AutoCloseable {
 
   /**
-   * What the step did, identical on every rank. {@code checkpointRequested}: some rank asked for
-   * a checkpoint at this step, so every rank saves it; {@code pauseRequested}: likewise, every
-   * rank pauses after it (the requests ride on the loss all-reduce). {@code maskedInstances}:
+   * What the step did, identical on every rank. {@code votes}: the ranks' votes summed (they ride
+   * on the loss all-reduce; the caller gives them their meaning). {@code maskedInstances}:
    * instances of the global batch the instance filter masked out of the loss. {@code
    * exchangeSeconds}: time the rank waited for collectives (exposed communication); {@code
    * collectiveSeconds}: time the collectives themselves ran, hidden behind compute or not.
@@ -29,22 +28,22 @@ public interface TrainStep extends AutoCloseable {
       double loss, double zLoss, double gradNorm, double clipCoefficient, long labelTokens,
       long maskedInstances,
       double computeSeconds, double exchangeSeconds, double optimizerSeconds,
-      boolean checkpointRequested, boolean pauseRequested, double collectiveSeconds) {}
+      double[] votes, double collectiveSeconds) {}
 
   /**
-   * Runs the step on this rank's micro-batches; {@code requestCheckpoint} / {@code
-   * requestPause}: this rank asks every rank to checkpoint this step / pause after it.
+   * Runs the step on this rank's micro-batches; {@code votes}: this rank's values of a few
+   * scalars the caller wants summed over the ranks with the step (e.g. requests to act on).
    *
    * @param maxGradNorm clipping threshold for this step, or null for none
    * @throws TrainingDivergedException when the loss or the gradient norm is not finite
    */
   Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
-      Double maxGradNorm, boolean requestCheckpoint, boolean requestPause);
+      Double maxGradNorm, double[] votes);
 
   /** As above on this rank's {@code part} of the global batch, without requests. */
   default Outcome run(Batch part, int microBatchSize, double zLossMultiplier, long step,
       double lr, Double maxGradNorm) {
-    return run(part.split(microBatchSize), zLossMultiplier, step, lr, maxGradNorm, false, false);
+    return run(part.split(microBatchSize), zLossMultiplier, step, lr, maxGradNorm, new double[0]);
   }
 
   /** Makes the model compute with the optimizer's master weights (after a load). */

@@ -1,5 +1,6 @@
 package org.olmo4j.train;
 
+import java.util.Arrays;
 import java.util.List;
 import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.config.Precision;
@@ -69,7 +70,7 @@ public final class ZeroStep implements TrainStep {
 
   @Override
   public Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
-      Double maxGradNorm, boolean requestCheckpoint, boolean requestPause) {
+      Double maxGradNorm, double[] votes) {
     long t0 = System.nanoTime();
     long labelTokens = 0;
     long masked = 0;
@@ -85,9 +86,12 @@ public final class ZeroStep implements TrainStep {
         checkpointing, null);
     model.readGrads(fullGrads);
     long t1 = System.nanoTime();
-    double[] sums = collectives.allReduceSum(
-        new double[] {local.ceSum(), local.zSum(), requestCheckpoint ? 1 : 0, requestPause ? 1 : 0,
-            masked});
+    double[] mine = new double[3 + votes.length];
+    mine[0] = local.ceSum();
+    mine[1] = local.zSum();
+    mine[2] = masked;
+    System.arraycopy(votes, 0, mine, 3, votes.length);
+    double[] sums = collectives.allReduceSum(mine);
     double loss = sums[0] / normaliser;
     if (!Double.isFinite(loss)) {
       throw new TrainingDivergedException("loss is " + loss + " at step " + step);
@@ -105,8 +109,9 @@ public final class ZeroStep implements TrainStep {
     long t3 = System.nanoTime();
     publishParameters();
     long t4 = System.nanoTime();
-    return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[4],
-        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9, sums[2] > 0, sums[3] > 0,
+    return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[2],
+        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9,
+        Arrays.copyOfRange(sums, 3, sums.length),
         ((t2 - t1) + (t4 - t3)) / 1e9);
   }
 

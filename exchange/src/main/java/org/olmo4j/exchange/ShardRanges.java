@@ -1,8 +1,11 @@
 package org.olmo4j.exchange;
 
+import org.olmo4j.model.ShardPlan;
+
 /**
- * The flat range each rank owns: rank r holds {@code [r·S, min((r+1)·S, Ψ))} with
- * {@code S = ceil(Ψ / N)}; the last shards may be short or empty.
+ * The part of a vector of {@code total} elements each rank reduces into or sends from:
+ * {@link ShardPlan#slice} (rank r holds {@code [r·S, min((r+1)·S, L))}, {@code S = ceil(L / N)};
+ * the last parts may be short or empty). The exchange's view of that one split.
  */
 public record ShardRanges(long total, int worldSize) {
 
@@ -15,28 +18,15 @@ public record ShardRanges(long total, int worldSize) {
     }
   }
 
-  /** {@code S = ceil(Ψ / N)}. */
-  public long shardSize() {
-    return (total + worldSize - 1) / worldSize;
-  }
-
   public long start(int rank) {
-    checkRank(rank);
-    return Math.min(total, rank * shardSize());
+    return ShardPlan.slice(total, rank, worldSize).start();
   }
 
   public long end(int rank) {
-    checkRank(rank);
-    return Math.min(total, (rank + 1) * shardSize());
+    return ShardPlan.slice(total, rank, worldSize).end();
   }
 
   public int length(int rank) {
-    return Math.toIntExact(end(rank) - start(rank));
-  }
-
-  private void checkRank(int rank) {
-    if (rank < 0 || rank >= worldSize) {
-      throw new IllegalArgumentException("rank " + rank + " outside world of " + worldSize);
-    }
+    return Math.toIntExact(ShardPlan.slice(total, rank, worldSize).length());
   }
 }

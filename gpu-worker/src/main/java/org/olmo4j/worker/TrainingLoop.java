@@ -129,7 +129,11 @@ final class TrainingLoop implements AutoCloseable {
       boolean pause = pauseRequested;
       Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s,
           cfg.tokensPerStep());
-      TrainStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr, maxNorm, ask, pause);
+      // The operator's requests ride on the step's all-reduce: if any rank got one, all act on it.
+      TrainStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr, maxNorm,
+          new double[] {ask ? 1 : 0, pause ? 1 : 0});
+      boolean checkpointVoted = o.votes()[0] > 0;
+      boolean pauseVoted = o.votes()[1] > 0;
       double waited = collectives.lap(o.exchangeSeconds());
       if (ask) {
         checkpointRequested = false;
@@ -143,13 +147,13 @@ final class TrainingLoop implements AutoCloseable {
           (System.nanoTime() - t0) / 1e9, o.computeSeconds() + o.exchangeSeconds() - waited,
           waited, o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances(),
           o.collectiveSeconds()));
-      if (s % cfg.saveInterval() == 0 || s == assign.maxSteps() || o.checkpointRequested()) {
+      if (s % cfg.saveInterval() == 0 || s == assign.maxSteps() || checkpointVoted) {
         saveShard(s);
       }
       if (eval.due(s) && !stopped) {
         events.tell(eval.score(model, s));
       }
-      if (o.pauseRequested() && s < assign.maxSteps()) {
+      if (pauseVoted && s < assign.maxSteps()) {
         awaitResume(s);
       }
     }
