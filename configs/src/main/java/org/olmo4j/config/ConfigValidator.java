@@ -100,9 +100,6 @@ final class ConfigValidator {
       String s = "fsdp.sharding_strategy " + c.fsdp().shardingStrategy().yamlName();
       check(c.fsdp().shardingStrategy() != ShardingStrategy.HYBRID_SHARD,
           s + " is not built yet; use FULL_SHARD (parameters sharded) or SHARD_GRAD_OP");
-      check(c.evaluators() == null || c.evaluators().isEmpty(), s + " keeps no whole model on a"
-          + " worker, and in-loop evaluation unit by unit is not built yet: set evaluators: [] or"
-          + " use SHARD_GRAD_OP");
     }
     required(c.model(), "model");
     required(c.optimizer(), "optimizer");

@@ -40,8 +40,6 @@ class FsdpKeysTest {
   @Test
   void whatIsNotBuiltIsRefusedNamingTheKey() {
     assertTrue(refusal("--fsdp.sharding_strategy=HYBRID_SHARD").contains("HYBRID_SHARD is not built"));
-    assertTrue(refusal("--fsdp.sharding_strategy=FULL_SHARD", "--evaluators=[{label: x,"
-        + " type: lm, data: {paths: [x]}}]").contains("in-loop evaluation"));
     assertTrue(refusal("--fsdp.hybrid_sharding_num_model_replicas=2")
         .contains("applies to HYBRID_SHARD only"));
     assertTrue(refusal("--fsdp.sharding_strategy=NO_SHARD").contains("sharding_strategy"));

@@ -31,6 +31,7 @@ class InLoopEvalTest {
   static Path task;
   static Map<Long, Map<String, Double>> one;
   static Map<Long, Map<String, Double>> two;
+  static Map<Long, Map<String, Double>> twoFullShard;
 
   static final String TASK = String.join("\n",
       "{\"context\": \"The cat sat on the\", \"continuations\": [\" mat.\", \" moon\", \" dog\"], "
@@ -75,8 +76,11 @@ class InLoopEvalTest {
     Files.writeString(task, TASK);
     ClusterRuns.runInJvm(ClusterRuns.config(yaml(tmp.resolve("n1"), 1)));
     ClusterRuns.runInJvm(ClusterRuns.config(yaml(tmp.resolve("n2"), 2)));
+    ClusterRuns.runInJvm(ClusterRuns.config(yaml(tmp.resolve("n2-full"), 2)
+        + "fsdp: {sharding_strategy: FULL_SHARD}\n"));
     one = evalLines(tmp.resolve("n1"));
     two = evalLines(tmp.resolve("n2"));
+    twoFullShard = evalLines(tmp.resolve("n2-full"));
   }
 
   /** step → the eval/… metrics of that step's eval line in metrics.jsonl. */
@@ -119,12 +123,24 @@ class InLoopEvalTest {
 
   @Test
   void oneAndTwoWorkersGiveTheSameMetrics() {
+    assertSameMetrics(two, "N=2");
+  }
+
+  /** FULL_SHARD: the ranks score their shares unit by unit, gathering each unit (collectively). */
+  @Test
+  void twoFullShardWorkersGiveTheSameMetrics() {
+    assertSameMetrics(twoFullShard, "N=2 FULL_SHARD");
+  }
+
+  private static void assertSameMetrics(Map<Long, Map<String, Double>> other, String what) {
+    assertEquals(one.keySet(), other.keySet(), what + ": eval steps");
     for (long step : one.keySet()) {
       for (String k : EXPECTED) {
         double a = one.get(step).get(k);
-        double b = two.get(step).get(k);
+        double b = other.get(step).get(k);
         double rel = Math.abs(a - b) / Math.max(1e-12, Math.abs(a));
-        assertTrue(rel < 1e-5, "step " + step + " " + k + ": N=1 " + a + " vs N=2 " + b + " (" + rel + ")");
+        assertTrue(rel < 1e-5, "step " + step + " " + k + ": N=1 " + a + " vs " + what + " " + b
+            + " (" + rel + ")");
       }
     }
   }

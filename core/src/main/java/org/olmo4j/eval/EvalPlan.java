@@ -89,9 +89,24 @@ public final class EvalPlan {
    * padding; each request's log-prob does not depend on its batch.
    */
   public double[] score(OlmoModel model, int[] indices) {
+    return score(model, indices, 1);
+  }
+
+  /**
+   * As {@link #score(OlmoModel, int[])} for rank of a world of {@code worldSize} whose forward
+   * passes are collectives (FULL_SHARD): each evaluator runs as many forwards as the rank with
+   * the most of them, a short rank padding with one-token batches.
+   */
+  public double[] score(OlmoModel model, int[] indices, int worldSize) {
     double[] out = new double[indices.length];
     int at = 0;
     for (PlannedEvaluator e : evaluators) {
+      // Rank r scores the plan indices i ≡ r (mod N); rank 0 has the most of every range.
+      int most = (int) java.util.stream.IntStream.range(0, worldSize)
+          .mapToLong(r -> java.util.stream.IntStream.range(e.first(), e.first() + e.count())
+              .filter(i -> i % worldSize == r).count())
+          .max().orElse(0);
+      int forwards = (most + e.batchSize() - 1) / e.batchSize();
       List<Integer> positions = new ArrayList<>();
       while (at < indices.length && indices[at] < e.first() + e.count()) {
         positions.add(at++);
@@ -99,7 +114,7 @@ public final class EvalPlan {
       positions.sort(java.util.Comparator.comparingInt(
           (Integer p) -> -requests.get(indices[p]).inputLength()));
       List<EvalRequest> mine = positions.stream().map(p -> requests.get(indices[p])).toList();
-      double[] lp = new RequestScorer(model, e.batchSize()).score(mine);
+      double[] lp = new RequestScorer(model, e.batchSize()).score(mine, forwards);
       for (int j = 0; j < lp.length; j++) {
         out[positions.get(j)] = lp[j];
       }

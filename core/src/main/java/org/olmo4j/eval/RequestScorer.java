@@ -30,13 +30,28 @@ public final class RequestScorer {
 
   /** Summed continuation log-probabilities of {@code requests}, in their order. */
   public double[] score(List<EvalRequest> requests) {
+    return score(requests, 0);
+  }
+
+  /**
+   * As {@link #score(List)}, running at least {@code forwards} forward passes: one-token batches
+   * after the real ones, so that every rank of a FULL_SHARD world runs the same collectives.
+   */
+  public double[] score(List<EvalRequest> requests, int forwards) {
     double[] out = new double[requests.size()];
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
+      int done = 0;
       for (int from = 0; from < requests.size(); from += batchSize) {
         List<EvalRequest> batch = requests.subList(from, Math.min(requests.size(), from + batchSize));
         scoreBatch(batch, out, from);
+        done++;
+      }
+      for (; done < forwards; done++) {
+        try (StepScope scope = model.newStepScope()) {
+          model.logits(scope.manager().create(new long[] {padId}, new Shape(1, 1))).close();
+        }
       }
     } finally {
       JniUtils.setGradMode(grad);

@@ -104,6 +104,20 @@ final class Bf16Compute implements AutoCloseable {
     return new LossTerms(out.get(0), zLoss ? out.get(1) : null, labels.tokens());
   }
 
+  /** Logits [B, T, V] (fp32) of the last block's output {@code x}: final norm and LM head. */
+  NDArray headLogits(NDArray x, NDManager step) {
+    Rope.Tables tab = rope.tables(Math.toIntExact(x.getShape().get(1)));
+    NDList in = new NDList(x, x, tab.cos(), tab.sin());
+    if (arch.finalNorm() != null) {
+      in.add(named(arch.finalNorm(), param.apply(arch.finalNorm()), step));
+    }
+    in.add(named(arch.head(), param.apply(arch.head()), step));
+    in.add(named("olmo4j.logits", step.create(new long[] {1}), step));
+    in.add(named("olmo4j.x", x, step));
+    unoptimized();
+    return module.forward(new ParameterStore(step, false), in, true).get(0);
+  }
+
   private java.util.List<String> blockParams(int layer) {
     String prefix = "model.layers." + layer + ".";
     return arch.params().stream().map(p -> p.spec().name()).filter(n -> n.startsWith(prefix))

@@ -140,6 +140,40 @@ public final class LayerwisePass {
     return sums;
   }
 
+  /**
+   * Logits [B, T, V] of {@code ids} computed unit by unit (no autograd: the caller turns
+   * recording off), the hooks gathering each unit before it computes and releasing it after.
+   */
+  public static NDArray logits(OlmoModel model, NDArray ids, Units units) {
+    int n = model.blockCount();
+    units.beforeForward(0);
+    NDArray x;
+    try (NDScope scope = new NDScope()) {
+      x = model.embedUnit(ids);
+      NDScope.unregister(x);
+    }
+    units.afterForward(0);
+    for (int i = 0; i < n; i++) {
+      units.beforeForward(1 + i);
+      try (NDScope scope = new NDScope()) {
+        NDArray y = model.blockUnit(i, x);
+        NDScope.unregister(y);
+        x.close();
+        x = y;
+      }
+      units.afterForward(1 + i);
+    }
+    units.beforeForward(n + 1);
+    NDArray logits;
+    try (NDScope scope = new NDScope()) {
+      logits = model.headLogitsUnit(x);
+      NDScope.unregister(logits);
+      x.close();
+    }
+    units.afterForward(n + 1);
+    return logits;
+  }
+
   /** {@code x} detached, as a leaf that requires a gradient (storage shared). */
   private static NDArray leaf(NDArray x) {
     NDArray a = x.stopGradient();

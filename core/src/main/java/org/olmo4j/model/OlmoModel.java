@@ -34,6 +34,8 @@ public final class OlmoModel implements AutoCloseable {
   /** FULL_SHARD's unit-by-unit parameters, or null: every parameter resident. */
   private final UnitParams units;
   private StepScope active;
+  /** FULL_SHARD: the gathers around each unit of an inference forward (set by the step). */
+  private LayerwisePass.Units inference;
 
   private OlmoModel(ModelConfig cfg, NDManager manager, DataType dtype, boolean bf16Compute,
       boolean unitwise) {
@@ -124,6 +126,19 @@ public final class OlmoModel implements AutoCloseable {
     return units;
   }
 
+  /** FULL_SHARD: the hooks that gather each unit for an inference forward ({@link #logits}). */
+  public void useInferenceUnits(LayerwisePass.Units hooks) {
+    this.inference = hooks;
+  }
+
+  /** The head's logits [B, T, V] of the last block's output {@code x}. */
+  NDArray headLogitsUnit(NDArray x) {
+    if (bf16 != null) {
+      return bf16.headLogits(x, stepManager());
+    }
+    return Linear.linear(transformer.finalNorm(x), param(arch.head())).singletonOrThrow();
+  }
+
   /** Unit 0: the token embeddings {@code [B, T, D]} of {@code ids} (step-local INT64). */
   NDArray embedUnit(NDArray ids) {
     return Transformer.embed(ids, param(Architecture.EMBED));
@@ -199,9 +214,16 @@ public final class OlmoModel implements AutoCloseable {
 
   /** {@code inputIds [B, T]} INT64 → logits {@code [B, T, embedding_size]}. */
   public NDArray logits(NDArray inputIds) {
-    wholeModel();
     NDManager step = stepManager();
     NDArray ids = local(inputIds, step);
+    if (units != null) {
+      if (inference == null) {
+        throw new IllegalStateException("a FULL_SHARD model computes logits unit by unit with its"
+            + " step's gathers: create the step first");
+      }
+      // Collective: every rank must run the same forwards (in-loop eval pads its share).
+      return LayerwisePass.logits(this, ids, inference);
+    }
     if (bf16 != null) {
       return bf16.logits(ids, step);
     }

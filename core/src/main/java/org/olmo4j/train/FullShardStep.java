@@ -90,6 +90,7 @@ public final class FullShardStep implements TrainStep {
     this.shardGrads = new float[Math.toIntExact(plan.length())];
     this.gathers = new Future[units.size()];
     this.hooks = new Hooks();
+    model.useInferenceUnits(new InferenceHooks());
     int rank = collectives.rank();
     this.comm = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "full-shard-collectives-" + rank);
@@ -102,6 +103,7 @@ public final class FullShardStep implements TrainStep {
   public Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
       Double maxGradNorm, double[] votes) {
     long t0 = System.nanoTime();
+    forgetGathers(); // what an evaluation since the last step left present
     waitNanos = 0;
     collectiveNanos = 0;
     long labelTokens = 0;
@@ -192,6 +194,36 @@ public final class FullShardStep implements TrainStep {
         release(u);
       } else {
         model.unbindUnit(u); // the block's arrays and gradients go; its slot keeps the values
+      }
+    }
+  }
+
+  /**
+   * The gathers around an inference forward (in-loop evaluation): as the training forward's,
+   * with the embedding and head released right after they compute.
+   */
+  private final class InferenceHooks implements LayerwisePass.Units {
+    private final int head = gathers.length - 1;
+
+    @Override
+    public void beforeForward(int u) {
+      present(u);
+      if (u < head) {
+        prefetch(u + 1);
+      }
+    }
+
+    @Override
+    public void afterForward(int u) {
+      if (u == 0 && !tied) {
+        release(0);
+      } else if (u == head) {
+        release(head);
+        if (tied) {
+          release(0);
+        }
+      } else if (u > 0) {
+        model.unbindUnit(u); // its arrays go with the eval batch's scope; the slot keeps its values
       }
     }
   }

@@ -28,12 +28,17 @@ class OlmoBf16(Module):
     w: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
     # Unit by unit (FULL_SHARD, activation checkpointing), the dict also carries the unit's input
     # "olmo4j.x" and which unit: "olmo4j.block" (its index, a one-element int64 tensor) returns
-    # (y, y) for that block; "olmo4j.head" returns the head's (ce, z) of the final hidden states.
+    # (y, y) for that block; "olmo4j.head" returns the head's (ce, z) of the last block's output,
+    # "olmo4j.logits" its logits (twice).
     if "olmo4j.block" in w:
       y = self.block(w["olmo4j.x"], int(w["olmo4j.block"]), cos, sin, w)
       return (y, y)
     if "olmo4j.head" in w:
       return self.head_loss(w["olmo4j.x"], ids, label_weight, w)
+    if "olmo4j.logits" in w:
+      h = self.norm(w["olmo4j.x"], "model.norm.weight", self.affine, w)
+      logits = torch.to(torch.linear(torch.to(h, 15), torch.to(w[self.head], 15)), 6)
+      return (logits, logits)
     return self.head_loss(self.blocks(ids, cos, sin, w), ids, label_weight, w)
 
   def head_loss(self: __torch__.OlmoBf16,

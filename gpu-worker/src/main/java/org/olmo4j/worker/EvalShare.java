@@ -35,7 +35,9 @@ final class EvalShare {
   /** Scores this rank's requests on {@code model} as it is after {@code step}. */
   WorkerEvent.EvalDone score(OlmoModel model, long step) {
     long t0 = System.nanoTime();
-    double[] lp = plan.score(model, indices);
+    // A FULL_SHARD model's forwards are collectives: every rank runs as many.
+    double[] lp = model.unitwise() ? plan.score(model, indices, assign.worldSize())
+        : plan.score(model, indices);
     double seconds = (System.nanoTime() - t0) / 1e9;
     List<Double> logProbs = java.util.Arrays.stream(lp).boxed().toList();
     return new WorkerEvent.EvalDone(assign.generation(), assign.rank(), new Evaluator.RankScored(
