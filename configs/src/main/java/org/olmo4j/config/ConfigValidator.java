@@ -88,10 +88,10 @@ final class ConfigValidator {
       if (replicas != null) {
         check(replicas >= 1, "fsdp.hybrid_sharding_num_model_replicas must be >= 1 (or null: one per"
             + " node), got " + replicas);
-        check(c.fsdp().shardingStrategy() == ShardingStrategy.HYBRID_SHARD
-                || c.fsdp().shardingStrategy() == null,
+        ShardingStrategy s = c.fsdp().shardingStrategy();
+        check(s == ShardingStrategy.HYBRID_SHARD || s == null,
             "fsdp.hybrid_sharding_num_model_replicas is set (" + replicas + ") but"
-                + " fsdp.sharding_strategy is " + c.fsdp().shardingStrategy().yamlName()
+                + " fsdp.sharding_strategy is " + (s == null ? "null" : s.yamlName())
                 + "; it applies to HYBRID_SHARD only");
       }
     }

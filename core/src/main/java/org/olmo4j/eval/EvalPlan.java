@@ -89,19 +89,20 @@ public final class EvalPlan {
    * padding; each request's log-prob does not depend on its batch.
    */
   public double[] score(OlmoModel model, int[] indices) {
-    return score(model, indices, 1);
+    return score(model, indices, 0);
   }
 
   /**
-   * As {@link #score(OlmoModel, int[])} for rank of a world of {@code worldSize} whose forward
+   * As {@link #score(OlmoModel, int[])} for a rank of a world of {@code worldSize} whose forward
    * passes are collectives (FULL_SHARD): each evaluator runs as many forwards as the rank with
-   * the most of them, a short rank padding with one-token batches.
+   * the most of them, a short rank padding with one-token batches. {@code worldSize} 0: no
+   * padding (forwards that are not collectives).
    */
   public double[] score(OlmoModel model, int[] indices, int worldSize) {
     double[] out = new double[indices.length];
     int at = 0;
     for (PlannedEvaluator e : evaluators) {
-      // Rank r scores the plan indices i ≡ r (mod N); rank 0 has the most of every range.
+      // Rank r scores the plan indices i ≡ r (mod N): the most any rank has of this range.
       int most = (int) java.util.stream.IntStream.range(0, worldSize)
           .mapToLong(r -> java.util.stream.IntStream.range(e.first(), e.first() + e.count())
               .filter(i -> i % worldSize == r).count())

@@ -3,6 +3,7 @@ package org.olmo4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.ByteOrder;
@@ -47,7 +48,14 @@ final class UnitParams implements AutoCloseable {
     }
     int blocks = units.size() - 2;
     for (int s = 0; s < Math.min(2, blocks); s++) {
-      slotVectors[s] = FlatVector.fp32(units.get(1 + s).range().length());
+      long length = units.get(1 + s).range().length();
+      if (length > FlatVector.SEGMENT_ELEMENTS) {
+        // Block parameters must be views of their slot (see above): slot vectors stay within
+        // one segment.
+        throw new IllegalArgumentException(units.get(1 + s).label() + " has " + length
+            + " parameters; a FULL_SHARD block holds at most " + FlatVector.SEGMENT_ELEMENTS);
+      }
+      slotVectors[s] = FlatVector.fp32(length);
     }
   }
 
@@ -92,24 +100,27 @@ final class UnitParams implements AutoCloseable {
       return;
     }
     unbind(u);
-    List<NDArray> fresh = new ArrayList<>();
+    long at = 0;
     for (String name : unit.params()) {
-      NDArray a = OlmoModel.newParam(layout.param(name), step, DataType.FLOAT32);
-      arrays.get(u).put(name, a);
-      fresh.add(a);
-    }
-    // Pointing a new leaf at memory is not an autograd operation.
-    boolean before = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      long at = 0;
-      for (NDArray a : fresh) {
-        int n = Math.toIntExact(a.size());
-        a.set(values.view(at, n));
-        at += n;
+      ParamSpec spec = layout.param(name);
+      int n = Math.toIntExact(spec.numel());
+      NDArray a;
+      if (values.contiguous(at) >= n) {
+        // A leaf whose storage is the vector's memory (no copy): a later gather into a block's
+        // slot is what the array holds.
+        a = step.create(values.view(at, n), new Shape(spec.shape()), DataType.FLOAT32);
+      } else {
+        // A parameter across the vector's 1 GiB segments (an embedding of more than 2^28
+        // elements): a copy, which only the embedding and head units need (their values do not
+        // change while they are bound).
+        float[] copy = new float[n];
+        values.get(at, copy, 0, n);
+        a = step.create(copy, new Shape(spec.shape()));
       }
-    } finally {
-      JniUtils.setGradMode(before);
+      a.setName(name);
+      a.setRequiresGradient(true);
+      arrays.get(u).put(name, a);
+      at += n;
     }
     bound[u] = values;
   }

@@ -34,7 +34,8 @@ import org.olmo4j.optim.GradClip;
  * Blocks compute in two slots (block i in slot i mod 2), so the last two blocks of the forward
  * are still present for the first two of the backward; every other block is gathered again. A
  * unit's parameter arrays and autograd's gradients exist from its gather to the end of its
- * backward, so at most one unit's gradients plus one copy being reduce-scattered are held.
+ * backward, so one block's gradients plus one copy being reduce-scattered are held (and a tied
+ * embedding's gradient, from the head's backward to its own).
  *
  * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
  * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
@@ -122,9 +123,11 @@ public final class FullShardStep implements TrainStep {
       local = GradientStep.run(model, microBatches, zLossMultiplier, normaliser, checkpointing,
           hooks);
       drain();
-    } finally {
-      forgetGathers();
+    } catch (RuntimeException | Error e) {
+      abandon(e);
+      throw e;
     }
+    forgetGathers();
     long t1 = System.nanoTime();
     double[] mine = new double[3 + votes.length];
     mine[0] = local.ceSum();
@@ -156,8 +159,19 @@ public final class FullShardStep implements TrainStep {
   public void publishParameters() {}
 
   @Override
-  public void close() {
+  public boolean awaitCollectivesStopped(java.time.Duration wait) {
     comm.shutdownNow();
+    try {
+      return comm.awaitTermination(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    awaitCollectivesStopped(java.time.Duration.ofSeconds(30));
   }
 
   /** The gathers, prefetches and reductions around each unit's compute. */
@@ -324,15 +338,56 @@ public final class FullShardStep implements TrainStep {
     int at = Math.toIntExact(plan.unitOffset(u));
     reductions.addLast(comm.submit(() -> {
       long c = System.nanoTime();
-      float[] part = new float[(int) mine.length()];
-      collectives.reduceScatter(grads, part);
-      for (int i = 0; i < part.length; i++) {
-        shardGrads[at + i] += part[i];
+      try {
+        float[] part = new float[(int) mine.length()];
+        collectives.reduceScatter(grads, part);
+        for (int i = 0; i < part.length; i++) {
+          shardGrads[at + i] += part[i];
+        }
+      } finally {
+        grads.close();
       }
-      grads.close();
       collectiveNanos += System.nanoTime() - c;
       return null;
     }));
+  }
+
+  /**
+   * After a failure: cancels the collectives not yet started, waits for the one running (the
+   * exchange fails it fast when it is closed or aborted), frees what they held and forgets every
+   * unit; their errors join {@code cause} as suppressed.
+   */
+  private void abandon(Throwable cause) {
+    List<Future<?>> pending = new java.util.ArrayList<>(reductions);
+    for (Future<FlatVector> g : gathers) {
+      if (g != null) {
+        pending.add(g);
+      }
+    }
+    pending.forEach(f -> f.cancel(false));
+    for (int u = 0; u < gathers.length; u++) {
+      Future<FlatVector> g = gathers[u];
+      gathers[u] = null;
+      model.unbindUnit(u);
+      if (g != null && units.get(u).block() < 0 && !g.isCancelled()) {
+        try {
+          g.get(30, java.util.concurrent.TimeUnit.SECONDS).close();
+        } catch (Exception e) {
+          cause.addSuppressed(e);
+        }
+      }
+    }
+    for (Future<?> r : reductions) {
+      if (!r.isCancelled()) {
+        try {
+          r.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          cause.addSuppressed(e);
+        }
+      }
+    }
+    reductions.clear();
+    Arrays.fill(slotHolder, -1);
   }
 
   /** Waits for every collective issued so far. */
@@ -342,7 +397,7 @@ public final class FullShardStep implements TrainStep {
     }
   }
 
-  /** After a micro-batch or a failure: no unit is present any more (slots will be refilled). */
+  /** At the end of a step (and before the next): no unit is present (slots will be refilled). */
   private void forgetGathers() {
     for (int u = 0; u < gathers.length; u++) {
       if (gathers[u] != null && units.get(u).block() < 0) {

@@ -49,6 +49,14 @@ public interface TrainStep extends AutoCloseable {
   /** Makes the model compute with the optimizer's master weights (after a load). */
   void publishParameters();
 
+  /**
+   * Stops the step's own collectives thread, if it has one, and waits up to {@code wait} for it
+   * (close the exchange first, so that its collectives fail fast); true once none runs.
+   */
+  default boolean awaitCollectivesStopped(java.time.Duration wait) {
+    return true;
+  }
+
   /** Frees the step's buffers, after the model is closed and the exchange is idle. */
   @Override
   void close();

@@ -161,15 +161,20 @@ public final class MemoryBenchmark {
   /**
    * Bytes of autograd's gradients: {@code [held between steps, most held only during a step]}.
    * A whole-model step keeps every parameter's gradient; a FULL_SHARD model none between steps,
-   * and during one the gradients of the unit that just ran its backward: at most the largest unit.
+   * and during one the gradients of the unit that just ran its backward: at most the largest unit
+   * (a tied embedding's is held from the head's backward on: the embedding's plus a block's).
    */
   static long[] autogradGradients(TrainConfig cfg, OlmoModel model) {
     if (!model.unitwise()) {
       return new long[] {4 * model.layout().totalElements(), 0};
     }
+    List<Architecture.Unit> units = model.architecture().units();
     long largest = 0;
-    for (Architecture.Unit u : model.architecture().units()) {
+    for (Architecture.Unit u : units) {
       largest = Math.max(largest, u.range().length());
+    }
+    if (cfg.model().weightTying()) {
+      largest = Math.max(largest, units.get(0).range().length() + units.get(1).range().length());
     }
     return new long[] {0, 4 * largest};
   }

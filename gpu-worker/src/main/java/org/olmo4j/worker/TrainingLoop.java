@@ -234,6 +234,14 @@ final class TrainingLoop implements AutoCloseable {
   public void close() {
     batches.cancel();
     exchange.close();
+    // FULL_SHARD's collectives thread writes into the model's unit vectors: it must have stopped
+    // (its collectives fail fast once the exchange is closed) before the model frees them.
+    if (!zero.awaitCollectivesStopped(IDLE_WAIT)) {
+      log.warn("rank {} generation {}: the step's collectives thread still runs {} after close;"
+          + " the model and its buffers are left in place", assign.rank(), assign.generation(),
+          IDLE_WAIT);
+      return;
+    }
     model.close();
     manager.close();
     // The step's vectors are freed only once no exchange thread can touch them (and after the
