@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A node killed with kill -9 mid-run; the run rolls back to the last checkpoint and goes on. */
@@ -26,9 +27,11 @@ class FaultToleranceTest {
   }
 
   /** A run of two JVMs (this one and a child); {@code afterStart} may kill and restart the child. */
-  private static List<Double> twoJvmRun(String name, boolean killAndRestart) throws Exception {
+  private static List<Double> twoJvmRun(String name, boolean killAndRestart, String strategy)
+      throws Exception {
     Path save = tmp.resolve(name);
-    String yaml = ClusterRuns.yaml(data, save, 1, 2, 120, 20);
+    String yaml = ClusterRuns.yaml(data, save, 1, 2, 120, 20,
+        "fsdp: {sharding_strategy: " + strategy + "}");
     Path cfgFile = tmp.resolve(name + ".yaml");
     Files.writeString(cfgFile, yaml);
     ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
@@ -64,10 +67,13 @@ class FaultToleranceTest {
     return Files.exists(file) ? Files.readAllLines(file).size() : 0;
   }
 
-  @Test
-  void killedNodeRejoinsAndTheLossesMatchAnUninterruptedRunBitForBit() throws Exception {
-    List<Double> reference = twoJvmRun("uninterrupted", false);
-    List<Double> interrupted = twoJvmRun("interrupted", true);
+  /** Under either strategy: FULL_SHARD's step abandons its collectives and re-forms as ZeRO-2's. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"SHARD_GRAD_OP", "FULL_SHARD"})
+  void killedNodeRejoinsAndTheLossesMatchAnUninterruptedRunBitForBit(String strategy)
+      throws Exception {
+    List<Double> reference = twoJvmRun("uninterrupted-" + strategy, false, strategy);
+    List<Double> interrupted = twoJvmRun("interrupted-" + strategy, true, strategy);
     assertEquals(120, reference.size());
     assertEquals(120, interrupted.size(), "every step once in metrics.jsonl after the rollback");
     for (int i = 0; i < 120; i++) {
