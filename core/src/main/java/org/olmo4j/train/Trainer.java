@@ -2,18 +2,18 @@ package org.olmo4j.train;
 
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.Architecture;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.optim.AdamWShard;
-import org.olmo4j.optim.LrSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * OLMo's training loop on one worker: batch → forward/backward → clip → AdamW → compute copy,
- * with metrics, progress and checkpoints as hooks around it.
+ * Training on one worker: the {@link TrainLoop} over the run's global batches, with metrics,
+ * progress and checkpoints as its hooks.
  */
 public final class Trainer implements AutoCloseable {
 
@@ -22,18 +22,16 @@ public final class Trainer implements AutoCloseable {
   private final TrainConfig cfg;
   private final NDManager manager;
   private final OlmoModel model;
-  private final TrainData data;
   private final AdamWShard optimizer;
   private final TrainCheckpoints checkpoints;
-  private final LrSchedule schedule;
   private final long maxSteps;
   private final TrainStep zero;
+  private final TrainLoop loop;
   private final Path saveFolder;
   private TrainState state;
 
   private Trainer(TrainConfig cfg, TrainData data, NDManager manager) {
     this.cfg = cfg;
-    this.data = data;
     this.manager = manager;
     this.model = TrainStep.model(cfg, manager);
     FlatLayout layout = model.layout();
@@ -41,9 +39,10 @@ public final class Trainer implements AutoCloseable {
     this.saveFolder = Path.of(cfg.saveFolder());
     this.checkpoints = new TrainCheckpoints(cfg, layout, saveFolder, data::epochOf);
     this.maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), data.stepsPerEpoch());
-    this.schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(), maxSteps,
-        cfg.tokensPerStep());
     this.zero = TrainStep.create(cfg, model, optimizer, Collectives.single());
+    // The next global batch starts at the state's data position, advanced after every step.
+    this.loop = new TrainLoop(cfg, maxSteps, zero, s -> data.batch(state.dataPosition(),
+        cfg.globalTrainBatchSize()).split(cfg.deviceTrainMicrobatchSize()));
     this.state = checkpoints.restoreOrInit(optimizer);
     zero.publishParameters();
   }
@@ -80,46 +79,72 @@ public final class Trainer implements AutoCloseable {
     log.info("training {} from step {} to {} ({} tokens/step, {} parameters); peak fp32 matmul {} GFLOP/s",
         cfg.runName(), state.step(), until, cfg.tokensPerStep(), model.layout().totalElements(),
         String.format("%.1f", peak / 1e9));
-    StepMetrics last = null;
     try (MetricsLog metrics = MetricsLog.open(saveFolder.resolve("metrics.jsonl"), state.step())) {
-      while (state.step() < until) {
-        last = step(speed);
-        metrics.write(last);
-        progress.report(last, speed);
-        if (state.step() % cfg.saveInterval() == 0) {
-          checkpoints.save(state, optimizer);
-        }
-      }
-      if (!checkpoints.isSaved(state.step())) {
+      Reports reports = new Reports(metrics, progress, speed);
+      train(() -> loop.run(state.step(), until, reports));
+      if (!checkpoints.isSaved(state.step())) { // no step ran: the start is saved all the same
         checkpoints.save(state, optimizer);
       }
+      return reports.last;
     }
-    return last;
   }
 
-  /** One optimizer step over the next global batch. */
+  /** One optimizer step over the next global batch, without metrics or checkpoints. */
   public StepMetrics step(SpeedMonitor speed) {
-    long t0 = System.nanoTime();
-    long step = state.step() + 1;
-    Batch batch = data.batch(state.dataPosition(), cfg.globalTrainBatchSize());
-    double lr = schedule.lr(step);
-    Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), step,
-        cfg.tokensPerStep());
-    TrainStep.Outcome o;
+    return record(train(() -> loop.step(state.step() + 1)), speed);
+  }
+
+  /** Runs the loop; a divergence names the checkpoint that is kept. */
+  private <T> T train(Callable<T> training) {
     try {
-      o = zero.run(batch, cfg.deviceTrainMicrobatchSize(), cfg.zLossMultiplier(), step, lr, maxNorm);
+      return training.call();
     } catch (TrainingDivergedException e) {
       throw new TrainingDivergedException(e.getMessage() + ": stopping; the last committed checkpoint ("
           + checkpoints.lastCommittedDescription() + ") is kept");
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      // The loop allows checked exceptions for the cluster worker's hooks; this one's throw none.
+      throw new IllegalStateException(e.getMessage(), e);
     }
-    long tokens = (long) batch.size() * batch.seqLen();
-    state = state.advance(tokens, batch.size());
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    speed.record(tokens, seconds);
-    return new StepMetrics(step, o.loss(), o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(),
-        state.tokensSeen(), speed.tokensPerSecond(), speed.mfu(), seconds, o.computeSeconds(),
-        o.exchangeSeconds(), o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances(),
-        o.collectiveSeconds());
+  }
+
+  /** Advances the state past {@code done} and measures it. */
+  private StepMetrics record(TrainLoop.Done done, SpeedMonitor speed) {
+    TrainStep.Outcome o = done.outcome();
+    state = state.advance(done.tokens(), done.instances());
+    speed.record(done.tokens(), done.seconds());
+    return new StepMetrics(done.step(), o.loss(), o.zLoss(), done.lr(), o.gradNorm(),
+        o.clipCoefficient(), state.tokensSeen(), speed.tokensPerSecond(), speed.mfu(),
+        done.seconds(), o.computeSeconds(), o.exchangeSeconds(), o.optimizerSeconds(),
+        ProcessMemory.rssBytes(), o.maskedInstances(), o.collectiveSeconds());
+  }
+
+  /** The single worker's hooks: a metrics line and the console progress per step, checkpoints. */
+  private final class Reports implements TrainLoop.Hooks {
+
+    private final MetricsLog metrics;
+    private final ConsoleProgress progress;
+    private final SpeedMonitor speed;
+    private StepMetrics last;
+
+    Reports(MetricsLog metrics, ConsoleProgress progress, SpeedMonitor speed) {
+      this.metrics = metrics;
+      this.progress = progress;
+      this.speed = speed;
+    }
+
+    @Override
+    public void stepDone(TrainLoop.Done done) {
+      last = record(done, speed);
+      metrics.write(last);
+      progress.report(last, speed);
+    }
+
+    @Override
+    public void saveCheckpoint(long step) {
+      checkpoints.save(state, optimizer);
+    }
   }
 
   @Override

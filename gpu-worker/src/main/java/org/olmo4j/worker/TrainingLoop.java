@@ -22,18 +22,19 @@ import org.olmo4j.loader.MicroBatch;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.optim.AdamWShard;
-import org.olmo4j.optim.LrSchedule;
 import org.olmo4j.train.Batch;
 import org.olmo4j.train.TrainCheckpoints;
+import org.olmo4j.train.TrainLoop;
 import org.olmo4j.train.ProcessMemory;
 import org.olmo4j.train.TrainStep;
 
 /**
  * One rank's training for one generation, run on a blocking dispatcher: build the model and its
- * ZeRO shard, join the data plane, then step until max steps, reporting each step and writing
- * its shard at every save interval. No coordinator round trip inside the loop.
+ * ZeRO shard, join the data plane, then run the {@link TrainLoop} until max steps with this
+ * rank's hooks: each step reported to the coordinator, its shard to the Checkpointer, its share
+ * of in-loop eval. No coordinator round trip inside the loop.
  */
-final class TrainingLoop implements AutoCloseable {
+final class TrainingLoop implements TrainLoop.Hooks, AutoCloseable {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TrainingLoop.class);
   /** How long close waits for the exchange's threads (they stop within ms once sockets close). */
@@ -51,11 +52,7 @@ final class TrainingLoop implements AutoCloseable {
   private final CollectiveClock collectives;
   private final TrainStep zero;
   private final EvalShare eval;
-  private volatile boolean stopped;
-  private volatile boolean checkpointRequested;
-  private volatile boolean pauseRequested;
-  /** Resumes granted so far; the loop waits at a pause until one more than it had seen. */
-  private final java.util.concurrent.Semaphore resumes = new java.util.concurrent.Semaphore(0);
+  private final TrainLoop loop;
 
   /** Where shards go: the node's Checkpointer, fed from a pool of host snapshots. */
   record ShardSink(ActorRef<Checkpointer.Command> checkpointer, ShardSnapshot snapshots,
@@ -93,6 +90,11 @@ final class TrainingLoop implements AutoCloseable {
     this.exchange = join(server, endpoints, options);
     this.collectives = new CollectiveClock(exchange);
     this.zero = TrainStep.create(cfg, model, optimizer, collectives);
+    this.loop = new TrainLoop(cfg, assign.maxSteps(), zero, s -> {
+      List<Batch> micro = nextMicroBatches(s);
+      StepDelay.apply();
+      return micro;
+    });
     zero.publishParameters();
     collectives.lap(0); // the world's first all-gather belongs to no step
     // Off this thread: the first checkpoint then copies into memory allocated meanwhile.
@@ -116,66 +118,41 @@ final class TrainingLoop implements AutoCloseable {
 
   /** Steps from the assigned start to max steps; returns the last completed step. */
   long run() throws Exception {
-    LrSchedule schedule = LrSchedule.of(cfg.scheduler(), cfg.optimizer().learningRate(),
-        assign.maxSteps(), cfg.tokensPerStep());
-    long step = assign.startStep();
-    while (step < assign.maxSteps() && !stopped) {
-      long t0 = System.nanoTime();
-      long s = step + 1;
-      List<Batch> micro = nextMicroBatches(s);
-      StepDelay.apply();
-      double lr = schedule.lr(s);
-      boolean ask = checkpointRequested;
-      boolean pause = pauseRequested;
-      Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s,
-          cfg.tokensPerStep());
-      // The operator's requests ride on the step's all-reduce: if any rank got one, all act on it.
-      TrainStep.Outcome o = zero.run(micro, cfg.zLossMultiplier(), s, lr, maxNorm,
-          new double[] {ask ? 1 : 0, pause ? 1 : 0});
-      boolean checkpointVoted = o.votes()[0] > 0;
-      boolean pauseVoted = o.votes()[1] > 0;
-      double waited = collectives.lap(o.exchangeSeconds());
-      if (ask) {
-        checkpointRequested = false;
-      }
-      if (pause) {
-        pauseRequested = false;
-      }
-      step = s;
-      events.tell(new WorkerEvent.StepDone(assign.generation(), assign.rank(), s, o.loss(),
-          o.zLoss(), lr, o.gradNorm(), o.clipCoefficient(), cfg.tokensPerStep(),
-          (System.nanoTime() - t0) / 1e9, o.computeSeconds() + o.exchangeSeconds() - waited,
-          waited, o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances(),
-          o.collectiveSeconds()));
-      if (s % cfg.saveInterval() == 0 || s == assign.maxSteps() || checkpointVoted) {
-        saveShard(s);
-      }
-      if (eval.due(s) && !stopped) {
-        events.tell(eval.score(model, s));
-      }
-      if (pauseVoted && s < assign.maxSteps()) {
-        awaitResume(s);
-      }
-    }
-    return step;
+    return loop.run(assign.startStep(), assign.maxSteps(), this);
   }
 
-  /** Every rank agreed to pause after step {@code s}: wait for the operator's resume (or abort). */
-  private void awaitResume(long s) throws InterruptedException {
-    events.tell(new WorkerEvent.Paused(assign.generation(), assign.rank(), s));
-    while (!stopped && !resumes.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-      // Polls so that an abort (a new world) ends the pause too.
-    }
-    // This rank's own Pause may have arrived after the step every rank agreed to pause at; it
-    // was for this pause (the coordinator sends Resume after Pause), so it must not pause again.
-    pauseRequested = false;
+  @Override
+  public void stepDone(TrainLoop.Done done) {
+    TrainStep.Outcome o = done.outcome();
+    double waited = collectives.lap(o.exchangeSeconds());
+    events.tell(new WorkerEvent.StepDone(assign.generation(), assign.rank(), done.step(), o.loss(),
+        o.zLoss(), done.lr(), o.gradNorm(), o.clipCoefficient(), cfg.tokensPerStep(),
+        done.seconds(), o.computeSeconds() + o.exchangeSeconds() - waited,
+        waited, o.optimizerSeconds(), ProcessMemory.rssBytes(), o.maskedInstances(),
+        o.collectiveSeconds()));
+  }
+
+  @Override
+  public boolean evalDue(long step) {
+    return eval.due(step);
+  }
+
+  @Override
+  public void evaluate(long step) {
+    events.tell(eval.score(model, step));
+  }
+
+  @Override
+  public void paused(long step) {
+    events.tell(new WorkerEvent.Paused(assign.generation(), assign.rank(), step));
   }
 
   /**
    * Hands a host copy of the shard to the node's Checkpointer and goes on training; writes it
    * here (a stall) only when every snapshot buffer is still with the Checkpointer.
    */
-  private void saveShard(long step) throws java.io.IOException {
+  @Override
+  public void saveCheckpoint(long step) throws java.io.IOException {
     var request = shards.snapshots().copy(optimizer, assign.generation(), step, assign.rank(),
         assign.worldSize(), shards.replyTo());
     if (request.isPresent()) {
@@ -211,22 +188,22 @@ final class TrainingLoop implements AutoCloseable {
 
   /** Every rank checkpoints the next step this rank completes (agreed through the all-reduce). */
   void requestCheckpoint() {
-    checkpointRequested = true;
+    loop.requestCheckpoint();
   }
 
   /** Every rank pauses after the next step this rank completes (agreed through the all-reduce). */
   void requestPause() {
-    pauseRequested = true;
+    loop.requestPause();
   }
 
   /** Ends the pause this loop is in, or the next one it enters. */
   void resume() {
-    resumes.release();
+    loop.resume();
   }
 
   /** Makes the loop stop at the next step boundary and fails any collective in flight. */
   void abort(long newGeneration) {
-    stopped = true;
+    loop.stop();
     exchange.abort(newGeneration);
   }
 
