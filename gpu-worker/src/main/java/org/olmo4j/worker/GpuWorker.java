@@ -77,12 +77,12 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private final String node;
   private final int localIndex;
   private final ActorRef<DataLoader.Command> loader;
-  private final TrainingLoop.ShardSink shards;
+  private final RankTraining.ShardSink shards;
   /** The coordinator of the newest assignment: where shard reports go. */
   private ActorRef<WorkerEvent> coordinator;
   private final ExchangeServer server;
   private final Executor blocking;
-  private volatile TrainingLoop loop;
+  private volatile RankTraining loop;
   /**
    * Training loops still running in this JVM: the process must not exit while one is inside a
    * libtorch call (native teardown under a running op crashes the JVM).
@@ -103,7 +103,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     this.node = node;
     this.localIndex = localIndex;
     this.loader = loader;
-    this.shards = new TrainingLoop.ShardSink(checkpointer, new ShardSnapshot(2),
+    this.shards = new RankTraining.ShardSink(checkpointer, new ShardSnapshot(2),
         ctx.messageAdapter(Checkpointer.ShardWritten.class, ShardWritten::new));
     try {
       this.server = ExchangeServer.start(new InetSocketAddress(host, 0));
@@ -133,8 +133,8 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
         .onMessage(Abort.class, this::onAbort)
         .onMessage(SaveNow.class, this::onSaveNow)
         .onMessage(Committed.class, this::onCommitted)
-        .onMessage(Pause.class, m -> withLoop(m.generation(), TrainingLoop::requestPause))
-        .onMessage(Resume.class, m -> withLoop(m.generation(), TrainingLoop::resume))
+        .onMessage(Pause.class, m -> withLoop(m.generation(), RankTraining::requestPause))
+        .onMessage(Resume.class, m -> withLoop(m.generation(), RankTraining::resume))
         .onMessage(LoopEnded.class, this::onLoopEnded)
         .onMessage(ShardWritten.class, this::onShardWritten)
         .onSignal(PostStop.class, s -> onPostStop())
@@ -153,7 +153,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     if (running) {
       // One loop at a time: stop the old generation's, start this one when it has ended.
       pending = a;
-      TrainingLoop l = loop;
+      RankTraining l = loop;
       if (l != null) {
         l.abort(a.generation());
       }
@@ -187,7 +187,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     var queue = m.opened().microBatches(2 * perStep)
         .runWith(Sink.queue(), Materializer.matFromSystem(getContext().getSystem()));
     CompletableFuture<Long> run = CompletableFuture.supplyAsync(() -> {
-      try (TrainingLoop l = new TrainingLoop(cfg, a, server, queue, shards)) {
+      try (RankTraining l = new RankTraining(cfg, a, server, queue, shards)) {
         loop = l;
         return l.run();
       } catch (RuntimeException e) {
@@ -213,15 +213,15 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   }
 
   private Behavior<Command> onSaveNow(SaveNow m) {
-    TrainingLoop l = loop;
+    RankTraining l = loop;
     if (l != null) {
       l.requestCheckpoint();
     }
     return this;
   }
 
-  private Behavior<Command> withLoop(long generation, java.util.function.Consumer<TrainingLoop> action) {
-    TrainingLoop l = loop;
+  private Behavior<Command> withLoop(long generation, java.util.function.Consumer<RankTraining> action) {
+    RankTraining l = loop;
     if (l != null && lastWorld != null && lastWorld.generation() == generation) {
       action.accept(l);
     }
@@ -236,7 +236,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   }
 
   private Behavior<Command> onAbort(Abort m) {
-    TrainingLoop l = loop;
+    RankTraining l = loop;
     if (l != null) {
       l.abort(m.newGeneration());
     }

@@ -34,9 +34,9 @@ import org.olmo4j.train.TrainStep;
  * rank's hooks: each step reported to the coordinator, its shard to the Checkpointer, its share
  * of in-loop eval. No coordinator round trip inside the loop.
  */
-final class TrainingLoop implements TrainLoop.Hooks, AutoCloseable {
+final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TrainingLoop.class);
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RankTraining.class);
   /** How long close waits for the exchange's threads (they stop within ms once sockets close). */
   private static final Duration IDLE_WAIT = Duration.ofSeconds(10);
 
@@ -60,7 +60,7 @@ final class TrainingLoop implements TrainLoop.Hooks, AutoCloseable {
 
   private final ShardSink shards;
 
-  TrainingLoop(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
+  RankTraining(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
       SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
     this.cfg = cfg;
     this.shards = shards;
