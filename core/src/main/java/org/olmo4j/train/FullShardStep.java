@@ -90,8 +90,8 @@ public final class FullShardStep implements TrainStep {
     this.bf16 = precision == Precision.AMP_BF16;
     this.shardGrads = new float[Math.toIntExact(plan.length())];
     this.gathers = new Future[units.size()];
-    this.hooks = new Hooks();
-    model.useInferenceUnits(new InferenceHooks());
+    this.hooks = new Hooks(false);
+    model.useInferenceUnits(new Hooks(true));
     int rank = collectives.rank();
     this.comm = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "full-shard-collectives-" + rank);
@@ -114,7 +114,7 @@ public final class FullShardStep implements TrainStep {
       masked += b.maskedInstances();
     }
     long c0 = System.nanoTime();
-    long globalTokens = (long) collectives.allReduceSum(new double[] {labelTokens})[0];
+    long globalTokens = StepSums.labelTokens(collectives, labelTokens);
     long normaliser = Math.max(1, globalTokens);
     Arrays.fill(shardGrads, 0f);
     long scalarNanos = System.nanoTime() - c0;
@@ -129,29 +129,16 @@ public final class FullShardStep implements TrainStep {
     }
     forgetGathers();
     long t1 = System.nanoTime();
-    double[] mine = new double[3 + votes.length];
-    mine[0] = local.ceSum();
-    mine[1] = local.zSum();
-    mine[2] = masked;
-    System.arraycopy(votes, 0, mine, 3, votes.length);
-    double[] sums = collectives.allReduceSum(mine);
-    double loss = sums[0] / normaliser;
-    if (!Double.isFinite(loss)) {
-      throw new TrainingDivergedException("loss is " + loss + " at step " + step);
-    }
-    double gradNorm = Math.sqrt(collectives.allReduceSum(
-        new double[] {GradClip.sumOfSquares(shardGrads)})[0]);
-    if (!Double.isFinite(gradNorm)) {
-      throw new TrainingDivergedException("gradient norm is " + gradNorm + " at step " + step);
-    }
+    StepSums.Loss sums = StepSums.loss(collectives, local, masked, votes, normaliser, step);
+    double gradNorm = StepSums.gradNorm(collectives, shardGrads, step);
     long t2 = System.nanoTime();
     double clip = maxGradNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxGradNorm);
     optimizer.step(shardGrads, lr, clip, step);
     long t3 = System.nanoTime();
     double exposed = (waitNanos + scalarNanos + (t2 - t1)) / 1e9;
-    return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[2],
-        (t1 - t0) / 1e9 - exposed + (t2 - t1) / 1e9, exposed, (t3 - t2) / 1e9,
-        Arrays.copyOfRange(sums, 3, sums.length), (collectiveNanos + scalarNanos + (t2 - t1)) / 1e9);
+    return new Outcome(sums.loss(), sums.zLoss(), gradNorm, clip, globalTokens,
+        sums.maskedInstances(), (t1 - t0) / 1e9 - exposed + (t2 - t1) / 1e9, exposed,
+        (t3 - t2) / 1e9, sums.votes(), (collectiveNanos + scalarNanos + (t2 - t1)) / 1e9);
   }
 
   /** Nothing to publish: every unit is gathered from the master shard when it computes. */
@@ -174,9 +161,17 @@ public final class FullShardStep implements TrainStep {
     awaitCollectivesStopped(java.time.Duration.ofSeconds(30));
   }
 
-  /** The gathers, prefetches and reductions around each unit's compute. */
+  /**
+   * The gathers, prefetches and reductions around each unit's compute; for an inference forward
+   * (in-loop evaluation), the embedding and the head are released right after they compute.
+   */
   private final class Hooks implements LayerwisePass.Units {
     private final int head = gathers.length - 1;
+    private final boolean inference;
+
+    Hooks(boolean inference) {
+      this.inference = inference;
+    }
 
     @Override
     public void beforeForward(int u) {
@@ -189,7 +184,14 @@ public final class FullShardStep implements TrainStep {
     @Override
     public void afterForward(int u) {
       if (u == 0 && !tied) {
-        release(0); // the tied embedding is the head's projection too: kept to the end
+        release(0); // a tied embedding is the head's projection too: kept to the end
+      } else if (inference && u == head) {
+        release(head);
+        if (tied) {
+          release(0);
+        }
+      } else if (inference && u > 0) {
+        model.unbindUnit(u); // its arrays go with the eval batch's scope; the slot keeps its values
       }
     }
 
@@ -208,36 +210,6 @@ public final class FullShardStep implements TrainStep {
         release(u);
       } else {
         model.unbindUnit(u); // the block's arrays and gradients go; its slot keeps the values
-      }
-    }
-  }
-
-  /**
-   * The gathers around an inference forward (in-loop evaluation): as the training forward's,
-   * with the embedding and head released right after they compute.
-   */
-  private final class InferenceHooks implements LayerwisePass.Units {
-    private final int head = gathers.length - 1;
-
-    @Override
-    public void beforeForward(int u) {
-      present(u);
-      if (u < head) {
-        prefetch(u + 1);
-      }
-    }
-
-    @Override
-    public void afterForward(int u) {
-      if (u == 0 && !tied) {
-        release(0);
-      } else if (u == head) {
-        release(head);
-        if (tied) {
-          release(0);
-        }
-      } else if (u > 0) {
-        model.unbindUnit(u); // its arrays go with the eval batch's scope; the slot keeps its values
       }
     }
   }

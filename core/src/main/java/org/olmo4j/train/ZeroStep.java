@@ -1,6 +1,5 @@
 package org.olmo4j.train;
 
-import java.util.Arrays;
 import java.util.List;
 import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.config.Precision;
@@ -78,41 +77,24 @@ public final class ZeroStep implements TrainStep {
       labelTokens += b.labelTokens();
       masked += b.maskedInstances();
     }
-    long globalTokens = (long) collectives.allReduceSum(new double[] {labelTokens})[0];
-    // A batch whose every instance the filter masked has no token to average over: its loss and
-    // gradient are 0 (as OLMo's, which divides summed losses by the batch's token count).
+    long globalTokens = StepSums.labelTokens(collectives, labelTokens);
     long normaliser = Math.max(1, globalTokens);
     GradientStep.Result local = GradientStep.run(model, microBatches, zLossMultiplier, normaliser,
         checkpointing, null);
     model.readGrads(fullGrads);
     long t1 = System.nanoTime();
-    double[] mine = new double[3 + votes.length];
-    mine[0] = local.ceSum();
-    mine[1] = local.zSum();
-    mine[2] = masked;
-    System.arraycopy(votes, 0, mine, 3, votes.length);
-    double[] sums = collectives.allReduceSum(mine);
-    double loss = sums[0] / normaliser;
-    if (!Double.isFinite(loss)) {
-      throw new TrainingDivergedException("loss is " + loss + " at step " + step);
-    }
+    StepSums.Loss sums = StepSums.loss(collectives, local, masked, votes, normaliser, step);
     collectives.reduceScatter(fullGrads, shardGrads);
-    double sumSq = collectives.allReduceSum(
-        new double[] {GradClip.sumOfSquares(shardGrads)})[0];
-    double gradNorm = Math.sqrt(sumSq);
-    if (!Double.isFinite(gradNorm)) {
-      throw new TrainingDivergedException("gradient norm is " + gradNorm + " at step " + step);
-    }
+    double gradNorm = StepSums.gradNorm(collectives, shardGrads, step);
     long t2 = System.nanoTime();
     double clip = maxGradNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxGradNorm);
     optimizer.step(shardGrads, lr, clip, step);
     long t3 = System.nanoTime();
     publishParameters();
     long t4 = System.nanoTime();
-    return new Outcome(loss, sums[1] / normaliser, gradNorm, clip, globalTokens, (long) sums[2],
-        (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9,
-        Arrays.copyOfRange(sums, 3, sums.length),
-        ((t2 - t1) + (t4 - t3)) / 1e9);
+    return new Outcome(sums.loss(), sums.zLoss(), gradNorm, clip, globalTokens,
+        sums.maskedInstances(), (t1 - t0) / 1e9, ((t2 - t1) + (t4 - t3)) / 1e9, (t3 - t2) / 1e9,
+        sums.votes(), ((t2 - t1) + (t4 - t3)) / 1e9);
   }
 
   /**
