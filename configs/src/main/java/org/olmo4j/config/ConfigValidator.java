@@ -99,7 +99,8 @@ final class ConfigValidator {
         && c.fsdp().shardingStrategy().shardsParameters()) {
       String s = "fsdp.sharding_strategy " + c.fsdp().shardingStrategy().yamlName();
       check(c.fsdp().shardingStrategy() != ShardingStrategy.HYBRID_SHARD,
-          s + " is not built yet; use FULL_SHARD (parameters sharded) or SHARD_GRAD_OP");
+          s + " is not built for the cluster yet (its step is; the exchange has no sub-group worlds):"
+              + " use FULL_SHARD (parameters sharded) or SHARD_GRAD_OP");
     }
     required(c.model(), "model");
     required(c.optimizer(), "optimizer");

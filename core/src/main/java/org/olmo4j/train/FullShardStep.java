@@ -49,7 +49,12 @@ public final class FullShardStep implements TrainStep {
 
   private final OlmoModel model;
   private final AdamWShard optimizer;
+  /** Every rank: the loss terms, votes and label tokens. */
   private final Collectives collectives;
+  /** The ranks a unit is sharded over (FULL_SHARD: every rank). */
+  private final Collectives shard;
+  /** HYBRID_SHARD: the ranks holding the same pieces, one per shard group; else null. */
+  private final Collectives replicas;
   private final ShardPlan plan;
   private final List<Architecture.Unit> units;
   private final ActivationCheckpointing checkpointing;
@@ -67,9 +72,22 @@ public final class FullShardStep implements TrainStep {
   private long waitNanos;
   private long collectiveNanos;
 
-  @SuppressWarnings("unchecked")
   public FullShardStep(OlmoModel model, AdamWShard optimizer, Collectives collectives,
       Precision precision, ActivationCheckpointing checkpointing) {
+    this(model, optimizer, collectives, collectives, null, precision, checkpointing);
+  }
+
+  /**
+   * HYBRID_SHARD's step: units are sharded over {@code shard} (a node's ranks: gathers and
+   * reduce-scatters stay inside it), and each gradient piece is then summed over {@code
+   * replicas} (the ranks holding the same piece, one per shard group) in rank order; {@code
+   * world} sums the loss terms. With {@code shard} = {@code world} and no replicas this is
+   * FULL_SHARD.
+   */
+  @SuppressWarnings("unchecked")
+  public FullShardStep(OlmoModel model, AdamWShard optimizer, Collectives world,
+      Collectives shard, Collectives replicas, Precision precision,
+      ActivationCheckpointing checkpointing) {
     if (!model.unitwise()) {
       throw new IllegalArgumentException("FULL_SHARD needs a unit-by-unit model"
           + " (OlmoModel.createUnitwise)");
@@ -77,12 +95,14 @@ public final class FullShardStep implements TrainStep {
     Architecture arch = model.architecture();
     this.model = model;
     this.optimizer = optimizer;
-    this.collectives = collectives;
+    this.collectives = world;
+    this.shard = shard;
+    this.replicas = replicas == null || replicas.worldSize() == 1 ? null : replicas;
     this.plan = ShardPlan.of(arch, org.olmo4j.config.ShardingStrategy.FULL_SHARD,
-        collectives.rank(), collectives.worldSize());
+        shard.rank(), shard.worldSize());
     if (!plan.pieces().equals(optimizer.plan().pieces())) {
       throw new IllegalArgumentException("the optimizer holds " + optimizer.plan()
-          + ", FULL_SHARD rank " + collectives.rank() + " owns " + plan);
+          + ", FULL_SHARD rank " + shard.rank() + " of " + shard.worldSize() + " owns " + plan);
     }
     this.units = arch.units();
     this.checkpointing = checkpointing;
@@ -92,7 +112,7 @@ public final class FullShardStep implements TrainStep {
     this.gathers = new Future[units.size()];
     this.hooks = new Hooks(false);
     model.useInferenceUnits(new Hooks(true));
-    int rank = collectives.rank();
+    int rank = world.rank();
     this.comm = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "full-shard-collectives-" + rank);
       t.setDaemon(true);
@@ -130,7 +150,8 @@ public final class FullShardStep implements TrainStep {
     forgetGathers();
     long t1 = System.nanoTime();
     StepSums.Loss sums = StepSums.loss(collectives, local, masked, votes, normaliser, step);
-    double gradNorm = StepSums.gradNorm(collectives, shardGrads, step);
+    // The shard group's pieces make up the whole gradient once (replicas hold the same pieces).
+    double gradNorm = StepSums.gradNorm(shard, shardGrads, step);
     long t2 = System.nanoTime();
     double clip = maxGradNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxGradNorm);
     optimizer.step(shardGrads, lr, clip, step);
@@ -233,7 +254,7 @@ public final class FullShardStep implements TrainStep {
       target = null; // allocated on the collectives thread
     }
     long length = unit.range().length();
-    FlatLayout.Range mine = ShardPlan.slice(length, collectives.rank(), collectives.worldSize());
+    FlatLayout.Range mine = ShardPlan.slice(length, shard.rank(), shard.worldSize());
     int from = Math.toIntExact(plan.unitOffset(u));
     gathers[u] = comm.submit(() -> {
       long c = System.nanoTime();
@@ -242,7 +263,7 @@ public final class FullShardStep implements TrainStep {
         gatherBf16(v, mine, from);
       } else {
         v.put(mine.start(), optimizer.master(), from, (int) mine.length());
-        collectives.allGatherInPlace(v);
+        shard.allGatherInPlace(v);
       }
       collectiveNanos += System.nanoTime() - c;
       return v;
@@ -263,7 +284,7 @@ public final class FullShardStep implements TrainStep {
         Bf16.fromFloats(master, from + (int) i, b, 0, len);
         bits.put(mine.start() + i, b, 0, len);
       }
-      collectives.allGatherInPlace(bits);
+      shard.allGatherInPlace(bits);
       for (long i = 0; i < v.length(); i += BLOCK) {
         int len = (int) Math.min(BLOCK, v.length() - i);
         bits.get(i, b, 0, len);
@@ -271,6 +292,17 @@ public final class FullShardStep implements TrainStep {
         v.put(i, f, 0, len);
       }
     }
+  }
+
+  /**
+   * HYBRID_SHARD: {@code part} summed over the replicas, in rank order on every rank (a
+   * reduce-scatter and an all-gather over the replica group, as an all-reduce).
+   */
+  private void sumOverReplicas(float[] part) {
+    float[] mine = new float[(int) ShardPlan.slice(part.length, replicas.rank(),
+        replicas.worldSize()).length()];
+    replicas.reduceScatter(part, mine);
+    replicas.allGather(mine, part);
   }
 
   /** Waits for unit {@code u}'s values (gathering them now if not prefetched) and binds them. */
@@ -306,13 +338,16 @@ public final class FullShardStep implements TrainStep {
     }
     FlatVector grads = FlatVector.fp32(length);
     model.takeUnitGrads(u, grads);
-    FlatLayout.Range mine = ShardPlan.slice(length, collectives.rank(), collectives.worldSize());
+    FlatLayout.Range mine = ShardPlan.slice(length, shard.rank(), shard.worldSize());
     int at = Math.toIntExact(plan.unitOffset(u));
     reductions.addLast(comm.submit(() -> {
       long c = System.nanoTime();
       try {
         float[] part = new float[(int) mine.length()];
-        collectives.reduceScatter(grads, part);
+        shard.reduceScatter(grads, part);
+        if (replicas != null) {
+          sumOverReplicas(part);
+        }
         for (int i = 0; i < part.length; i++) {
           shardGrads[at + i] += part[i];
         }

@@ -79,8 +79,9 @@ public interface TrainStep extends AutoCloseable {
       Collectives collectives) {
     ShardingStrategy s = cfg.fsdp().shardingStrategy();
     if (s == ShardingStrategy.HYBRID_SHARD) {
-      throw new IllegalArgumentException("fsdp.sharding_strategy HYBRID_SHARD is not built yet;"
-          + " use FULL_SHARD or SHARD_GRAD_OP");
+      throw new IllegalArgumentException("fsdp.sharding_strategy HYBRID_SHARD is not built for"
+          + " the cluster yet (its step is: FullShardStep over shard and replica groups); use"
+          + " FULL_SHARD or SHARD_GRAD_OP");
     }
     return s.shardsParameters()
         ? new FullShardStep(model, optimizer, collectives, cfg.precision(),
