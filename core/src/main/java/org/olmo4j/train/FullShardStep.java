@@ -10,9 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.config.Precision;
-import org.olmo4j.io.Bf16;
 import org.olmo4j.model.Architecture;
-import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.FlatVector;
 import org.olmo4j.model.LayerwisePass;
 import org.olmo4j.model.OlmoModel;
@@ -44,23 +42,16 @@ import org.olmo4j.optim.GradClip;
  */
 public final class FullShardStep implements TrainStep {
 
-  /** Elements per pass of the bf16 casts. */
-  private static final int BLOCK = 16 << 10;
-
   private final OlmoModel model;
   private final AdamWShard optimizer;
   /** Every rank: the loss terms, votes and label tokens. */
   private final Collectives collectives;
-  /** The ranks a unit is sharded over (FULL_SHARD: every rank). */
-  private final Collectives shard;
-  /** HYBRID_SHARD: the ranks holding the same pieces, one per shard group; else null. */
-  private final Collectives replicas;
+  /** Each unit's gather and reduce-scatter (over the shard group, and the replicas). */
+  private final UnitCollectives unitCollectives;
   private final ShardPlan plan;
   private final List<Architecture.Unit> units;
   private final ActivationCheckpointing checkpointing;
   private final boolean tied;
-  /** amp_bf16: units are gathered as bf16 (the master rounded) and widened to fp32. */
-  private final boolean bf16;
   private final float[] shardGrads;
   private final ExecutorService comm;
   private final Hooks hooks;
@@ -96,8 +87,7 @@ public final class FullShardStep implements TrainStep {
     this.model = model;
     this.optimizer = optimizer;
     this.collectives = world;
-    this.shard = shard;
-    this.replicas = replicas == null || replicas.worldSize() == 1 ? null : replicas;
+    this.unitCollectives = new UnitCollectives(shard, replicas, precision == Precision.AMP_BF16);
     this.plan = ShardPlan.of(arch, org.olmo4j.config.ShardingStrategy.FULL_SHARD,
         shard.rank(), shard.worldSize());
     if (!plan.pieces().equals(optimizer.plan().pieces())) {
@@ -107,7 +97,6 @@ public final class FullShardStep implements TrainStep {
     this.units = arch.units();
     this.checkpointing = checkpointing;
     this.tied = arch.config().weightTying();
-    this.bf16 = precision == Precision.AMP_BF16;
     this.shardGrads = new float[Math.toIntExact(plan.length())];
     this.gathers = new Future[units.size()];
     this.hooks = new Hooks(false);
@@ -151,7 +140,7 @@ public final class FullShardStep implements TrainStep {
     long t1 = System.nanoTime();
     StepSums.Loss sums = StepSums.loss(collectives, local, masked, votes, normaliser, step);
     // The shard group's pieces make up the whole gradient once (replicas hold the same pieces).
-    double gradNorm = StepSums.gradNorm(shard, shardGrads, step);
+    double gradNorm = StepSums.gradNorm(unitCollectives.shard(), shardGrads, step);
     long t2 = System.nanoTime();
     double clip = maxGradNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxGradNorm);
     optimizer.step(shardGrads, lr, clip, step);
@@ -254,55 +243,14 @@ public final class FullShardStep implements TrainStep {
       target = null; // allocated on the collectives thread
     }
     long length = unit.range().length();
-    FlatLayout.Range mine = ShardPlan.slice(length, shard.rank(), shard.worldSize());
     int from = Math.toIntExact(plan.unitOffset(u));
     gathers[u] = comm.submit(() -> {
       long c = System.nanoTime();
       FlatVector v = target != null ? target : FlatVector.fp32(length);
-      if (bf16) {
-        gatherBf16(v, mine, from);
-      } else {
-        v.put(mine.start(), optimizer.master(), from, (int) mine.length());
-        shard.allGatherInPlace(v);
-      }
+      unitCollectives.gather(v, optimizer.master(), from);
       collectiveNanos += System.nanoTime() - c;
       return v;
     });
-  }
-
-  /**
-   * All-gathers a unit as bf16 (each rank's piece of the master, rounded) into {@code v}, widened
-   * to fp32: the values ZeRO-2's bf16 all-gather gives, at half the bytes on the wire.
-   */
-  private void gatherBf16(FlatVector v, FlatLayout.Range mine, int from) {
-    try (FlatVector bits = FlatVector.bf16(v.length())) {
-      short[] b = new short[BLOCK];
-      float[] f = new float[BLOCK];
-      float[] master = optimizer.master();
-      for (long i = 0; i < mine.length(); i += BLOCK) {
-        int len = (int) Math.min(BLOCK, mine.length() - i);
-        Bf16.fromFloats(master, from + (int) i, b, 0, len);
-        bits.put(mine.start() + i, b, 0, len);
-      }
-      shard.allGatherInPlace(bits);
-      for (long i = 0; i < v.length(); i += BLOCK) {
-        int len = (int) Math.min(BLOCK, v.length() - i);
-        bits.get(i, b, 0, len);
-        Bf16.toFloats(b, 0, f, 0, len);
-        v.put(i, f, 0, len);
-      }
-    }
-  }
-
-  /**
-   * HYBRID_SHARD: {@code part} summed over the replicas, in rank order on every rank (a
-   * reduce-scatter and an all-gather over the replica group, as an all-reduce).
-   */
-  private void sumOverReplicas(float[] part) {
-    float[] mine = new float[(int) ShardPlan.slice(part.length, replicas.rank(),
-        replicas.worldSize()).length()];
-    replicas.reduceScatter(part, mine);
-    replicas.allGather(mine, part);
   }
 
   /** Waits for unit {@code u}'s values (gathering them now if not prefetched) and binds them. */
@@ -338,16 +286,11 @@ public final class FullShardStep implements TrainStep {
     }
     FlatVector grads = FlatVector.fp32(length);
     model.takeUnitGrads(u, grads);
-    FlatLayout.Range mine = ShardPlan.slice(length, shard.rank(), shard.worldSize());
     int at = Math.toIntExact(plan.unitOffset(u));
     reductions.addLast(comm.submit(() -> {
       long c = System.nanoTime();
       try {
-        float[] part = new float[(int) mine.length()];
-        shard.reduceScatter(grads, part);
-        if (replicas != null) {
-          sumOverReplicas(part);
-        }
+        float[] part = unitCollectives.reduce(grads);
         for (int i = 0; i < part.length; i++) {
           shardGrads[at + i] += part[i];
         }
