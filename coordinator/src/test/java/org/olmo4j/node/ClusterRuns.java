@@ -1,6 +1,7 @@
 package org.olmo4j.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -71,6 +72,17 @@ public final class ClusterRuns {
             + ", exchange_timeout_seconds: 30}"));
     lines.addAll(List.of(extra));
     return String.join("\n", lines) + "\n";
+  }
+
+  /** Step by step, {@code actual}'s losses within {@code tolerance} (relative) of {@code expected}'s. */
+  public static void assertClose(List<Double> expected, List<Double> actual, String what,
+      double tolerance) {
+    assertEquals(expected.size(), actual.size(), what + ": number of steps");
+    for (int i = 0; i < expected.size(); i++) {
+      double rel = Math.abs(expected.get(i) - actual.get(i)) / Math.abs(expected.get(i));
+      assertTrue(rel < tolerance, what + " step " + (i + 1)
+          + ": " + expected.get(i) + " vs " + actual.get(i) + " (relative " + rel + ")");
+    }
   }
 
   public static TrainConfig config(String yaml) {

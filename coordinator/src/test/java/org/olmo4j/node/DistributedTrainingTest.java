@@ -44,12 +44,7 @@ class DistributedTrainingTest {
 
   private static void assertClose(List<Double> expected, List<Double> actual, String what,
       double tolerance) {
-    assertEquals(expected.size(), actual.size(), what + ": number of steps");
-    for (int i = 0; i < expected.size(); i++) {
-      double rel = Math.abs(expected.get(i) - actual.get(i)) / Math.abs(expected.get(i));
-      assertTrue(rel < tolerance, what + " step " + (i + 1) + ": " + expected.get(i) + " vs "
-          + actual.get(i) + " (relative " + rel + ")");
-    }
+    ClusterRuns.assertClose(expected, actual, what, tolerance);
   }
 
   /**

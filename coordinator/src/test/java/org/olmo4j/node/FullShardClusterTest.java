@@ -22,16 +22,6 @@ class FullShardClusterTest {
 
   @TempDir Path tmp;
 
-  private static void assertClose(List<Double> expected, List<Double> actual, double tolerance,
-      String what) {
-    assertEquals(expected.size(), actual.size(), what + ": number of steps");
-    for (int i = 0; i < expected.size(); i++) {
-      double rel = Math.abs(expected.get(i) - actual.get(i)) / Math.abs(expected.get(i));
-      assertTrue(rel < tolerance, what + " step " + (i + 1) + ": " + expected.get(i) + " vs "
-          + actual.get(i) + " (relative " + rel + ")");
-    }
-  }
-
   @Test
   void twoJvmsUnderFullShardTrainTheRunAndTheirCheckpointLoadsUnderEitherStrategy()
       throws Exception {
@@ -58,7 +48,8 @@ class FullShardClusterTest {
     }
     List<Double> fullShard = ClusterRuns.losses(save);
     // As SHARD_GRAD_OP's N = 2 against N = 1 (DistributedTrainingTest): summation order only.
-    assertClose(single, fullShard, 1e-4, "FULL_SHARD on 2 JVMs vs 1 SHARD_GRAD_OP worker");
+    ClusterRuns.assertClose(single, fullShard, "FULL_SHARD on 2 JVMs vs 1 SHARD_GRAD_OP worker",
+        1e-4);
 
     // The FULL_SHARD checkpoint of step 10, resumed under FULL_SHARD with the same N (two
     // workers in one JVM now): steps 11..20 bit for bit.
@@ -69,7 +60,7 @@ class FullShardClusterTest {
     // Loaded by one SHARD_GRAD_OP worker: the same step 11 to rounding.
     List<Double> other = ClusterRuns.runInJvm(ClusterRuns.config(ClusterRuns.yaml(data,
         tmp.resolve("resume-zero2"), 1, 1, "load_path: " + save.resolve("step10"))));
-    assertClose(fullShard.subList(10, 11), other.subList(0, 1), 1e-5,
-        "FULL_SHARD checkpoint under SHARD_GRAD_OP");
+    ClusterRuns.assertClose(fullShard.subList(10, 11), other.subList(0, 1),
+        "FULL_SHARD checkpoint under SHARD_GRAD_OP", 1e-5);
   }
 }
