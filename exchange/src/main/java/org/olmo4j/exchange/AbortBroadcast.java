@@ -25,7 +25,7 @@ final class AbortBroadcast {
   static void send(ManagedChannel[] control, int rank, long generation, long newGeneration,
       long waitMillis) {
     AbortRequest request = AbortRequest.newBuilder().setFromRank(rank).setNewGeneration(newGeneration)
-        .build();
+        .setGeneration(generation).build();
     List<ListenableFuture<AbortReply>> replies = new ArrayList<>();
     for (ManagedChannel ch : control) {
       if (ch != null) {

@@ -53,7 +53,9 @@ final class CollectiveService extends CollectiveGrpc.CollectiveImplBase {
   public void abort(AbortRequest request, StreamObserver<AbortReply> response) {
     NetworkExchange w = server.current();
     long aborted = -1;
-    if (w != null && w.generation() < request.getNewGeneration()) {
+    // Only the world the sender was in: a newer one the sender never joined goes on.
+    if (w != null && w.generation() == request.getGeneration()
+        && w.generation() < request.getNewGeneration()) {
       w.abortFromPeer(request.getNewGeneration(), request.getFromRank());
       aborted = w.generation();
     }

@@ -62,6 +62,29 @@ class NetworkExchangeTest extends TensorExchangeContractTest {
     }
   }
 
+  /**
+   * Fencing: a rank left behind in an old world (a node that left, or one that wakes up after it
+   * was removed) aborts that world as it shuts down; the peers are in a newer world by then, which
+   * goes on. Its abort names the world it aborts, not only a newer generation.
+   */
+  @org.junit.jupiter.api.Test
+  void anAbortOfAnOldWorldDoesNotEndTheNewerOneItsPeersJoined() throws Exception {
+    for (int r = 0; r < 3; r++) {
+      servers.add(ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0)));
+    }
+    List<TensorExchange> old = join(servers, 1, OPTIONS);
+    opened.addAll(old);
+    old.get(0).close();
+    old.get(1).close();
+    List<TensorExchange> next = join(servers.subList(0, 2), 2, OPTIONS);
+    opened.addAll(next);
+    old.get(2).abort(Long.MAX_VALUE); // as a leaving node's worker does when it stops
+    List<double[]> sums = onAll(next, ex -> ex.allReduceSum(new double[] {ex.rank() + 1}));
+    for (double[] sum : sums) {
+      org.junit.jupiter.api.Assertions.assertEquals(3.0, sum[0], "the newer world still works");
+    }
+  }
+
   /** Joins every server to one world, in parallel (each join waits for the others). */
   static List<TensorExchange> join(List<ExchangeServer> servers, long generation, ExchangeOptions options) {
     return join(servers, generation, java.util.Collections.nCopies(servers.size(), options));
