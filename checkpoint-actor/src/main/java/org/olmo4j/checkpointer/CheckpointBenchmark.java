@@ -182,7 +182,7 @@ public final class CheckpointBenchmark {
     long written = 0;
     for (int r = 0; r < shards; r++) {
       AdamWShard s = ranks[r];
-      written += Files.size(store.writeShard(step, r, shards, s.plan(), s.master(), s.expAvg(), s.expAvgSq()));
+      written += Files.size(store.writeShard(step, 1, r, shards, s.plan(), s.master(), s.expAvg(), s.expAvgSq()));
     }
     long c0 = System.nanoTime();
     store.commit(step, Manifest.of(step, 1, shards, new Manifest.TrainState(step, 0, 0, 0, 6198, null),

@@ -23,7 +23,7 @@ import org.olmo4j.model.ShardPlan;
 
 /**
  * A node's checkpoint writer: its workers hand it a host snapshot of their shard and go on
- * training while it writes the shard into {@code save_folder/stepN.tmp/} (fsynced) and replies
+ * training while it writes the shard into {@code save_folder/stepN.gG.tmp/} (fsynced) and replies
  * {@link ShardWritten}; the Coordinator commits the step when every rank's shard is written.
  *
  * <p>Writes run one at a time, in arrival order, on {@code olmo4j.checkpointer.dispatcher} (one
@@ -155,7 +155,7 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     Path file = target(w);
     long t0 = System.nanoTime();
     try {
-      store.writeShard(w.step(), w.rank(), w.worldSize(), w.plan(), w.master(), w.expAvg(),
+      store.writeShard(w.step(), w.generation(), w.rank(), w.worldSize(), w.plan(), w.master(), w.expAvg(),
           w.expAvgSq());
       return new Written(w, file.toString(), Files.size(file), (System.nanoTime() - t0) / 1e9, null);
     } catch (Exception e) {
@@ -167,7 +167,7 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
   }
 
   private Path target(WriteShard w) {
-    return store.tmpDir(w.step()).resolve(CheckpointStore.shardFileName(w.rank(), w.worldSize()));
+    return store.tmpDir(w.step(), w.generation()).resolve(CheckpointStore.shardFileName(w.rank(), w.worldSize()));
   }
 
   private Behavior<Command> onWritten(Written d) {

@@ -92,7 +92,7 @@ class CheckpointerTest {
       assertEquals(r, done.rank());
       assertEquals(4, done.generation());
       assertEquals(20, done.step());
-      Path file = store.tmpDir(20).resolve(CheckpointStore.shardFileName(r, 3));
+      Path file = store.tmpDir(20, 4).resolve(CheckpointStore.shardFileName(r, 3));
       assertEquals(file.toString(), done.file());
       assertEquals(Files.size(file), done.bytes());
       assertTrue(done.writeSeconds() > 0 && done.stallSeconds() >= 0);
@@ -149,8 +149,8 @@ class CheckpointerTest {
     Checkpointer.ShardWritten newer = probe.expectMessageClass(Checkpointer.ShardWritten.class, WAIT);
     assertEquals(2, newer.generation());
     assertNull(newer.error());
-    assertTrue(Files.isRegularFile(dir.resolve("step8.tmp").resolve(CheckpointStore.shardFileName(0, 64))));
-    assertTrue(Files.notExists(dir.resolve("step10.tmp").resolve(CheckpointStore.shardFileName(1, 64))));
+    assertTrue(Files.isRegularFile(dir.resolve("step8.g2.tmp").resolve(CheckpointStore.shardFileName(0, 64))));
+    assertTrue(Files.notExists(dir.resolve("step10.g1.tmp").resolve(CheckpointStore.shardFileName(1, 64))));
   }
 
   @Test
@@ -187,7 +187,7 @@ class CheckpointerTest {
     cp.tell(request(1, 10, 3, 16, probe));
     Checkpointer.ShardWritten failed = probe.expectMessageClass(Checkpointer.ShardWritten.class, WAIT);
     assertNotNull(failed.error());
-    Path target = saveFolder.resolve("step10.tmp").resolve(CheckpointStore.shardFileName(3, 64));
+    Path target = saveFolder.resolve("step10.g1.tmp").resolve(CheckpointStore.shardFileName(3, 64));
     assertTrue(failed.error().contains(target.toString()), failed.error());
     assertEquals(0, failed.bytes());
 

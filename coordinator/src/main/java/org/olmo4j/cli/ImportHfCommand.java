@@ -46,7 +46,7 @@ final class ImportHfCommand implements Callable<Integer> {
     float[] params = HfImport.read(hfDir, layout);
     CheckpointStore store = new CheckpointStore(output);
     int n = params.length;
-    store.writeShard(0, 0, 1, layout.shardRange(0, 1), params, new float[n], new float[n]);
+    store.writeShard(0, 0, 0, 1, layout.shardRange(0, 1), params, new float[n], new float[n]);
     Manifest.TrainState state = new Manifest.TrainState(0, 0, 0, 0, cfg.seed(), null);
     Path dir = store.commit(0, Manifest.of(0, 0, 1, state, ConfigLoader.toYaml(cfg), layout));
     System.out.println("imported " + hfDir + " (" + n + " parameters) to " + dir);

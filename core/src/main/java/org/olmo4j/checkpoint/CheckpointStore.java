@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The checkpoints of a run under {@code save_folder}: {@code stepN/} directories written as
- * {@code stepN.tmp/} (shards, {@code config.yaml}, {@code manifest.json} last, all fsynced) and
- * renamed when complete; the text file {@code latest} names the newest committed one.
+ * {@code stepN.gG.tmp/} (shards, {@code config.yaml}, {@code manifest.json} last, all fsynced) and
+ * renamed when complete; the text file {@code latest} names the newest committed one. The staging
+ * directory carries the generation (the world) that writes it: a rank of an older world that
+ * wakes up (after SIGSTOP, a stuck kernel, a dead file system) and finishes writing its shard
+ * writes into its own world's directory, which is never committed, never into the newer one's.
  */
 public final class CheckpointStore {
 
@@ -38,7 +41,8 @@ public final class CheckpointStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
   private static final Pattern STEP_DIR = Pattern.compile("step(\\d+)");
-  private static final Pattern TMP_DIR = Pattern.compile("step(\\d+)\\.tmp");
+  /** A staging directory; also the generation-less {@code stepN.tmp} of older versions. */
+  private static final Pattern TMP_DIR = Pattern.compile("step(\\d+)(?:\\.g\\d+)?\\.tmp");
 
   private final Path saveFolder;
   private final int keepLast;
@@ -62,8 +66,9 @@ public final class CheckpointStore {
     return saveFolder.resolve("step" + step);
   }
 
-  public Path tmpDir(long step) {
-    return saveFolder.resolve("step" + step + ".tmp");
+  /** Where the world of {@code generation} stages its checkpoint of {@code step}. */
+  public Path tmpDir(long step, long generation) {
+    return saveFolder.resolve("step" + step + ".g" + generation + ".tmp");
   }
 
   /** {@code shard-RRRRR-of-NNNNN.safetensors}. */
@@ -71,15 +76,18 @@ public final class CheckpointStore {
     return String.format("shard-%05d-of-%05d.safetensors", rank, worldSize);
   }
 
-  /** Writes rank {@code rank}'s shard of step {@code step} into {@code stepN.tmp/} and fsyncs it. */
-  public Path writeShard(long step, int rank, int worldSize, FlatLayout.Range range,
-      float[] master, float[] expAvg, float[] expAvgSq) throws IOException {
-    return writeShard(step, rank, worldSize, ShardPlan.ofPieces(List.of(range)), master, expAvg,
-        expAvgSq);
+  /**
+   * Writes rank {@code rank}'s shard of step {@code step} into the staging directory of
+   * {@code generation} and fsyncs it.
+   */
+  public Path writeShard(long step, long generation, int rank, int worldSize,
+      FlatLayout.Range range, float[] master, float[] expAvg, float[] expAvgSq) throws IOException {
+    return writeShard(step, generation, rank, worldSize, ShardPlan.ofPieces(List.of(range)), master,
+        expAvg, expAvgSq);
   }
 
   /** As above for a shard of several pieces (FULL_SHARD), its arrays the pieces concatenated. */
-  public Path writeShard(long step, int rank, int worldSize, ShardPlan plan,
+  public Path writeShard(long step, long generation, int rank, int worldSize, ShardPlan plan,
       float[] master, float[] expAvg, float[] expAvgSq) throws IOException {
     float[][] arrays = {master, expAvg, expAvgSq};
     for (int i = 0; i < 3; i++) {
@@ -91,7 +99,7 @@ public final class CheckpointStore {
     List<FlatLayout.Range> pieces = plan.pieces();
     long flatStart = pieces.isEmpty() ? 0 : pieces.get(0).start();
     long flatEnd = pieces.isEmpty() ? 0 : pieces.get(pieces.size() - 1).end();
-    Path dir = tmpDir(step);
+    Path dir = tmpDir(step, generation);
     Files.createDirectories(dir);
     Path file = dir.resolve(shardFileName(rank, worldSize));
     List<TensorInfo> infos = new ArrayList<>();
@@ -101,6 +109,7 @@ public final class CheckpointStore {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "olmo4j-shard");
     meta.put("step", Long.toString(step));
+    meta.put("generation", Long.toString(generation));
     meta.put("rank", Integer.toString(rank));
     meta.put("world_size", Integer.toString(worldSize));
     meta.put("flat_start", Long.toString(flatStart));
@@ -119,14 +128,15 @@ public final class CheckpointStore {
 
   /**
    * Makes step {@code step} durable and visible: writes {@code config.yaml} and the manifest
-   * (with sizes and CRC32C of files it does not list yet), renames {@code stepN.tmp} to
-   * {@code stepN}, points {@code latest} at it, removes older stale temp dirs and applies retention.
+   * (with sizes and CRC32C of files it does not list yet), renames the staging directory of the
+   * manifest's generation to {@code stepN}, points {@code latest} at it, removes stale staging
+   * directories (older steps, and this step's of other generations) and applies retention.
    */
   public Path commit(long step, Manifest manifest) throws IOException {
     if (manifest.step() != step) {
       throw new IllegalArgumentException("manifest is for step " + manifest.step() + ", committing " + step);
     }
-    Path tmp = tmpDir(step);
+    Path tmp = tmpDir(step, manifest.generation());
     Path dir = stepDir(step);
     if (!Files.isDirectory(tmp)) {
       throw new CheckpointException(tmp + " does not exist: no shard of step " + step + " was written");
@@ -233,10 +243,16 @@ public final class CheckpointStore {
   }
 
   private void removeStaleTmpDirs(long committedStep) throws IOException {
-    for (long s : stepsMatching(TMP_DIR)) {
-      if (s < committedStep) {
-        LOG.info("removing stale incomplete checkpoint {}", tmpDir(s));
-        DurableFiles.deleteRecursively(tmpDir(s));
+    if (!Files.isDirectory(saveFolder)) {
+      return;
+    }
+    try (Stream<Path> s = Files.list(saveFolder)) {
+      for (Path d : s.filter(Files::isDirectory).toList()) {
+        Matcher m = TMP_DIR.matcher(d.getFileName().toString());
+        if (m.matches() && Long.parseLong(m.group(1)) <= committedStep) {
+          LOG.info("removing stale incomplete checkpoint {}", d);
+          DurableFiles.deleteRecursively(d);
+        }
       }
     }
   }

@@ -252,24 +252,22 @@ public final class TrainCheckpoints {
     }
   }
 
+  /** The generation a single process's checkpoints name (a cluster's worlds count from 1). */
+  static final long SINGLE_GENERATION = 0;
+
   /** Writes and commits the checkpoint of {@code state} for a single rank. */
   public void save(TrainState state, AdamWShard optimizer) {
     long t0 = System.nanoTime();
-    writeShard(state.step(), 0, 1, optimizer);
-    commit(state, 0, 1);
-    log.info("saved checkpoint {} ({} s)", lastCommitted,
-        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
-  }
-
-  /** Writes rank {@code rank}'s shard of step {@code step} (durable, not yet visible). */
-  public Path writeShard(long step, int rank, int worldSize, AdamWShard optimizer) {
     try {
-      return store.writeShard(step, rank, worldSize, optimizer.plan(),
-          optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
+      store.writeShard(state.step(), SINGLE_GENERATION, 0, 1, optimizer.plan(), optimizer.master(),
+          optimizer.expAvg(), optimizer.expAvgSq());
     } catch (IOException e) {
-      throw new UncheckedIOException("writing shard " + rank + " of step " + step + " failed: "
+      throw new UncheckedIOException("writing the shard of step " + state.step() + " failed: "
           + e.getMessage(), e);
     }
+    commit(state, SINGLE_GENERATION, 1);
+    log.info("saved checkpoint {} ({} s)", lastCommitted,
+        String.format("%.2f", (System.nanoTime() - t0) / 1e9));
   }
 
   /** Commits the checkpoint of {@code state} once every rank's shard is written. */

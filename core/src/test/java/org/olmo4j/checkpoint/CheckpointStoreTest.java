@@ -48,7 +48,7 @@ class CheckpointStoreTest {
   static Path save(CheckpointStore store, long step, int worldSize) throws IOException {
     for (int r = 0; r < worldSize; r++) {
       FlatLayout.Range range = LAYOUT.shardRange(r, worldSize);
-      store.writeShard(step, r, worldSize, range, slice(0, range, step), slice(1, range, step), slice(2, range, step));
+      store.writeShard(step, 3, r, worldSize, range, slice(0, range, step), slice(1, range, step), slice(2, range, step));
     }
     var ts = new Manifest.TrainState(step, step * 4096, step * 8, 0, 6198, "rng-state-" + step);
     return store.commit(step, Manifest.of(step, 3, worldSize, ts, YAML, LAYOUT));
@@ -135,8 +135,8 @@ class CheckpointStoreTest {
 
     // Crash while saving step 20: one shard written, no manifest, no rename.
     FlatLayout.Range r0 = LAYOUT.shardRange(0, 2);
-    store.writeShard(20, 0, 2, r0, slice(0, r0, 20), slice(1, r0, 20), slice(2, r0, 20));
-    assertTrue(Files.isDirectory(folder.resolve("step20.tmp")));
+    store.writeShard(20, 3, 0, 2, r0, slice(0, r0, 20), slice(1, r0, 20), slice(2, r0, 20));
+    assertTrue(Files.isDirectory(folder.resolve("step20.g3.tmp")));
     assertEquals(Optional.of(folder.resolve("step10")), store.latest());
     assertEquals(List.of(10L), store.committedSteps());
 
@@ -146,9 +146,9 @@ class CheckpointStoreTest {
     assertTrue(e.getMessage().contains("shard-00001-of-00002.safetensors"), e.getMessage());
     assertEquals(Optional.of(folder.resolve("step10")), store.latest());
 
-    // The restarted run saves step 30; the stale step20.tmp is cleaned.
+    // The restarted run saves step 30; the stale step20.g3.tmp is cleaned.
     save(store, 30, 3);
-    assertFalse(Files.exists(folder.resolve("step20.tmp")));
+    assertFalse(Files.exists(folder.resolve("step20.g3.tmp")));
     assertEquals(Optional.of(folder.resolve("step30")), store.latest());
     assertEquals("step30", Files.readString(folder.resolve("latest")).strip());
   }
@@ -213,12 +213,36 @@ class CheckpointStoreTest {
   void writtenShardIsDurableOnDisk() throws IOException {
     CheckpointStore store = new CheckpointStore(folder);
     FlatLayout.Range r = LAYOUT.shardRange(1, 4);
-    Path f = store.writeShard(8, 1, 4, r, slice(0, r, 8), slice(1, r, 8), slice(2, r, 8));
-    assertEquals(folder.resolve("step8.tmp").resolve("shard-00001-of-00004.safetensors"), f);
+    Path f = store.writeShard(8, 5, 1, 4, r, slice(0, r, 8), slice(1, r, 8), slice(2, r, 8));
+    assertEquals(folder.resolve("step8.g5.tmp").resolve("shard-00001-of-00004.safetensors"), f);
     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
       assertTrue(ch.size() > 3 * 4 * r.length());
     }
     assertThrows(IllegalArgumentException.class,
-        () -> store.writeShard(8, 0, 4, r, new float[2], new float[6], new float[6]));
+        () -> store.writeShard(8, 5, 0, 4, r, new float[2], new float[6], new float[6]));
+  }
+
+  /**
+   * Fencing: a rank of an older world that writes its shard late (it woke up after the world was
+   * re-formed without it) writes into its own world's staging directory; the newer world's commit
+   * of the same step takes none of it, and removes it.
+   */
+  @Test
+  void aShardOfAnOlderGenerationIsNeverCommittedIntoANewerOnesStep() throws IOException {
+    CheckpointStore store = new CheckpointStore(folder);
+    FlatLayout.Range r1 = LAYOUT.shardRange(1, 2);
+    float[] junk = new float[(int) r1.length()];
+    Arrays.fill(junk, -1f);
+    store.writeShard(20, 2, 1, 2, r1, junk, junk, junk); // generation 2, woke up late
+    Path committed = save(store, 20, 2); // generation 3's step 20
+    CheckpointStore.verify(committed);
+    try (ShardReader reader = ShardReader.open(committed)) {
+      assertArrayEquals(slice(0, r1, 20), reader.read(r1).master(),
+          "generation 3's shard, not generation 2's");
+    }
+    assertFalse(Files.exists(folder.resolve("step20.g2.tmp")), "the stale staging dir is removed");
+    store.writeShard(20, 2, 1, 2, r1, junk, junk, junk); // and one that finishes even later
+    CheckpointStore.verify(committed);
+    assertEquals(Optional.of(committed), store.latest());
   }
 }

@@ -58,7 +58,7 @@ class HfExportImportTest {
     for (int r = 0; r < 3; r++) {
       FlatLayout.Range range = layout.shardRange(r, 3);
       float[] m = java.util.Arrays.copyOfRange(params, (int) range.start(), (int) range.end());
-      store.writeShard(7, r, 3, range, m, new float[m.length], new float[m.length]);
+      store.writeShard(7, 0, r, 3, range, m, new float[m.length], new float[m.length]);
     }
     Path ckpt = store.commit(7, Manifest.of(7, 0, 3, null, "model: {}\n", layout));
     HfExport.fromCheckpoint(ckpt, HfTestModels.config(false), dir.resolve("hf"));

@@ -138,7 +138,7 @@ class FullShardStepTest {
         }
       }
       if (save != null) {
-        new CheckpointStore(save).writeShard(to, ex.rank(), n, plan, opt.master(),
+        new CheckpointStore(save).writeShard(to, 1, ex.rank(), n, plan, opt.master(),
             opt.expAvg(), opt.expAvgSq());
       }
       return losses;
