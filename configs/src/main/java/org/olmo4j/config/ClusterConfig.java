@@ -21,4 +21,6 @@ public record ClusterConfig(
     /* nullable: file holding the cluster's shared secret */ String secretFile,
     /* nullable: environment variable holding it */ String secretEnv,
     /* cpu, or cuda: worker i of a node on GPU i */ DeviceKind device,
-    StragglerConfig straggler) {}
+    StragglerConfig straggler,
+    /* nullable: off */ Double stuckFactor,
+    double stuckFloorSeconds) {}

@@ -125,6 +125,12 @@ final class ConfigValidator {
       if (required(k.straggler(), "cluster.straggler")) {
         checkStraggler(k.straggler());
       }
+      check(k.stuckFactor() == null || k.stuckFactor() > 1, "cluster.stuck_factor must be > 1 "
+          + "(times the median step time), or null to leave stuck ranks to the exchange timeout, got "
+          + k.stuckFactor());
+      check(k.stuckFloorSeconds() > 0 && k.stuckFloorSeconds() < k.exchangeTimeoutSeconds(),
+          "cluster.stuck_floor_seconds must be > 0 and below cluster.exchange_timeout_seconds ("
+              + k.exchangeTimeoutSeconds() + "), got " + k.stuckFloorSeconds());
     }
     required(c.control(), "control");
     if (c.control() != null) {

@@ -66,6 +66,11 @@ class ConfigValidatorTest {
           + "time over the median of the others'), or null to never drain, got 0.5",
       "--cluster.straggler.drain_ratio=1  | cluster.straggler.drain_ratio must be > 1",
       "--cluster.straggler.steps=0        | cluster.straggler.steps must be positive, got 0",
+      "--cluster.stuck_factor=1           | cluster.stuck_factor must be > 1 (times the median step "
+          + "time), or null to leave stuck ranks to the exchange timeout, got 1.0",
+      "--cluster.stuck_floor_seconds=0    | cluster.stuck_floor_seconds must be > 0 and below "
+          + "cluster.exchange_timeout_seconds (120), got 0.0",
+      "--cluster.stuck_floor_seconds=200  | cluster.stuck_floor_seconds must be > 0 and below",
   })
   void rejects(String override, String expected) {
     String message = problem(override);
@@ -84,6 +89,14 @@ class ConfigValidatorTest {
     assertEquals(new StragglerConfig(null, 10), VALID.cluster().straggler());
     assertEquals(new StragglerConfig(2.5, 4), ConfigLoader.fromYaml(
         "cluster: {straggler: {drain_ratio: 2.5, steps: 4}}", List.of()).cluster().straggler());
+  }
+
+  @Test
+  void theStuckRankWatchdogIsOnByDefaultAndCanBeTurnedOff() {
+    assertEquals(10.0, VALID.cluster().stuckFactor());
+    assertEquals(5.0, VALID.cluster().stuckFloorSeconds());
+    assertEquals(null, ConfigLoader.fromYaml("cluster: {stuck_factor: null}", List.of())
+        .cluster().stuckFactor());
   }
 
   @Test

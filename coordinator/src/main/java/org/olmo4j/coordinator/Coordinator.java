@@ -12,7 +12,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.control.ControlServer;
@@ -92,6 +94,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private RunProgress progress;
   private final Failures failures;
   private final StragglerPolicy stragglers;
+  private final StuckWatchdog watchdog;
   private boolean waitingLogged;
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finalCommitPending;
@@ -105,6 +108,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address().toString();
     this.failures = new Failures(timers, new SettleTimeout());
     this.stragglers = new StragglerPolicy(cfg.cluster().straggler(), cfg.cluster().minWorkers());
+    this.watchdog = new StuckWatchdog(cfg.cluster());
     this.cfg = cfg;
     this.admission = new Admission(cfg, ctx.getSystem(), ctx.getLog());
     this.maxSteps = maxSteps;
@@ -239,7 +243,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (world == null || e.generation() != world.generation()) {
       return this; // a report of a world that no longer exists
     }
-    if (e instanceof WorkerEvent.Ready r) {
+    if (e instanceof WorkerEvent.Progress p) {
+      return watchdog.report(p, System.nanoTime(), world, progress.rankTimes().medianStepSeconds())
+          .map(this::removeStuck).orElse(this);
+    } else if (e instanceof WorkerEvent.Ready r) {
       if (progress.rankReady(r)) {
         progress.writeWorldFile(world, failures.loaded());
       }
@@ -268,6 +275,31 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     departures.straggler(d.node());
     world.requestCheckpoint();
     runEvents.notice("straggler_drain", progress.lastStep(), d.describe());
+  }
+
+  /**
+   * cluster.stuck_factor: a rank alive but stuck cannot be waited out nor drained (a drain needs
+   * its checkpoint), so its node is downed; its JVM then exits, and a restarted node joins at the
+   * next checkpoint. The coordinator's own node cannot be downed by itself: that worker is left
+   * out of the next worlds instead. Either way the others re-form from the last checkpoint.
+   */
+  private Behavior<Command> removeStuck(StuckWatchdog.Stuck s) {
+    WorkerEvent.Registered stuck = world.ranks().get(s.rank());
+    // Fencing: its collectives fail once it wakes, whatever becomes of its node.
+    stuck.worker().tell(new GpuWorker.Abort(world.generation() + 1));
+    runEvents.notice("rank_stuck", s.step(), s.describe());
+    if (s.node().equals(selfAddress)) {
+      getContext().getLog().warn("{}; it runs on the coordinator's node, which cannot down itself: "
+          + "its worker is left out of the next worlds (restart the node to bring it back)",
+          s.describe());
+      pool.leaveOut(stuck.worker());
+    } else {
+      getContext().getLog().warn("{}: downing its node", s.describe());
+      Cluster.get(getContext().getSystem()).manager()
+          .tell(new Down(AddressFromURIString.parse(s.node())));
+      pool.removeNode(s.node());
+    }
+    return reform("rank " + s.rank() + " was stuck at step " + s.step());
   }
 
   private Behavior<Command> onShardSaved(WorkerEvent.ShardSaved s) {
@@ -388,6 +420,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
     var start = commits.start();
     world = new World(++generation, ranks, start);
+    watchdog.reset();
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
     progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
         stragglers.drainRatio(), runEvents);

@@ -79,6 +79,16 @@ final class RankTimes {
     return windows.isEmpty() ? 0 : windows.get(0).size();
   }
 
+  /** The world's recent step time: the median of the slowest rank's; NaN before any step. */
+  double medianStepSeconds() {
+    double m = Double.NaN;
+    for (int r = 0; r < windows.size() && steps() > 0; r++) {
+      double s = rank(r).stepSeconds();
+      m = Double.isNaN(m) ? s : Math.max(m, s);
+    }
+    return m;
+  }
+
   Rank rank(int r) {
     Deque<Sample> w = windows.get(r);
     return new Rank(r, median(w.stream().mapToDouble(Sample::step).toArray()),

@@ -25,6 +25,8 @@ final class WorkerPool {
   /** Guardians and workers introduced to that have not answered yet. */
   private final Set<ActorRef<?>> awaiting = new HashSet<>();
   private final Map<ActorRef<GpuWorker.Command>, WorkerEvent.Registered> workers = new LinkedHashMap<>();
+  /** Workers found stuck on a node that stays: never registered again in this run. */
+  private final Set<ActorRef<GpuWorker.Command>> leftOut = new HashSet<>();
 
   /** The coordinator was introduced to a guardian or worker: wait for its answer. */
   void introduced(ActorRef<?> who) {
@@ -77,10 +79,16 @@ final class WorkerPool {
   }
 
 
-  /** Registers a worker; true if it was not registered before. */
+  /** Registers a worker; true if it was not registered before (false for a left-out one). */
   boolean register(WorkerEvent.Registered r) {
     awaiting.remove(r.worker());
-    return workers.put(r.worker(), r) == null;
+    return !leftOut.contains(r.worker()) && workers.put(r.worker(), r) == null;
+  }
+
+  /** Forgets a worker for the rest of the run (it was stuck; its node cannot be removed). */
+  void leaveOut(ActorRef<GpuWorker.Command> worker) {
+    remove(worker);
+    leftOut.add(worker);
   }
 
   boolean isRegistered(ActorRef<GpuWorker.Command> worker) {

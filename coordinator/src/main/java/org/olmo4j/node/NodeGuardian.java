@@ -94,6 +94,15 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
           if (!drainOnShutdown.get()) {
             return CompletableFuture.completedFuture(Done.getInstance());
           }
+          if (CoordinatedShutdown.get(system).getShutdownReason()
+              .filter(CoordinatedShutdown.clusterDowningReason()::equals).isPresent()) {
+            // Nothing to drain: the run has already re-formed without this node (its ranks were
+            // lost, stuck or cut off); its workers stop with the system.
+            log.warn("this node was removed from the cluster (downed by the coordinator or the split "
+                + "brain resolver): its workers stop and it exits; restart it to rejoin the run at "
+                + "its next checkpoint");
+            return CompletableFuture.completedFuture(Done.getInstance());
+          }
           log.info("shutting down: asking the coordinator to drain this node");
           return AskPattern.<Coordinator.Command, Coordinator.Drained>ask(coordinator,
                   r -> new Coordinator.Drain(address, r), Duration.ofSeconds(110), system.scheduler())

@@ -82,6 +82,7 @@ class MessageSerializationTest {
     assertRoundTrips(new GpuWorker.Pause(4));
     assertRoundTrips(new GpuWorker.Resume(4));
     assertRoundTrips(new WorkerEvent.Paused(4, 1, 17));
+    assertRoundTrips(new WorkerEvent.Progress(4, 1, 31, WorkerEvent.RankPhase.CHECKPOINT, 93, 1));
     ActorRef<org.olmo4j.coordinator.ControlReply> replies =
         kit.createTestProbe(org.olmo4j.coordinator.ControlReply.class).getRef();
     assertRoundTrips(new Coordinator.Control(Coordinator.ControlAction.DRAIN, "pekko://olmo4j@h:2", replies));

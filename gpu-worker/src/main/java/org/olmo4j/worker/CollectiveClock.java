@@ -1,5 +1,6 @@
 package org.olmo4j.worker;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.olmo4j.model.FlatVector;
@@ -21,6 +22,9 @@ final class CollectiveClock implements Collectives {
 
   private final Collectives inner;
   private final AtomicLong nanos = new AtomicLong();
+  /** Collectives this rank has entered in this world, and is inside now (progress reports). */
+  private final AtomicLong entered = new AtomicLong();
+  private final AtomicInteger inside = new AtomicInteger();
   /** The thread of this lap's first collective. */
   private final AtomicReference<Thread> caller = new AtomicReference<>();
   /** Some collective of this lap ran on another thread than the first. */
@@ -44,6 +48,16 @@ final class CollectiveClock implements Collectives {
     return several ? stepsOwn : measured;
   }
 
+  /** Collectives entered so far in this world. */
+  long entered() {
+    return entered.get();
+  }
+
+  /** Collectives this rank is inside now (waiting for peers or transferring). */
+  int inside() {
+    return inside.get();
+  }
+
   @Override
   public int rank() {
     return inner.rank();
@@ -56,7 +70,7 @@ final class CollectiveClock implements Collectives {
 
   @Override
   public void reduceScatter(FlatVector full, float[] myShard) {
-    long t0 = System.nanoTime();
+    long t0 = enter();
     try {
       inner.reduceScatter(full, myShard);
     } finally {
@@ -66,7 +80,7 @@ final class CollectiveClock implements Collectives {
 
   @Override
   public void allGatherInPlace(FlatVector full) {
-    long t0 = System.nanoTime();
+    long t0 = enter();
     try {
       inner.allGatherInPlace(full);
     } finally {
@@ -76,7 +90,7 @@ final class CollectiveClock implements Collectives {
 
   @Override
   public double[] allReduceSum(double[] values) {
-    long t0 = System.nanoTime();
+    long t0 = enter();
     try {
       return inner.allReduceSum(values);
     } finally {
@@ -84,7 +98,14 @@ final class CollectiveClock implements Collectives {
     }
   }
 
+  private long enter() {
+    entered.incrementAndGet();
+    inside.incrementAndGet();
+    return System.nanoTime();
+  }
+
   private void record(long t0) {
+    inside.decrementAndGet();
     nanos.addAndGet(System.nanoTime() - t0);
     Thread self = Thread.currentThread();
     if (!caller.compareAndSet(null, self) && caller.get() != self) {

@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.stream.Materializer;
@@ -73,6 +74,11 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
 
   private record ShardWritten(Checkpointer.ShardWritten written) implements Command {}
 
+  private record ReportProgress() implements Command {}
+
+  /** How often a running rank tells the coordinator where it is (the stuck-rank watchdog). */
+  static final java.time.Duration PROGRESS_INTERVAL = java.time.Duration.ofSeconds(1);
+
   private final TrainConfig cfg;
   private final String node;
   private final int localIndex;
@@ -82,6 +88,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private ActorRef<WorkerEvent> coordinator;
   private final ExchangeServer server;
   private final Executor blocking;
+  private final TimerScheduler<Command> timers;
   private volatile RankTraining loop;
   /**
    * Training loops still running in this JVM: the process must not exit while one is inside a
@@ -96,9 +103,11 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   /** Where the newest world this worker was assigned to can restart; null before the first. */
   private WorkerEvent.RestartPoint lastWorld;
 
-  private GpuWorker(ActorContext<Command> ctx, TrainConfig cfg, String node, int localIndex,
-      ActorRef<DataLoader.Command> loader, ActorRef<Checkpointer.Command> checkpointer, String host) {
+  private GpuWorker(ActorContext<Command> ctx, TimerScheduler<Command> timers, TrainConfig cfg,
+      String node, int localIndex, ActorRef<DataLoader.Command> loader,
+      ActorRef<Checkpointer.Command> checkpointer, String host) {
     super(ctx);
+    this.timers = timers;
     this.cfg = cfg;
     this.node = node;
     this.localIndex = localIndex;
@@ -121,7 +130,8 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
    */
   public static Behavior<Command> create(TrainConfig cfg, String node, int localIndex,
       ActorRef<DataLoader.Command> loader, ActorRef<Checkpointer.Command> checkpointer, String host) {
-    return Behaviors.setup(ctx -> new GpuWorker(ctx, cfg, node, localIndex, loader, checkpointer, host));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new GpuWorker(ctx, timers, cfg, node, localIndex, loader, checkpointer, host)));
   }
 
   @Override
@@ -137,6 +147,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
         .onMessage(Resume.class, m -> withLoop(m.generation(), RankTraining::resume))
         .onMessage(LoopEnded.class, this::onLoopEnded)
         .onMessage(ShardWritten.class, this::onShardWritten)
+        .onMessage(ReportProgress.class, m -> onReportProgress())
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
@@ -199,6 +210,16 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     RUNNING.add(run);
     run.whenComplete((last, failure) -> RUNNING.remove(run));
     getContext().pipeToSelf(run, (last, failure) -> new LoopEnded(a, last, failure));
+    timers.startTimerWithFixedDelay(new ReportProgress(), PROGRESS_INTERVAL);
+    return this;
+  }
+
+  /** Reads the loop's progress here, so a rank whose thread is stuck is still reported. */
+  private Behavior<Command> onReportProgress() {
+    RankTraining l = loop;
+    if (l != null && coordinator != null) {
+      coordinator.tell(l.progress());
+    }
     return this;
   }
 
@@ -256,6 +277,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     }
     loop = null;
     running = false;
+    timers.cancel(new ReportProgress());
     a.coordinator().tell(new WorkerEvent.Stopped(a.generation(), a.rank(),
         m.lastStep() == null ? -1 : m.lastStep(), error, fatal));
     if (pending != null) {

@@ -53,6 +53,9 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   private final TrainStep zero;
   private final EvalShare eval;
   private final TrainLoop loop;
+  /** What the loop's thread is doing, for the worker's progress reports. */
+  private volatile long currentStep;
+  private volatile WorkerEvent.RankPhase phase = WorkerEvent.RankPhase.STEP;
 
   /** Where shards go: the node's Checkpointer, fed from a pool of host snapshots. */
   record ShardSink(ActorRef<Checkpointer.Command> checkpointer, ShardSnapshot snapshots,
@@ -90,9 +93,13 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     this.exchange = join(server, endpoints, options);
     this.collectives = new CollectiveClock(exchange);
     this.zero = TrainStep.create(cfg, model, optimizer, collectives);
+    this.currentStep = assign.startStep();
     this.loop = new TrainLoop(cfg, assign.maxSteps(), zero, s -> {
+      currentStep = s;
+      phase = WorkerEvent.RankPhase.STEP;
       List<Batch> micro = nextMicroBatches(s);
       StepDelay.apply();
+      StuckRank.apply(s, assign.rank());
       return micro;
     });
     zero.publishParameters();
@@ -139,12 +146,20 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
 
   @Override
   public void evaluate(long step) {
+    phase = WorkerEvent.RankPhase.EVAL;
     events.tell(eval.score(model, step));
   }
 
   @Override
   public void paused(long step) {
+    phase = WorkerEvent.RankPhase.PAUSED;
     events.tell(new WorkerEvent.Paused(assign.generation(), assign.rank(), step));
+  }
+
+  /** Where this rank is now; read on the worker's thread while the loop runs on its own. */
+  WorkerEvent.Progress progress() {
+    return new WorkerEvent.Progress(assign.generation(), assign.rank(), currentStep, phase,
+        collectives.entered(), collectives.inside());
   }
 
   /**
@@ -153,6 +168,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
    */
   @Override
   public void saveCheckpoint(long step) throws java.io.IOException {
+    phase = WorkerEvent.RankPhase.CHECKPOINT;
     var request = shards.snapshots().copy(optimizer, assign.generation(), step, assign.rank(),
         assign.worldSize(), shards.replyTo());
     if (request.isPresent()) {
@@ -160,7 +176,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
       return;
     }
     long w0 = System.nanoTime();
-    Path file = store.writeShard(step, assign.rank(), assign.worldSize(), optimizer.plan(),
+    Path file = store.writeShard(step, assign.generation(), assign.rank(), assign.worldSize(), optimizer.plan(),
         optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
     double seconds = (System.nanoTime() - w0) / 1e9;
     events.tell(new WorkerEvent.ShardSaved(assign.generation(), assign.rank(), step,

@@ -51,6 +51,17 @@ public sealed interface WorkerEvent extends ClusterMessage {
   record ShardSaved(long generation, int rank, long step, String file, double writeSeconds,
       double stallSeconds, String error) implements WorkerEvent {}
 
+  /** What a rank's loop is doing, as its {@link Progress} reports say. */
+  enum RankPhase { STEP, CHECKPOINT, EVAL, PAUSED }
+
+  /**
+   * Where a rank is, sent every second by its worker whatever the loop's thread is doing (the
+   * coordinator's stuck-rank watchdog compares the ranks): the step it works on, the phase, how
+   * many collectives of this world it has entered and how many it is inside now.
+   */
+  record Progress(long generation, int rank, long step, RankPhase phase, long collectivesEntered,
+      int collectivesInside) implements WorkerEvent {}
+
   /** This rank scored its share of the eval plan at a step; the coordinator hands it to the Evaluator. */
   record EvalDone(long generation, int rank, org.olmo4j.evaluator.Evaluator.RankScored scored)
       implements WorkerEvent {}
