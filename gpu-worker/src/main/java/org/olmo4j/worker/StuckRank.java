@@ -20,7 +20,8 @@ final class StuckRank {
 
   static void apply(long step, int rank) throws InterruptedException {
     if (step == STEP && FIRED.compareAndSet(false, true)) {
-      log.warn("test hook: rank {} blocks at step {} for {} s", rank, step, MILLIS / 1000);
+      log.warn("test hook: rank {} blocks at step {} for {} s (at epoch ms {})", rank, step,
+          MILLIS / 1000, System.currentTimeMillis());
       Thread.sleep(MILLIS);
       log.warn("test hook: rank {} wakes up at step {}", rank, step);
     }
