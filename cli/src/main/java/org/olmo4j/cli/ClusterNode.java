@@ -1,4 +1,4 @@
-package org.olmo4j.node;
+package org.olmo4j.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -17,6 +17,7 @@ import org.apache.pekko.cluster.typed.SingletonActor;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.coordinator.Coordinator;
 import org.olmo4j.model.FlatLayout;
+import org.olmo4j.node.NodeGuardian;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainData;
 

@@ -17,7 +17,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.olmo4j.node.ClusterNode;
+import org.olmo4j.cli.ClusterNode;
 import org.olmo4j.node.FileEvents;
 import org.olmo4j.node.ClusterRuns;
 import org.olmo4j.proto.control.RunEvent;

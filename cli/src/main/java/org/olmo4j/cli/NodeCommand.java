@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import org.olmo4j.bootstrap.Bootstrap;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
-import org.olmo4j.node.ClusterNode;
+import org.olmo4j.cli.ClusterNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
-import org.olmo4j.node.ClusterNode;
+import org.olmo4j.cli.ClusterNode;
 import org.olmo4j.train.ChildJvm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

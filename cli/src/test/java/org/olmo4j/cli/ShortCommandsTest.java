@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.control.ControlEndpoint;
-import org.olmo4j.node.ClusterNode;
+import org.olmo4j.cli.ClusterNode;
 import org.olmo4j.node.ClusterRuns;
 import org.olmo4j.node.FileEvents;
 

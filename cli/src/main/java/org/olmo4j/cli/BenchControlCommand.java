@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.control.ControlConnection;
-import org.olmo4j.node.ClusterNode;
+import org.olmo4j.cli.ClusterNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

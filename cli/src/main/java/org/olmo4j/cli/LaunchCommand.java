@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.olmo4j.bootstrap.Bootstrap;
 import org.olmo4j.bootstrap.WorkersPerNode;
 import org.olmo4j.config.TrainConfig;
-import org.olmo4j.node.ClusterNode;
+import org.olmo4j.cli.ClusterNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package org.olmo4j.node;
 
+import org.olmo4j.cli.ClusterNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
