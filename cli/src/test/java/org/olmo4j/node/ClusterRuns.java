@@ -1,6 +1,5 @@
 package org.olmo4j.node;
 
-import org.olmo4j.cli.ClusterNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
+import org.olmo4j.cli.ClusterNode;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 

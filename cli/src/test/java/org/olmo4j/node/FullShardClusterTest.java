@@ -1,6 +1,5 @@
 package org.olmo4j.node;
 
-import org.olmo4j.cli.ClusterNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.olmo4j.cli.ClusterNode;
 
 /**
  * FULL_SHARD (ZeRO-3) on a real cluster: two JVMs on 127.0.0.1 train the same run as one

@@ -1,6 +1,5 @@
 package org.olmo4j.node;
 
-import org.olmo4j.cli.ClusterNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.olmo4j.cli.ClusterNode;
 
 /** SIGTERM on a worker node: checkpoint at the next step, re-form without it, lose no step. */
 class GracefulLeaveTest {

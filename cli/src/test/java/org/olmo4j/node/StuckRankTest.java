@@ -1,6 +1,5 @@
 package org.olmo4j.node;
 
-import org.olmo4j.cli.ClusterNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.checkpoint.CheckpointStore;
+import org.olmo4j.cli.ClusterNode;
 
 /**
  * A node that stops making progress, on three JVMs on 127.0.0.1: this node, the node that gets
