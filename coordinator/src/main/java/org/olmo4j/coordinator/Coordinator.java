@@ -177,6 +177,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onDrain(Drain m) {
+    runEvents.notice("node_drain", progress == null ? 0 : progress.lastStep(),
+        "node " + m.address() + " is shutting down (SIGTERM)");
     departures.sigterm(m.address(), m.replyTo(), world, pool, getContext().getLog());
     return this;
   }
