@@ -2,6 +2,7 @@ package org.olmo4j.cli;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,6 +35,8 @@ final class LaunchCommand implements Callable<Integer> {
 
   @Mixin RunConfig run;
 
+  @Mixin TrainLog logs;
+
   @Option(names = "--seed-nodes", split = ",",
       description = "HOST:PORT of the cluster's nodes; this node starts it if it is the first")
   List<String> seedNodes;
@@ -59,7 +62,10 @@ final class LaunchCommand implements Callable<Integer> {
     log.info("launch: this node {}; workers: {}", plan.describe(), workers.describe());
     TrainConfig cfg = workers.count() == null ? run.loadForTraining()
         : run.loadForTraining("--cluster.workers_per_node=" + workers.count());
-    return ClusterNode.start(cfg, plan.host(), plan.port(), plan.seedNodes()).awaitExit();
+    String logFile = plan.startsCluster() ? TrainLog.FILE : TrainLog.nodeFile(plan.host());
+    try (TrainLog.Scope s = logs.start(Path.of(cfg.saveFolder()), logFile)) {
+      return ClusterNode.start(cfg, plan.host(), plan.port(), plan.seedNodes()).awaitExit();
+    }
   }
 
   private static String localHostName() {

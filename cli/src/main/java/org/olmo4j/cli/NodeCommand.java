@@ -21,6 +21,8 @@ final class NodeCommand implements Callable<Integer> {
 
   @Mixin RunConfig run;
 
+  @Mixin TrainLog logs;
+
   @Option(names = "--seed-nodes", split = ",", description = "HOST:PORT of one or more nodes "
       + "of the cluster (default: cluster.seed_nodes, else the Slurm / torchrun seed)")
   List<String> seedNodes;
@@ -36,7 +38,10 @@ final class NodeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TrainConfig cfg = run.loadForTraining();
-    return ClusterNode.start(cfg, host, port, seeds(cfg)).awaitExit();
+    List<String> seeds = seeds(cfg);
+    try (TrainLog.Scope s = logs.start(Path.of(cfg.saveFolder()), TrainLog.nodeFile(host))) {
+      return ClusterNode.start(cfg, host, port, seeds).awaitExit();
+    }
   }
 
   /** {@code --seed-nodes}, else {@code cluster.seed_nodes}, else the seed of a Slurm/torchrun job. */

@@ -24,6 +24,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Mixin RunConfig run;
 
+  @Mixin TrainLog logs;
+
   @Option(names = "--host", defaultValue = "127.0.0.1",
       description = "Address other nodes reach this one at (default ${DEFAULT-VALUE})")
   String host;
@@ -36,6 +38,8 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     TrainConfig cfg = run.loadForTrainingListingIgnored();
     int p = port != null ? port : cfg.cluster().port();
-    return ClusterNode.start(cfg, host, p, List.of()).awaitExit();
+    try (TrainLog.Scope s = logs.start(Path.of(cfg.saveFolder()), TrainLog.FILE)) {
+      return ClusterNode.start(cfg, host, p, List.of()).awaitExit();
+    }
   }
 }

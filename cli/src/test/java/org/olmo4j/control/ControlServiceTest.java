@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,6 +114,13 @@ class ControlServiceTest {
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the drained node leaves");
         FileEvents.await(save, WAIT, "a world of 1", () -> worldSize(save) == 1);
         assertEquals(1, ctl.status().getWorkersCount(), "the drained node's worker is gone");
+        String timeline = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+            .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controlPort + "/api/events"))
+                .header("Authorization", "Bearer s3cret-token").build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(timeline.contains("\"kind\":\"node_drain\"")
+            && timeline.contains("node " + childNode + " drained by the operator"),
+            "the status page's timeline has the drain: " + timeline);
         assertEquals("training", ctl.status().getState());
         long drainStep = new ObjectMapper().readTree(save.resolve("world.json").toFile())
             .get("start_step").asLong();

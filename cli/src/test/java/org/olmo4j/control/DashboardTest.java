@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,21 +13,27 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.cli.ClusterNode;
 import org.olmo4j.node.ClusterRuns;
 import org.olmo4j.node.FileEvents;
 
 /**
- * The coordinator's Prometheus endpoint and status page (charts, workers table) during a real
- * run; the page in Chromium.
+ * The coordinator's Prometheus endpoint and status page (charts, workers table, eval metrics,
+ * checkpoints, event timeline) during a real run that a second node joins and then loses; the
+ * page in Chromium.
  */
 class DashboardTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(180);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
 
@@ -35,14 +43,62 @@ class DashboardTest {
     Path save = tmp.resolve("run");
     Path tokenFile = tmp.resolve("token");
     Files.writeString(tokenFile, "page-token\n");
-    String yaml = ClusterRuns.yaml(data, save, 1, 1, 100_000, 1000,
-        "control: {port: 0, token_file: " + tokenFile + "}");
+    String yaml = ClusterRuns.yaml(data, save, 1, 1, 100_000, 5,
+        "control: {port: 0, token_file: " + tokenFile + "}",
+        "eval_interval: 5",
+        "evaluators:",
+        "- {label: lm, type: lm, device_eval_batch_size: 4, subset_num_batches: 2,",
+        "   data: {datasets: {held: [" + data + "]}}}");
+    Path cfgFile = tmp.resolve("run.yaml");
+    Files.writeString(cfgFile, yaml);
     ClusterNode.Handle node = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
+    Process second = null;
     try {
-      FileEvents.await(save, Duration.ofSeconds(120), "20 steps",
-          () -> Files.readAllLines(save.resolve("metrics.jsonl")).size() >= 20);
+      FileEvents.await(save, WAIT, "the first steps",
+          () -> Files.readAllLines(save.resolve("metrics.jsonl")).size() >= 3);
       String base = "http://" + ControlEndpoint.of(save);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+      // A second node joins (the world re-forms at the next checkpoint), then dies (it re-forms
+      // without it): the timeline gets joins, a removal with its cause and two recoveries.
+      int port = Cluster.get(node.system()).selfMember().address().getPort().get();
+      second = ClusterRuns.startNodeJvm(cfgFile, port, tmp.resolve("second.log"));
+      FileEvents.await(save, WAIT, "a world of two and its recovery",
+          () -> count(events(http, base), "recovered") >= 1
+              && count(events(http, base), "node_joined") >= 2);
+      second.destroyForcibly();
+      FileEvents.await(save, WAIT, "the recovery from the lost node",
+          () -> count(events(http, base), "recovered") >= 2
+              && count(events(http, base), "worker_lost") >= 1);
+      FileEvents.await(save, WAIT, "20 steps and two eval rounds", () -> {
+        List<String> lines = Files.readAllLines(save.resolve("metrics.jsonl"));
+        return lines.stream().filter(l -> l.contains("\"loss\"")).count() >= 20
+            && lines.stream().filter(l -> l.contains("\"eval/")).count() >= 2;
+      });
+      List<JsonNode> timeline = events(http, base);
+      for (String kind : List.of("node_joined", "world_formed", "checkpoint_committed", "eval",
+          "world_reformed", "recovered", "worker_lost")) {
+        assertTrue(count(timeline, kind) >= 1, kind + " in " + timeline);
+      }
+      assertTrue(count(timeline, "world_formed") >= 3, "formed, re-formed for the joiner, "
+          + "re-formed without it: " + timeline);
+      for (JsonNode e : timeline) {
+        if (e.get("kind").asText().equals("recovered")) {
+          assertTrue(e.get("values").get("recovery_seconds").asDouble() > 0, e.toString());
+        }
+      }
+      assertTrue(timeline.stream().anyMatch(e -> e.get("kind").asText().equals("worker_lost")
+          && e.get("message").asText().matches("node pekko://olmo4j@127\\.0\\.0\\.1:(?!" + port
+          + "\\b)\\d+ (is unreachable|left the cluster)")), "the lost node and why: " + timeline);
+      List<JsonNode> ckpts = get(http, base, "/api/checkpoints");
+      assertTrue(ckpts.stream().anyMatch(c -> c.get("state").asText().equals("committed")
+          && c.get("size_bytes").asLong() > 0 && c.get("write_s").isNumber()
+          && c.get("stall_s").isNumber() && c.get("time").isNumber()), ckpts.toString());
+      assertTrue(ckpts.stream().anyMatch(c -> c.get("latest").asBoolean()), ckpts.toString());
+      assertTrue(get(http, base, "/api/eval").size() >= 2, "eval rounds");
+      assertEquals(400, http.send(HttpRequest.newBuilder(URI.create(base + "/api/events?after=x"))
+          .header("Authorization", "Bearer page-token").build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode(), "a malformed after");
 
       HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString());
@@ -95,14 +151,61 @@ class DashboardTest {
       assertTrue(row.find(), "the workers table has rank 0 with its times: " + dom);
       assertTrue(Double.parseDouble(row.group(1)) > 0, "step time " + row.group(1));
       assertTrue(dom.contains("(fewer than two ranks)"), "no slowest rank of one: " + dom);
+      // Eval: a chart per metric with the rounds so far.
+      Matcher eval = Pattern.compile("<canvas[^>]*data-metric=\"eval/lm/CrossEntropyLoss\"[^>]*data-points=\"(\\d+)\"")
+          .matcher(dom);
+      assertTrue(eval.find(), "the eval/lm/CrossEntropyLoss chart: " + dom);
+      assertTrue(Integer.parseInt(eval.group(1)) >= 2, "eval rounds drawn: " + eval.group(1));
+      assertTrue(dom.contains("data-metric=\"eval/lm/held/Perplexity\""), "a chart per eval metric: " + dom);
+      // Checkpoints: the newest committed one with its time, size and write/stall seconds.
+      Matcher ckpt = Pattern.compile("<tr data-step=\"(\\d+)\" data-state=\"committed\" "
+          + "class=\"committed\"><td>\\d+</td><td>\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d</td>"
+          + "<td>committed( \\(latest\\))?</td><td class=\"num\">[\\d.]+ (KiB|MiB)</td>"
+          + "<td class=\"num\">\\d+\\.\\d{3}</td><td class=\"num\">\\d+\\.\\d{3}</td>"
+          + "<td>[^<]*/step\\1</td></tr>").matcher(dom);
+      assertTrue(ckpt.find(), "the newest checkpoint with size and times: " + dom);
+      // The timeline: joins, removal with its cause, re-formings with their recovery time.
+      for (String kind : List.of("node_joined", "world_formed", "checkpoint_committed", "eval",
+          "world_reformed", "worker_lost")) {
+        assertTrue(dom.contains("<tr data-kind=\"" + kind + "\""), "a " + kind + " event: " + dom);
+      }
+      assertTrue(dom.contains("<table id=\"events\" class=\"quiet\">")
+          && dom.contains("<tr data-kind=\"eval\" class=\"routine\">"),
+          "eval rounds and commits are in the timeline, hidden until asked for: " + dom);
+      assertTrue(Pattern.compile("<tr data-kind=\"recovered\">(?:(?!</tr>).)*?<td class=\"what\">[^<]*"
+          + "\\(recovery \\d+\\.\\d s\\)</td></tr>").matcher(dom).find(), "a recovery's time: " + dom);
+      assertTrue(Pattern.compile("<tr data-kind=\"worker_lost\">(?:(?!</tr>).)*?<td class=\"what\">node "
+          + "pekko://olmo4j@127\\.0\\.0\\.1:\\d+ (is unreachable|left the cluster)</td>").matcher(dom).find(),
+          "the removal's cause: " + dom);
       new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-          "--virtual-time-budget=6000", "--window-size=1280,1000", "--screenshot=" + shot,
+          "--virtual-time-budget=6000", "--window-size=1280,2400", "--screenshot=" + shot,
           base + "/?token=page-token").redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(90, TimeUnit.SECONDS);
     } finally {
+      if (second != null) {
+        second.destroyForcibly();
+      }
       node.system().terminate();
       node.system().getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
+  }
+
+  /** The coordinator's kept events (GET /api/events). */
+  private static List<JsonNode> events(HttpClient http, String base) throws Exception {
+    return get(http, base, "/api/events");
+  }
+
+  private static List<JsonNode> get(HttpClient http, String base, String path) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer page-token").build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), path + ": " + r.body());
+    List<JsonNode> out = new ArrayList<>();
+    JSON.readTree(r.body()).forEach(out::add);
+    return out;
+  }
+
+  private static long count(List<JsonNode> events, String kind) {
+    return events.stream().filter(e -> e.get("kind").asText().equals(kind)).count();
   }
 
   private static String value(String text, String gauge) {

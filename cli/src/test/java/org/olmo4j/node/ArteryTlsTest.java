@@ -40,7 +40,9 @@ class ArteryTlsTest {
       assertTrue(seed.waitFor(180, TimeUnit.SECONDS), "the run finishes");
       String log = Files.readString(tmp.resolve("seed.log"));
       assertEquals(0, seed.exitValue(), log);
-      assertTrue(log.contains("transport [Artery tls-tcp]"), "cluster traffic over TLS:\n" + log);
+      // Pekko's INFO lines go to the run's train.log (the console shows them with --verbose).
+      String trainLog = Files.readString(tmp.resolve("run").resolve("train.log"));
+      assertTrue(trainLog.contains("transport [Artery tls-tcp]"), "cluster traffic over TLS:\n" + trainLog);
       assertTrue(other.waitFor(60, TimeUnit.SECONDS));
       assertEquals(0, other.exitValue());
       assertEquals(20, ClusterRuns.losses(tmp.resolve("run")).size(), "a world of 2 trained to the end");

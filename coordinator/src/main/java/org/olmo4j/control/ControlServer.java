@@ -99,7 +99,7 @@ public final class ControlServer implements AutoCloseable {
         builder = builder.enableHttps(ConnectionContext.httpsServer(sslContext(c)));
       }
       var grpc = ControlPowerApiHandlerFactory.create(service, system);
-      Dashboard pages = new Dashboard(coordinator, system, token, saveFolder);
+      Dashboard pages = new Dashboard(coordinator, system, token, saveFolder, events);
       org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routes =
           req -> req.getUri().path().startsWith("/olmo4j.control.Control/")
               ? grpc.apply(req) : pages.handle(req);

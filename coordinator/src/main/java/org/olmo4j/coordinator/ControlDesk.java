@@ -77,8 +77,12 @@ final class ControlDesk {
           pool.guardian(m.node()).tell(new org.olmo4j.node.NodeGuardian.Shutdown(0, "drained by the operator"));
           pool.removeNode(m.node());
           m.replyTo().tell(ControlReply.done(m.node() + " held no ranks; it is leaving"));
+          events.notice("node_drain", lastStep, "node " + m.node() + " drained by the operator "
+              + "(it held no ranks)");
           return false;
         }
+        events.notice("node_drain", lastStep, "node " + m.node() + " drained by the operator: it "
+            + "leaves at the next checkpoint");
         departures.operator(m.node(), m.replyTo());
         world.requestCheckpoint();
       }

@@ -2,6 +2,7 @@ package org.olmo4j.coordinator;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -156,7 +157,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onNodeUp(NodeUp m) {
-    return admission.decide(m, pool) ? maybeFormWorld() : this;
+    if (!admission.decide(m, pool)) {
+      return this;
+    }
+    runEvents.notice("node_joined", progress == null ? 0 : progress.lastStep(),
+        "node " + m.address() + " joined the run");
+    return maybeFormWorld();
   }
 
   private Behavior<Command> onIntroductionsTimedOut() {
@@ -175,6 +181,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onDrain(Drain m) {
+    runEvents.notice("node_drain", progress == null ? 0 : progress.lastStep(),
+        "node " + m.address() + " is shutting down (SIGTERM)");
     departures.sigterm(m.address(), m.replyTo(), world, pool, getContext().getLog());
     return this;
   }
@@ -218,8 +226,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> dropNode(String address, String why) {
     List<ActorRef<GpuWorker.Command>> removed = pool.removeWorkersOf(address);
     boolean held = removed.stream().anyMatch(this::inWorld);
-    if (held) {
-      runEvents.notice("worker_lost", progress.lastStep(), "node " + address + " " + why);
+    if (!removed.isEmpty()) { // also when a rank's failure has already ended the world
+      runEvents.notice("worker_lost", progress == null ? 0 : progress.lastStep(),
+          "node " + address + " " + why);
     }
     if (!removed.isEmpty() && failures.settled()) {
       // The failure detector has named the node a failed world lost: the next one can form now.
@@ -255,8 +264,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         stragglers.check(progress.rankTimes(), world, selfAddress, !departures.isEmpty(),
             getContext().getLog()).ifPresent(this::drainStraggler);
       }
-      failures.stepDone(progress.lastStep(), world.start().step())
-          .ifPresent(summary -> getContext().getLog().info("recovered: {}", summary));
+      failures.stepDone(progress.lastStep(), world.start().step()).ifPresent(summary -> {
+        getContext().getLog().info("recovered: {}", summary);
+        runEvents.notice("recovered", progress.lastStep(), summary,
+            Map.of("recovery_seconds", failures.lastRecoverySeconds()));
+      });
     } else if (e instanceof WorkerEvent.EvalDone d) {
       evals.scored(d);
     } else if (e instanceof WorkerEvent.ShardSaved s) {
@@ -312,9 +324,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!progress.shardSaved(s)) {
       return this;
     }
+    RunProgress.ShardTimes times = progress.shardTimes(s.step());
     Optional<Path> committed;
     try {
-      committed = commits.commit(progress, world, s.step(), progress.shardTimes(s.step()));
+      committed = commits.commit(progress, world, s.step(), times);
     } catch (RuntimeException e) {
       return finish(1, "committing the checkpoint of step " + s.step() + " failed: " + e.getMessage());
     }
@@ -323,7 +336,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     Path dir = committed.get();
     desk.committed(s.step(), dir.toString());
-    runEvents.notice("checkpoint_committed", s.step(), dir.toString());
+    runEvents.notice("checkpoint_committed", s.step(), dir.toString(),
+        Map.of("write_seconds", times.write(), "stall_seconds", times.stall()));
     if (finalCommitPending && s.step() == progress.lastStep()) {
       return finish(0, "training finished at step " + progress.lastStep());
     }
@@ -428,6 +442,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
         world.generation(), ranks.size(), start.step(), maxSteps,
         commits.resume().map(r -> " (checkpoint " + r.dir() + ")").orElse(""));
+    runEvents.notice("world_formed", start.step(), "generation " + world.generation() + ": "
+        + ranks.size() + " worker(s) from step " + start.step(),
+        Map.of("world_size", (double) ranks.size(), "generation", (double) world.generation()));
     if (start.step() >= maxSteps) {
       return finish(0, "nothing to do: the checkpoint is already at step " + start.step());
     }
