@@ -66,6 +66,13 @@ class ConfigValidatorTest {
           + "time over the median of the others'), or null to never drain, got 0.5",
       "--cluster.straggler.drain_ratio=1  | cluster.straggler.drain_ratio must be > 1",
       "--cluster.straggler.steps=0        | cluster.straggler.steps must be positive, got 0",
+      "--cluster.data_plane.port=-1       | cluster.data_plane.port must be 0 (any free ports) or a first "
+          + "port with room for 2 ports (2 per worker) below 65536, got -1",
+      "--cluster.data_plane.port=65535    | cluster.data_plane.port must be 0 (any free ports)",
+      "--cluster.data_plane.advertised_port=30000 | cluster.data_plane.advertised_port (30000) maps the "
+          + "bound ports one to one: set cluster.data_plane.port too",
+      "--cluster.data_plane.advertised_port=0 | cluster.data_plane.advertised_port must be a first port",
+      "--cluster.data_plane.advertised_host='' | cluster.data_plane.advertised_host must be a host name",
   })
   void rejects(String override, String expected) {
     String message = problem(override);
@@ -84,6 +91,14 @@ class ConfigValidatorTest {
     assertEquals(new StragglerConfig(null, 10), VALID.cluster().straggler());
     assertEquals(new StragglerConfig(2.5, 4), ConfigLoader.fromYaml(
         "cluster: {straggler: {drain_ratio: 2.5, steps: 4}}", List.of()).cluster().straggler());
+  }
+
+  @Test
+  void theDataPlaneBindsAnyFreePortsAndAdvertisesThemByDefault() {
+    assertEquals(new DataPlaneConfig(0, null, null), VALID.cluster().dataPlane());
+    assertEquals(new DataPlaneConfig(20000, "gw.example", 30000), ConfigLoader.fromYaml(
+        "cluster: {workers_per_node: 4, data_plane: {port: 20000, advertised_host: gw.example, "
+            + "advertised_port: 30000}}", List.of()).cluster().dataPlane());
   }
 
   @Test
