@@ -2,8 +2,10 @@ package org.olmo4j.exchange;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
@@ -33,9 +35,13 @@ public final class ExchangeServer implements AutoCloseable {
   private volatile long lastGeneration = -1;
 
   private ExchangeServer(Endpoints e) throws IOException {
-    this.bulk = ServerSocketChannel.open().bind(e.bulkBind());
+    // A restarted node binds the same fixed ports (cluster.data_plane.port) while its old
+    // connections may linger in TIME_WAIT.
+    this.bulk = ServerSocketChannel.open().setOption(StandardSocketOptions.SO_REUSEADDR, true)
+        .bind(e.bulkBind());
     try {
       this.grpc = NettyServerBuilder.forAddress(e.controlBind())
+          .withOption(ChannelOption.SO_REUSEADDR, true)
           .addService(new CollectiveService(this))
           .maxInboundMessageSize(Handshake.MAX_GRPC_MESSAGE)
           .flowControlWindow(Handshake.FLOW_WINDOW)
