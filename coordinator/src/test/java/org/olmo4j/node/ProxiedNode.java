@@ -3,6 +3,7 @@ package org.olmo4j.node;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +42,7 @@ final class ProxiedNode implements AutoCloseable {
     int[] ports = FaultProxy.freePortPairs(3 * names.length);
     List<ProxiedNode> out = new ArrayList<>();
     for (int i = 0; i < names.length; i++) {
-      int[] mine = java.util.Arrays.copyOfRange(ports, 6 * i, 6 * i + 6);
+      int[] mine = Arrays.copyOfRange(ports, 6 * i, 6 * i + 6);
       out.add(new ProxiedNode(names[i], mine, dir));
     }
     return out;

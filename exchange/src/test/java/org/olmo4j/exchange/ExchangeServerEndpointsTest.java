@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** A server binds one pair of ports and tells peers another (NAT, port mappings, proxies). */
@@ -43,10 +45,10 @@ class ExchangeServerEndpointsTest {
         assertEquals("127.0.0.1:" + bulk, a.helloFrom(0, 2, generation).getBulkEndpoint());
         List<TensorExchange> w = NetworkExchangeTest.join(List.of(a, b), generation,
             TensorExchangeContractTest.OPTIONS);
-        java.util.concurrent.CompletableFuture<Double> other =
-            java.util.concurrent.CompletableFuture.supplyAsync(() -> w.get(1).allReduceSum(2.0));
+        CompletableFuture<Double> other =
+            CompletableFuture.supplyAsync(() -> w.get(1).allReduceSum(2.0));
         assertEquals(3.0, w.get(0).allReduceSum(1.0));
-        assertEquals(3.0, other.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(3.0, other.get(30, TimeUnit.SECONDS));
         w.forEach(TensorExchange::close);
       }
     }
