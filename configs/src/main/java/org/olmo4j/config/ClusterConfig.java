@@ -7,7 +7,8 @@ import java.util.List;
  * {@code port} may differ between nodes (GPU counts and addresses differ); every other key of the
  * config must agree. With a shared secret ({@code secret_file} or {@code secret_env}) a node must
  * prove it knows the secret to be admitted, not only reach the cluster's port. {@code straggler}:
- * see {@link StragglerConfig}.
+ * see {@link StragglerConfig}; {@code data_plane} (may differ between nodes): see
+ * {@link DataPlaneConfig}.
  */
 public record ClusterConfig(
     /* nullable: one per visible GPU, or 1 without GPUs */ Integer workersPerNode,
@@ -23,4 +24,5 @@ public record ClusterConfig(
     /* cpu, or cuda: worker i of a node on GPU i */ DeviceKind device,
     StragglerConfig straggler,
     /* nullable: off */ Double stuckFactor,
-    double stuckFloorSeconds) {}
+    double stuckFloorSeconds,
+    DataPlaneConfig dataPlane) {}

@@ -131,6 +131,9 @@ final class ConfigValidator {
       check(k.stuckFloorSeconds() > 0 && k.stuckFloorSeconds() < k.exchangeTimeoutSeconds(),
           "cluster.stuck_floor_seconds must be > 0 and below cluster.exchange_timeout_seconds ("
               + k.exchangeTimeoutSeconds() + "), got " + k.stuckFloorSeconds());
+      if (required(k.dataPlane(), "cluster.data_plane")) {
+        checkDataPlane(k.dataPlane(), k.workersPerNode());
+      }
     }
     required(c.control(), "control");
     if (c.control() != null) {
@@ -148,6 +151,23 @@ final class ConfigValidator {
         "cluster.straggler.drain_ratio must be > 1 (a rank's compute time over the median of the "
             + "others'), or null to never drain, got " + s.drainRatio());
     positive(s.steps(), "cluster.straggler.steps");
+  }
+
+  private void checkDataPlane(DataPlaneConfig d, Integer workersPerNode) {
+    int ports = DataPlaneConfig.PORTS_PER_WORKER * (workersPerNode == null ? 1 : Math.max(1, workersPerNode));
+    check(d.port() == 0 || (d.port() > 0 && d.port() + ports - 1 <= 65535),
+        "cluster.data_plane.port must be 0 (any free ports) or a first port with room for "
+            + ports + " ports (2 per worker) below 65536, got " + d.port());
+    if (d.advertisedPort() != null) {
+      check(d.advertisedPort() > 0 && d.advertisedPort() + ports - 1 <= 65535,
+          "cluster.data_plane.advertised_port must be a first port with room for " + ports
+              + " ports (2 per worker) below 65536, or null to advertise the bound ports, got "
+              + d.advertisedPort());
+      check(d.port() != 0, "cluster.data_plane.advertised_port (" + d.advertisedPort()
+          + ") maps the bound ports one to one: set cluster.data_plane.port too (it is 0: any free ports)");
+    }
+    check(d.advertisedHost() == null || !d.advertisedHost().isBlank(),
+        "cluster.data_plane.advertised_host must be a host name or address, or null for the node's --host");
   }
 
   private void checkEvaluators(TrainConfig c) {

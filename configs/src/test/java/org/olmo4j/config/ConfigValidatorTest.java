@@ -71,6 +71,13 @@ class ConfigValidatorTest {
       "--cluster.stuck_floor_seconds=0    | cluster.stuck_floor_seconds must be > 0 and below "
           + "cluster.exchange_timeout_seconds (120), got 0.0",
       "--cluster.stuck_floor_seconds=200  | cluster.stuck_floor_seconds must be > 0 and below",
+      "--cluster.data_plane.port=-1       | cluster.data_plane.port must be 0 (any free ports) or a first "
+          + "port with room for 2 ports (2 per worker) below 65536, got -1",
+      "--cluster.data_plane.port=65535    | cluster.data_plane.port must be 0 (any free ports)",
+      "--cluster.data_plane.advertised_port=30000 | cluster.data_plane.advertised_port (30000) maps the "
+          + "bound ports one to one: set cluster.data_plane.port too",
+      "--cluster.data_plane.advertised_port=0 | cluster.data_plane.advertised_port must be a first port",
+      "--cluster.data_plane.advertised_host='' | cluster.data_plane.advertised_host must be a host name",
   })
   void rejects(String override, String expected) {
     String message = problem(override);
@@ -97,6 +104,14 @@ class ConfigValidatorTest {
     assertEquals(5.0, VALID.cluster().stuckFloorSeconds());
     assertEquals(null, ConfigLoader.fromYaml("cluster: {stuck_factor: null}", List.of())
         .cluster().stuckFactor());
+  }
+
+  @Test
+  void theDataPlaneBindsAnyFreePortsAndAdvertisesThemByDefault() {
+    assertEquals(new DataPlaneConfig(0, null, null), VALID.cluster().dataPlane());
+    assertEquals(new DataPlaneConfig(20000, "gw.example", 30000), ConfigLoader.fromYaml(
+        "cluster: {workers_per_node: 4, data_plane: {port: 20000, advertised_host: gw.example, "
+            + "advertised_port: 30000}}", List.of()).cluster().dataPlane());
   }
 
   @Test

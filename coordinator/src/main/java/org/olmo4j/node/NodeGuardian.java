@@ -51,6 +51,12 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   /** Exit code of a node whose config the coordinator refused. */
   public static final int EXIT_REFUSED = 3;
 
+  /**
+   * Exit code of a node the cluster removed (downed): cut off from the side the split brain
+   * resolver keeps (the oldest node's), it stopped its workers. Started again, it rejoins.
+   */
+  public static final int EXIT_DOWNED = 4;
+
   private final CompletableFuture<Integer> exitCode;
   private final String address;
   private final String configYaml;
@@ -77,7 +83,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     // The coordinator finds this node through the receptionist, wherever the singleton runs.
     ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
     drainOnShutdown.set(workers > 0);
-    registerDrain(ctx, coordinator, address);
+    registerDrain(ctx, coordinator, address, exitCode);
     ctx.getLog().info("node {} up with {} worker(s)", address, workers);
   }
 
@@ -86,21 +92,25 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
    * coordinator to checkpoint and re-form the world without it, so no step is lost.
    */
   private void registerDrain(ActorContext<Command> ctx, ActorRef<Coordinator.Command> coordinator,
-      String address) {
+      String address, CompletableFuture<Integer> exitCode) {
     var log = ctx.getLog();
     var system = ctx.getSystem();
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(),
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(),
         "olmo4j-drain", () -> {
-          if (!drainOnShutdown.get()) {
-            return CompletableFuture.completedFuture(Done.getInstance());
+          if (shutdown.getShutdownReason().orElse(null) == CoordinatedShutdown.clusterDowningReason()) {
+            // Downed: the coordinator is on the other side of a partition, thinks this node dead,
+            // or found its rank stuck; there is no one to drain to, the world re-formed without it.
+            // A node refused (and downed) by the coordinator keeps its own exit code.
+            drainOnShutdown.set(false);
+            if (exitCode.complete(EXIT_DOWNED)) {
+              log.error("this node was removed from the cluster (cut off from the side the split "
+                  + "brain resolver keeps, the oldest node's, or downed by the coordinator for a "
+                  + "stuck rank): stopping its workers and exiting with code {}; start it again to "
+                  + "rejoin the run at its next checkpoint", EXIT_DOWNED);
+            }
           }
-          if (CoordinatedShutdown.get(system).getShutdownReason()
-              .filter(CoordinatedShutdown.clusterDowningReason()::equals).isPresent()) {
-            // Nothing to drain: the run has already re-formed without this node (its ranks were
-            // lost, stuck or cut off); its workers stop with the system.
-            log.warn("this node was removed from the cluster (downed by the coordinator or the split "
-                + "brain resolver): its workers stop and it exits; restart it to rejoin the run at "
-                + "its next checkpoint");
+          if (!drainOnShutdown.get()) {
             return CompletableFuture.completedFuture(Done.getInstance());
           }
           log.info("shutting down: asking the coordinator to drain this node");

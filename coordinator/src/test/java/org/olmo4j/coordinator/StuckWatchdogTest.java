@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.olmo4j.config.ClusterConfig;
+import org.olmo4j.config.DataPlaneConfig;
 import org.olmo4j.config.StragglerConfig;
 import org.olmo4j.train.TrainState;
 import org.olmo4j.worker.WorkerEvent;
@@ -108,7 +109,7 @@ class StuckWatchdogTest {
 
   private static ClusterConfig cluster(Double factor, double floor) {
     return new ClusterConfig(1, 1, 8, 120, List.of(), 0, null, null, null,
-        new StragglerConfig(null, 10), factor, floor);
+        new StragglerConfig(null, 10), factor, floor, new DataPlaneConfig(0, null, null));
   }
 
   /** A world of one rank per node (the watchdog only reads the ranks' nodes). */

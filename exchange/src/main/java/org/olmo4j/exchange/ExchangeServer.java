@@ -2,8 +2,10 @@ package org.olmo4j.exchange;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
@@ -26,37 +28,71 @@ public final class ExchangeServer implements AutoCloseable {
 
   private final Server grpc;
   private final ServerSocketChannel bulk;
-  private final String host;
+  private final InetSocketAddress advertisedControl;
+  private final InetSocketAddress advertisedBulk;
   private final Thread acceptor;
   private volatile NetworkExchange current;
   private volatile long lastGeneration = -1;
 
-  private ExchangeServer(InetSocketAddress bind) throws IOException {
-    this.host = bind.getHostString();
-    this.bulk = ServerSocketChannel.open().bind(new InetSocketAddress(bind.getAddress(), 0));
-    this.grpc = NettyServerBuilder.forAddress(bind)
-        .addService(new CollectiveService(this))
-        .maxInboundMessageSize(Handshake.MAX_GRPC_MESSAGE)
-        .flowControlWindow(Handshake.FLOW_WINDOW)
-        .build()
-        .start();
+  private ExchangeServer(Endpoints e) throws IOException {
+    // A restarted node binds the same fixed ports (cluster.data_plane.port) while its old
+    // connections may linger in TIME_WAIT.
+    this.bulk = ServerSocketChannel.open().setOption(StandardSocketOptions.SO_REUSEADDR, true)
+        .bind(e.bulkBind());
+    try {
+      this.grpc = NettyServerBuilder.forAddress(e.controlBind())
+          .withOption(ChannelOption.SO_REUSEADDR, true)
+          .addService(new CollectiveService(this))
+          .maxInboundMessageSize(Handshake.MAX_GRPC_MESSAGE)
+          .flowControlWindow(Handshake.FLOW_WINDOW)
+          .build()
+          .start();
+    } catch (IOException | RuntimeException failed) {
+      bulk.close();
+      throw failed;
+    }
+    int bulkPort = ((InetSocketAddress) bulk.socket().getLocalSocketAddress()).getPort();
+    this.advertisedControl = e.advertisedControl() != null ? e.advertisedControl()
+        : new InetSocketAddress(e.controlBind().getHostString(), grpc.getPort());
+    this.advertisedBulk = e.advertisedBulk() != null ? e.advertisedBulk()
+        : new InetSocketAddress(e.bulkBind().getHostString(), bulkPort);
     this.acceptor = new Thread(this::acceptLoop, "exchange-accept-" + grpc.getPort());
     acceptor.setDaemon(true);
     acceptor.start();
   }
 
+  /**
+   * Where a server binds its two ports and what it tells peers. A null advertised address is the
+   * bound one; another one is how peers reach it through NAT, a container's port mapping or a
+   * proxy ({@code cluster.data_plane}).
+   */
+  public record Endpoints(InetSocketAddress controlBind, InetSocketAddress bulkBind,
+      InetSocketAddress advertisedControl, InetSocketAddress advertisedBulk) {
+
+    /** Both ports on {@code host}, any free ones, advertised as bound. */
+    public static Endpoints anyPort(String host) {
+      return new Endpoints(new InetSocketAddress(host, 0), new InetSocketAddress(host, 0), null, null);
+    }
+  }
+
   /** Starts serving on {@code bind} (port 0 picks a free port); the bulk port is always ephemeral. */
   public static ExchangeServer start(InetSocketAddress bind) throws IOException {
-    return new ExchangeServer(bind);
+    return new ExchangeServer(new Endpoints(bind, new InetSocketAddress(bind.getAddress(), 0), null, null));
   }
 
-  /** The gRPC endpoint other ranks list for this worker. */
+  /** Starts serving as {@code endpoints} say. */
+  public static ExchangeServer start(Endpoints endpoints) throws IOException {
+    return new ExchangeServer(endpoints);
+  }
+
+  /** The gRPC endpoint other ranks list for this worker (the advertised one). */
   public InetSocketAddress controlAddress() {
-    return new InetSocketAddress(host, grpc.getPort());
+    return advertisedControl;
   }
 
+  /** The bulk endpoint this worker announces in its Hello (the advertised one). */
   public InetSocketAddress bulkAddress() {
-    return new InetSocketAddress(host, ((InetSocketAddress) bulk.socket().getLocalSocketAddress()).getPort());
+    return advertisedBulk;
   }
 
   /**

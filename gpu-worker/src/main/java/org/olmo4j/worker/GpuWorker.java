@@ -115,9 +115,10 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     this.shards = new RankTraining.ShardSink(checkpointer, new ShardSnapshot(2),
         ctx.messageAdapter(Checkpointer.ShardWritten.class, ShardWritten::new));
     try {
-      this.server = ExchangeServer.start(new InetSocketAddress(host, 0));
+      this.server = ExchangeServer.start(DataPlaneEndpoints.of(cfg.cluster().dataPlane(), host, localIndex));
     } catch (IOException e) {
-      throw new UncheckedIOException("worker " + localIndex + " cannot open its data plane on " + host, e);
+      throw new UncheckedIOException("worker " + localIndex + " cannot open its data plane on " + host
+          + " (cluster.data_plane.port " + cfg.cluster().dataPlane().port() + "): " + e.getMessage(), e);
     }
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER));
     ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));

@@ -1,0 +1,29 @@
+package org.olmo4j.worker;
+
+import java.net.InetSocketAddress;
+import org.olmo4j.config.DataPlaneConfig;
+import org.olmo4j.exchange.ExchangeServer;
+
+/** Worker {@code i}'s data-plane ports from {@code cluster.data_plane}: bound and advertised. */
+final class DataPlaneEndpoints {
+
+  private DataPlaneEndpoints() {}
+
+  /** @param host the node's address (--host): bound, and advertised unless advertised_host is set */
+  static ExchangeServer.Endpoints of(DataPlaneConfig d, String host, int localIndex) {
+    if (d.port() == 0) {
+      return ExchangeServer.Endpoints.anyPort(host);
+    }
+    int offset = DataPlaneConfig.PORTS_PER_WORKER * localIndex;
+    InetSocketAddress control = new InetSocketAddress(host, d.port() + offset);
+    InetSocketAddress bulk = new InetSocketAddress(host, d.port() + offset + 1);
+    if (d.advertisedHost() == null && d.advertisedPort() == null) {
+      return new ExchangeServer.Endpoints(control, bulk, null, null);
+    }
+    String advertisedHost = d.advertisedHost() != null ? d.advertisedHost() : host;
+    int advertisedPort = (d.advertisedPort() != null ? d.advertisedPort() : d.port()) + offset;
+    return new ExchangeServer.Endpoints(control, bulk,
+        InetSocketAddress.createUnresolved(advertisedHost, advertisedPort),
+        InetSocketAddress.createUnresolved(advertisedHost, advertisedPort + 1));
+  }
+}

@@ -1,0 +1,41 @@
+package org.olmo4j.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.net.InetSocketAddress;
+import org.junit.jupiter.api.Test;
+import org.olmo4j.config.DataPlaneConfig;
+import org.olmo4j.exchange.ExchangeServer;
+
+/** {@code cluster.data_plane} → worker i's bound and advertised ports. */
+class DataPlaneEndpointsTest {
+
+  @Test
+  void anyFreePortsAdvertisedAsBoundByDefault() {
+    ExchangeServer.Endpoints e = DataPlaneEndpoints.of(new DataPlaneConfig(0, null, null), "10.0.0.5", 3);
+    assertEquals(new InetSocketAddress("10.0.0.5", 0), e.controlBind());
+    assertEquals(new InetSocketAddress("10.0.0.5", 0), e.bulkBind());
+    assertNull(e.advertisedControl());
+  }
+
+  @Test
+  void workerIUsesTwoPortsFromTheBaseAndAdvertisesTheSameOffsets() {
+    ExchangeServer.Endpoints e =
+        DataPlaneEndpoints.of(new DataPlaneConfig(20000, "gw.example", 30000), "10.0.0.5", 1);
+    assertEquals(new InetSocketAddress("10.0.0.5", 20002), e.controlBind());
+    assertEquals(new InetSocketAddress("10.0.0.5", 20003), e.bulkBind());
+    assertEquals("gw.example:30002", hostPort(e.advertisedControl()));
+    assertEquals("gw.example:30003", hostPort(e.advertisedBulk()));
+    ExchangeServer.Endpoints hostOnly =
+        DataPlaneEndpoints.of(new DataPlaneConfig(20000, "gw.example", null), "10.0.0.5", 0);
+    assertEquals("gw.example:20000", hostPort(hostOnly.advertisedControl()));
+    ExchangeServer.Endpoints portOnly =
+        DataPlaneEndpoints.of(new DataPlaneConfig(20000, null, 30000), "10.0.0.5", 0);
+    assertEquals("10.0.0.5:30001", hostPort(portOnly.advertisedBulk()));
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    return a.getHostString() + ":" + a.getPort();
+  }
+}
