@@ -53,13 +53,20 @@ final class ProxiedNode implements AutoCloseable {
    * {@code seed}'s cluster port ({@code this} for the first node: it forms the cluster).
    */
   Process start(Path config, ProxiedNode seed, String... overrides) throws IOException {
+    return start(config, seed, List.of(), overrides);
+  }
+
+  /** As {@link #start(Path, ProxiedNode, String...)} with extra JVM options ({@code -D…}). */
+  Process start(Path config, ProxiedNode seed, List<String> jvmOptions, String... overrides)
+      throws IOException {
     List<String> args = new ArrayList<>(List.of("node", config.toString(),
         "--seed-nodes=127.0.0.1:" + seed.clusterPort, "--port=" + clusterPort,
         "--cluster.data_plane.port=" + dataBind,
         "--cluster.data_plane.advertised_port=" + dataAdvertised));
     args.addAll(List.of(overrides));
-    process = ClusterRuns.startCliJvm(log(++starts), args, Map.of(),
-        List.of("-Dpekko.remote.artery.bind.port=" + clusterBind));
+    List<String> jvm = new ArrayList<>(jvmOptions);
+    jvm.add("-Dpekko.remote.artery.bind.port=" + clusterBind);
+    process = ClusterRuns.startCliJvm(log(++starts), args, Map.of(), jvm);
     return process;
   }
 
