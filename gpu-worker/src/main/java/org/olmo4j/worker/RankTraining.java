@@ -1,7 +1,9 @@
 package org.olmo4j.worker;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,7 +169,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
    * here (a stall) only when every snapshot buffer is still with the Checkpointer.
    */
   @Override
-  public void saveCheckpoint(long step) throws java.io.IOException {
+  public void saveCheckpoint(long step) {
     phase = WorkerEvent.RankPhase.CHECKPOINT;
     var request = shards.snapshots().copy(optimizer, assign.generation(), step, assign.rank(),
         assign.worldSize(), shards.replyTo());
@@ -176,11 +178,29 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
       return;
     }
     long w0 = System.nanoTime();
-    Path file = store.writeShard(step, assign.generation(), assign.rank(), assign.worldSize(), optimizer.plan(),
-        optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
+    Path file = store.tmpDir(step, assign.generation()).resolve(
+        CheckpointStore.shardFileName(assign.rank(), assign.worldSize()));
+    String error = null;
+    try {
+      store.writeShard(step, assign.generation(), assign.rank(), assign.worldSize(),
+          optimizer.plan(), optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
+    } catch (IOException e) {
+      // A full disk or an I/O error fails this checkpoint, not the rank: training goes on and
+      // the next save_interval tries again, as when the Checkpointer's write fails.
+      error = "writing " + file + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+      removePartial(file);
+    }
     double seconds = (System.nanoTime() - w0) / 1e9;
     events.tell(new WorkerEvent.ShardSaved(assign.generation(), assign.rank(), step,
-        file.toString(), seconds, seconds, null));
+        file.toString(), seconds, seconds, error));
+  }
+
+  private static void removePartial(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.debug("could not remove the partial shard {}: {}", file, e.toString());
+    }
   }
 
   /** This rank's micro-batches of step {@code s}, as the DataLoader streams them. */
