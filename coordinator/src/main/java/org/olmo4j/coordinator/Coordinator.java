@@ -279,11 +279,24 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return onShardSaved(s);
     } else if (e instanceof WorkerEvent.Stopped s) {
       return onRankStopped(s);
+    } else if (e instanceof WorkerEvent.DataUnreadable u) {
+      dataUnreadable(u);
     } else if (e instanceof WorkerEvent.Paused p && desk.rankPaused(p.rank(), p.step(), world.size())) {
       getContext().getLog().info("paused after step {}", p.step());
       runEvents.notice("paused", p.step(), "paused by the operator");
     }
     return this;
+  }
+
+  /** The ranks checkpoint the step and stop (their vote); the run then ends with this reason. */
+  private void dataUnreadable(WorkerEvent.DataUnreadable u) {
+    if (dataStop.isEmpty()) {
+      dataStop = Optional.of("stopped after checkpoint step " + u.step() + ": rank " + u.rank()
+          + " cannot read its data of step " + (u.step() + 1) + ": " + u.error());
+      getContext().getLog().info("a rank cannot read its data: every rank checkpoints step {} and "
+          + "the run stops", u.step());
+      runEvents.notice("data_unreadable", u.step(), u.error());
+    }
   }
 
   /** cluster.straggler: the slow rank's node leaves at the next checkpoint, as drained nodes do. */

@@ -17,6 +17,7 @@ import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.checkpointer.Checkpointer;
 import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.data.DataException;
 import org.olmo4j.exchange.ExchangeOptions;
 import org.olmo4j.exchange.ExchangeServer;
 import org.olmo4j.exchange.TensorExchange;
@@ -64,6 +65,9 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
       ActorRef<Checkpointer.ShardWritten> replyTo) {}
 
   private final ShardSink shards;
+  /** Step {@code aheadStep}'s micro-batches, read before the step before it ran (-1: none). */
+  private List<Batch> ahead;
+  private long aheadStep = -1;
 
   RankTraining(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
       SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
@@ -99,7 +103,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     this.loop = new TrainLoop(cfg, assign.maxSteps(), zero, s -> {
       currentStep = s;
       phase = WorkerEvent.RankPhase.STEP;
-      List<Batch> micro = nextMicroBatches(s);
+      List<Batch> micro = microBatchesOf(s);
       StepDelay.apply();
       StuckRank.apply(s, assign.rank());
       return micro;
@@ -203,8 +207,30 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     }
   }
 
-  /** This rank's micro-batches of step {@code s}, as the DataLoader streams them. */
-  private List<Batch> nextMicroBatches(long s) throws Exception {
+  /**
+   * This rank's micro-batches of step {@code s}; reads step {@code s + 1}'s ahead, so that a rank
+   * whose next data cannot be read votes with step {@code s} that every rank checkpoints it and
+   * stops: nothing trained is lost, and the run ends naming the file.
+   */
+  private List<Batch> microBatchesOf(long s) throws Exception {
+    List<Batch> micro = aheadStep == s ? ahead : pull(s);
+    ahead = null;
+    aheadStep = -1;
+    if (s < assign.maxSteps()) {
+      try {
+        ahead = pull(s + 1);
+        aheadStep = s + 1;
+      } catch (DataException e) {
+        events.tell(new WorkerEvent.DataUnreadable(assign.generation(), assign.rank(), s,
+            e.getMessage()));
+        loop.requestCheckpointAndStop();
+      }
+    }
+    return micro;
+  }
+
+  /** Step {@code s}'s micro-batches as the DataLoader streams them; throws if it could not read them. */
+  private List<Batch> pull(long s) throws Exception {
     List<Batch> parts = new ArrayList<>();
     int count = 1;
     while (parts.size() < count) {
@@ -212,6 +238,9 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
           .get(cfg.cluster().exchangeTimeoutSeconds(), TimeUnit.SECONDS);
       MicroBatch mb = next.orElseThrow(() -> new IllegalStateException(
           "the data stream of rank " + assign.rank() + " ended before step " + s));
+      if (!mb.readable()) {
+        throw new DataException(mb.unreadable());
+      }
       if (mb.step() != s) {
         throw new IllegalStateException("rank " + assign.rank() + " expected data of step " + s
             + ", got step " + mb.step());
