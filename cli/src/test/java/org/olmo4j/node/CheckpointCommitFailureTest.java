@@ -46,18 +46,19 @@ class CheckpointCommitFailureTest {
         .map(ILoggingEvent::getFormattedMessage).toList();
     assertEquals(1, errors.size(), String.join("\n", errors));
     System.out.println("the error line: " + errors.get(0));
-    assertEquals("checkpoint of step 20 failed: committing " + save.resolve("step20.tmp")
+    CheckpointStore store = new CheckpointStore(save);
+    Path staging = store.tmpDir(20, 1); // the run's one world
+    assertEquals("checkpoint of step 20 failed: committing " + staging
         + " failed: CheckpointException: " + inTheWay + " already exists; refusing to overwrite a "
         + "committed checkpoint; training goes on, step10 stays the latest checkpoint and the next "
         + "save_interval tries again", errors.get(0));
 
-    CheckpointStore store = new CheckpointStore(save);
     assertEquals("step30", Files.readString(save.resolve(CheckpointStore.LATEST)).strip());
     CheckpointStore.verify(store.stepDir(10));
     CheckpointStore.verify(store.stepDir(30));
     assertEquals(List.of(inTheWay.resolve("notes.txt")), Files.list(inTheWay).toList(),
         "the directory in the way is untouched");
-    assertFalse(Files.exists(save.resolve("step20.tmp")), "the failed step's staging was removed");
+    assertFalse(Files.exists(staging), "the failed step's staging was removed");
     assertTrue(store.latest().orElseThrow().endsWith("step30"));
   }
 }

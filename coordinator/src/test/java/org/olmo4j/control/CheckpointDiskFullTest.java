@@ -104,6 +104,7 @@ class CheckpointDiskFullTest {
         "--seed-nodes=127.0.0.1:" + port, "--port=0"), Map.of(),
         List.of("-Dolmo4j.test.step_delay_ms=100"));
     Path filler = disk.resolve("filler");
+    Path staging = null;
     try {
       FileEvents.await(save, WAIT, "control.json written",
           () -> Files.exists(save.resolve("control.json")), child.onExit());
@@ -122,12 +123,12 @@ class CheckpointDiskFullTest {
         RunEvent notice = failed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         String error = notice.getNotice().getMessage();
         System.out.println("checkpoint_failed notice: step " + notice.getNotice().getStep() + ": " + error);
-        assertEquals(20, notice.getNotice().getStep());
-        assertTrue(error.startsWith("writing " + save.resolve("step20.tmp").resolve("shard-"))
-            && error.endsWith("failed: IOException: No space left on device"), error);
-
         // Training goes on; latest stays step10; the control plane shows the failure.
         Status s = ctl.status();
+        assertEquals(20, notice.getNotice().getStep());
+        staging = new CheckpointStore(save).tmpDir(20, s.getGeneration());
+        assertTrue(error.startsWith("writing " + staging.resolve("shard-"))
+            && error.endsWith("failed: IOException: No space left on device"), error);
         assertEquals(1, s.getCheckpointFailures(), s.toString());
         assertEquals(20, s.getCheckpointFailedStep());
         assertEquals(error, s.getCheckpointFailedError());
@@ -155,12 +156,12 @@ class CheckpointDiskFullTest {
           && errors.get(0).contains("No space left on device; training goes on, step10 stays the "
           + "latest checkpoint and the next save_interval tries again"), errors.get(0));
       assertFalse(Files.readAllLines(childLog).stream()
-          .anyMatch(l -> l.contains(" ERROR ") && l.contains("step20")), Files.readString(childLog));
+          .anyMatch(l -> l.contains(" ERROR ") && l.contains("step20.")), Files.readString(childLog));
 
       // Nothing committed is lost or corrupted, and the run can resume from latest.
       CheckpointStore store = new CheckpointStore(save);
       assertEquals(List.of(10L, 30L, 40L), store.committedSteps());
-      assertFalse(Files.exists(save.resolve("step20.tmp")), "the failed step's staging was removed");
+      assertFalse(Files.exists(staging), "the failed step's staging was removed");
       for (long step : store.committedSteps()) {
         CheckpointStore.verify(store.stepDir(step));
       }
