@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.checkpoint.ShardReader;
+import org.olmo4j.cli.ClusterNode;
 
 /**
  * The token file is truncated under a run of two JVMs (this one and a child) on 127.0.0.1: the

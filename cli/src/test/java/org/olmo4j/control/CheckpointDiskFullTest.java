@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.checkpoint.ShardReader;
-import org.olmo4j.node.ClusterNode;
+import org.olmo4j.cli.ClusterNode;
 import org.olmo4j.node.ClusterRuns;
 import org.olmo4j.node.FileEvents;
 import org.olmo4j.proto.control.RunEvent;
