@@ -161,8 +161,18 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     } catch (Exception e) {
       String why = e.getMessage() == null ? e.getClass().getSimpleName()
           : e.getClass().getSimpleName() + ": " + e.getMessage();
+      removePartial(file);
       return new Written(w, file.toString(), 0, (System.nanoTime() - t0) / 1e9,
           "writing " + file + " failed: " + why);
+    }
+  }
+
+  /** A partial shard only takes space (on a full disk, the space the next checkpoint needs). */
+  private void removePartial(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (Exception e) {
+      getContext().getLog().debug("could not remove the partial shard {}: {}", file, e.toString());
     }
   }
 
@@ -180,7 +190,8 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
           String.format("%.0f", d.bytes() / 1e6 / seconds), String.format("%.4f", w.stallSeconds()),
           String.format("%.1f", 100 * w.stallSeconds() / seconds));
     } else {
-      getContext().getLog().error("shard of rank {} step {}: {}", w.rank(), w.step(), d.error());
+      // The coordinator logs the failed checkpoint once for all ranks (the user's one line).
+      getContext().getLog().debug("shard of rank {} step {}: {}", w.rank(), w.step(), d.error());
     }
     w.replyTo().tell(new ShardWritten(w.generation(), w.step(), w.rank(), d.file(), d.bytes(), d.seconds(),
         w.stallSeconds(), d.error()));

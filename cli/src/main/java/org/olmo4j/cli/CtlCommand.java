@@ -110,6 +110,10 @@ final class CtlCommand implements Callable<Integer> {
         s.getEtaSeconds(), s.getGeneration());
     System.out.println("coordinator " + s.getCoordinatorNode() + "; last checkpoint "
         + (s.getLastCheckpoint().isEmpty() ? "none" : s.getLastCheckpoint()));
+    if (s.getCheckpointFailures() > 0) {
+      System.out.printf("checkpoint failures: %d; the newest, step %d: %s%n",
+          s.getCheckpointFailures(), s.getCheckpointFailedStep(), s.getCheckpointFailedError());
+    }
     for (WorkerStatus w : s.getWorkersList()) {
       System.out.printf("  rank %2d  %-8s step %s  compute %s  wait %s  %s #%d%n", w.getRank(),
           w.getState(), seconds(w.getStepSeconds()), seconds(w.getComputeSeconds()),

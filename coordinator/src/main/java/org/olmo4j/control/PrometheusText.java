@@ -37,6 +37,10 @@ final class PrometheusText {
     gauge(b, "olmo4j_straggler_ratio", "its compute time over the median of the other ranks'",
         s.slowest().ratio());
     gauge(b, "olmo4j_checkpoint_write_seconds", "slowest shard write of the last checkpoint", s.checkpointSeconds());
+    counter(b, "olmo4j_checkpoint_failures_total", "checkpoints that could not be written or "
+        + "committed (the run went on)", s.checkpointFailure().count());
+    gauge(b, "olmo4j_checkpoint_failed_step", "step of the newest checkpoint that failed (-1: none)",
+        s.checkpointFailure().step());
     gauge(b, "olmo4j_recovery_seconds", "last recovery, from detection to the first step after it", s.recoverySeconds());
     return b.toString();
   }
@@ -44,6 +48,12 @@ final class PrometheusText {
   private static void gauge(StringBuilder b, String name, String help, double value) {
     b.append("# HELP ").append(name).append(' ').append(help).append('\n')
         .append("# TYPE ").append(name).append(" gauge\n")
+        .append(name).append(' ').append(Dashboard.number(value)).append('\n');
+  }
+
+  private static void counter(StringBuilder b, String name, String help, double value) {
+    b.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(" counter\n")
         .append(name).append(' ').append(Dashboard.number(value)).append('\n');
   }
 

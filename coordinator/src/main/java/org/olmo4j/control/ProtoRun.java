@@ -23,7 +23,10 @@ final class ProtoRun {
         .setGeneration(s.generation()).setLastCheckpoint(s.lastCheckpoint())
         .setLastCheckpointStep(s.lastCheckpointStep()).setCoordinatorNode(s.coordinatorNode())
         .setSlowestRank(s.slowest().rank()).setSlowestNode(s.slowest().node())
-        .setSlowestRatio(s.slowest().ratio()).setWindowSteps(s.slowest().steps());
+        .setSlowestRatio(s.slowest().ratio()).setWindowSteps(s.slowest().steps())
+        .setCheckpointFailures(s.checkpointFailure().count())
+        .setCheckpointFailedStep(s.checkpointFailure().step())
+        .setCheckpointFailedError(s.checkpointFailure().error());
     for (RunStatus.Worker w : s.workers()) {
       b.addWorkers(WorkerStatus.newBuilder().setRank(w.rank()).setNode(w.node())
           .setLocalIndex(w.localIndex()).setState(w.state()).setStepSeconds(w.stepSeconds())

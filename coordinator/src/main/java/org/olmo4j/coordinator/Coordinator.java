@@ -96,6 +96,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Failures failures;
   private final StragglerPolicy stragglers;
   private final StuckWatchdog watchdog;
+  private final CheckpointFailures checkpointFailures = new CheckpointFailures();
+  /** A rank cannot read its data: the run ends, exit code 1, after the voted checkpoint. */
+  private Optional<String> dataStop = Optional.empty();
   private boolean waitingLogged;
   /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
   private boolean finalCommitPending;
@@ -200,7 +203,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   RunStatus status(String state) {
     return RunStatus.of(state, world, pool, progress, maxSteps, generation, commits.lastStep(),
-        commits.resume(), selfAddress, commits.lastWriteSeconds(), failures.lastRecoverySeconds());
+        commits.resume(), selfAddress, commits.lastWriteSeconds(), failures.lastRecoverySeconds(),
+        checkpointFailures.status());
   }
 
   Behavior<Command> onPostStop() {
@@ -275,11 +279,24 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return onShardSaved(s);
     } else if (e instanceof WorkerEvent.Stopped s) {
       return onRankStopped(s);
+    } else if (e instanceof WorkerEvent.DataUnreadable u) {
+      dataUnreadable(u);
     } else if (e instanceof WorkerEvent.Paused p && desk.rankPaused(p.rank(), p.step(), world.size())) {
       getContext().getLog().info("paused after step {}", p.step());
       runEvents.notice("paused", p.step(), "paused by the operator");
     }
     return this;
+  }
+
+  /** The ranks checkpoint the step and stop (their vote); the run then ends with this reason. */
+  private void dataUnreadable(WorkerEvent.DataUnreadable u) {
+    if (dataStop.isEmpty()) {
+      dataStop = Optional.of("stopped after checkpoint step " + u.step() + ": rank " + u.rank()
+          + " cannot read its data of step " + (u.step() + 1) + ": " + u.error());
+      getContext().getLog().info("a rank cannot read its data: every rank checkpoints step {} and "
+          + "the run stops", u.step());
+      runEvents.notice("data_unreadable", u.step(), u.error());
+    }
   }
 
   /** cluster.straggler: the slow rank's node leaves at the next checkpoint, as drained nodes do. */
@@ -316,10 +333,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onShardSaved(WorkerEvent.ShardSaved s) {
     if (s.error() != null) {
-      getContext().getLog().warn("rank {} could not write its shard of step {}: {}; the checkpoint "
-          + "of that step will not be committed", s.rank(), s.step(), s.error());
-      return finalCommitPending && s.step() == progress.lastStep()
-          ? finish(1, "the final checkpoint could not be written: " + s.error()) : this;
+      return checkpointFailed(s.step(), s.error());
     }
     if (!progress.shardSaved(s)) {
       return this;
@@ -329,7 +343,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     try {
       committed = commits.commit(progress, world, s.step(), times);
     } catch (RuntimeException e) {
-      return finish(1, "committing the checkpoint of step " + s.step() + " failed: " + e.getMessage());
+      return checkpointFailed(s.step(), e.getMessage());
     }
     if (committed.isEmpty()) {
       return this;
@@ -339,7 +353,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     runEvents.notice("checkpoint_committed", s.step(), dir.toString(),
         Map.of("write_seconds", times.write(), "stall_seconds", times.stall()));
     if (finalCommitPending && s.step() == progress.lastStep()) {
-      return finish(0, "training finished at step " + progress.lastStep());
+      return loopsEnded();
     }
     if (desk.stopping()) {
       return finish(0, "stopped by the operator after checkpoint step " + s.step()
@@ -351,6 +365,26 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     int joiners = pool.eligible().size() - world.ranks().size();
     if (joiners > 0 && world.ranks().size() < cfg.cluster().maxWorkers() && s.step() < maxSteps) {
       return reform(joiners + " worker(s) joining at checkpoint step " + s.step());
+    }
+    return this;
+  }
+
+  /**
+   * A shard could not be written or the step could not be committed (a full disk, an I/O error):
+   * one line and a notice per step, {@code latest} stays the previous complete checkpoint and
+   * training goes on, so the next save_interval tries again. Only the run's final checkpoint
+   * failing ends the run, with exit code 1.
+   */
+  private Behavior<Command> checkpointFailed(long step, String error) {
+    boolean news = checkpointFailures.failed(step, error);
+    if (finalCommitPending && step == progress.lastStep()) {
+      return finish(1, "the final checkpoint (step " + step + ") could not be written: " + error
+          + dataStop.map(d -> "; " + d).orElse(""));
+    }
+    if (news) {
+      getContext().getLog().error("checkpoint of step {} failed: {}; training goes on, {} stays the "
+          + "latest checkpoint and the next save_interval tries again", step, error, commits.from());
+      runEvents.notice("checkpoint_failed", step, error);
     }
     return this;
   }
@@ -367,9 +401,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     if (commits.lastStep() < progress.lastStep()) {
       finalCommitPending = true; // the final shards are still with the Checkpointers
-      return this;
+      // ... unless one of them already failed: then the run cannot end with that checkpoint.
+      return checkpointFailures.errorOf(progress.lastStep())
+          .map(error -> checkpointFailed(progress.lastStep(), error)).orElse(this);
     }
-    return finish(0, "training finished at step " + progress.lastStep());
+    return loopsEnded();
+  }
+
+  /** Every rank's loop has ended and its last step is committed. */
+  private Behavior<Command> loopsEnded() {
+    return dataStop.map(reason -> finish(1, reason))
+        .orElseGet(() -> finish(0, "training finished at step " + progress.lastStep()));
   }
 
   /** Aborts the current world and forms the next one from the last committed checkpoint. */

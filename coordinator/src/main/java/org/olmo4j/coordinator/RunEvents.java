@@ -33,8 +33,9 @@ public final class RunEvents implements AutoCloseable {
 
   /**
    * Something happened: {@code kind} is node_joined, world_formed, checkpoint_committed,
-   * worker_lost, world_reformed, recovered, eval, paused, resumed, node_drain, straggler_drain,
-   * finishing or finished (and whatever kinds come later: readers show unknown ones as they are);
+   * checkpoint_failed, data_unreadable, worker_lost, world_reformed, recovered, eval, paused,
+   * resumed, node_drain, straggler_drain, finishing or finished (and whatever kinds come later:
+   * readers show unknown ones as they are);
    * {@code values} carries figures such as eval metrics or recovery_seconds.
    */
   public record Notice(String kind, long step, String message, Map<String, Double> values)

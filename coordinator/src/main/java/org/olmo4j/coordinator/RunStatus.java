@@ -8,7 +8,8 @@ public record RunStatus(String state, long step, long maxSteps, long tokens, dou
     double tokensPerSecond, double mfu, double etaSeconds, long generation,
     List<Worker> workers, String lastCheckpoint, long lastCheckpointStep, String coordinatorNode,
     double stepSeconds, double computeSeconds, double exchangeSeconds, double optimizerSeconds,
-    double checkpointSeconds, double recoverySeconds, Slowest slowest)
+    double checkpointSeconds, double recoverySeconds, Slowest slowest,
+    CheckpointFailure checkpointFailure)
     implements ClusterMessage {
 
   /**
@@ -26,10 +27,16 @@ public record RunStatus(String state, long step, long maxSteps, long tokens, dou
    */
   public record Slowest(int rank, String node, double ratio, int steps) {}
 
+  /**
+   * Checkpoints that could not be written or committed so far ({@code count}), and the newest
+   * one: its step (-1: none) and the error naming the path and the cause.
+   */
+  public record CheckpointFailure(long count, long step, String error) {}
+
   static RunStatus of(String state, World world, WorkerPool pool, RunProgress progress,
       long maxSteps, long generation, long lastCommittedStep,
       java.util.Optional<org.olmo4j.train.TrainCheckpoints.ResumePoint> resume, String self,
-      double checkpointSeconds, double recoverySeconds) {
+      double checkpointSeconds, double recoverySeconds, CheckpointFailure checkpointFailure) {
     org.olmo4j.train.StepMetrics last = progress == null ? null : progress.last();
     List<Worker> workers = new java.util.ArrayList<>();
     // Between worlds (world null) the progress is the last world's: its ranks are gone.
@@ -54,6 +61,6 @@ public record RunStatus(String state, long step, long maxSteps, long tokens, dou
         last == null ? Double.NaN : last.computeSeconds(),
         last == null ? Double.NaN : last.exchangeSeconds(),
         last == null ? Double.NaN : last.optimizerSeconds(), checkpointSeconds, recoverySeconds,
-        slowest);
+        slowest, checkpointFailure);
   }
 }

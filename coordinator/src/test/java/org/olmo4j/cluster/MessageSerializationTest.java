@@ -97,8 +97,13 @@ class MessageSerializationTest {
             0.5, 0.38, 0.12), new org.olmo4j.coordinator.RunStatus.Worker(-1, "pekko://olmo4j@h:2", 0,
             "spare", Double.NaN, Double.NaN, Double.NaN)),
         "/tmp/run/step5", 5, "pekko://olmo4j@h:1", 0.5, 0.4, 0.05, 0.05, 0.2, 11.5,
-        new org.olmo4j.coordinator.RunStatus.Slowest(0, "pekko://olmo4j@h:1", 3.2, 20)));
+        new org.olmo4j.coordinator.RunStatus.Slowest(0, "pekko://olmo4j@h:1", 3.2, 20),
+        new org.olmo4j.coordinator.RunStatus.CheckpointFailure(1, 20,
+            "writing /tmp/run/step20.tmp/shard-00000-of-00002.safetensors failed: IOException: "
+            + "No space left on device")));
     assertRoundTrips(new WorkerEvent.Ready(1, 0, 1200, 100));
+    assertRoundTrips(new WorkerEvent.DataUnreadable(3, 1, 41, "token file /data/part-0.npy became "
+        + "unreadable during the run (it has 0 bytes, 60000 when it was opened)"));
     assertRoundTrips(new WorkerEvent.StepDone(1, 0, 7, 3.25, 0.0, 1e-3, 1.5, 0.66, 4096, 1.0,
         0.8, 0.1, 0.1, 123456789L, 3, 0.12));
     assertRoundTrips(new WorkerEvent.ShardSaved(1, 1, 10, "/tmp/x/shard", 0.2, 0.01, null));
@@ -126,5 +131,10 @@ class MessageSerializationTest {
     assertArrayEquals(mb.labelMask(), back.labelMask());
     MicroBatch noMask = new MicroBatch(5, 0, 1, 0, 1, 2, new long[] {7, 8}, null, null);
     assertEquals(null, ((MicroBatch) roundTrip(noMask)).labelMask());
+    MicroBatch unreadable = (MicroBatch) roundTrip(MicroBatch.unreadable(9, "token file x: gone"));
+    assertEquals("token file x: gone", unreadable.unreadable());
+    assertEquals(9, unreadable.step());
+    assertEquals(null, mb.unreadable());
+    assertEquals(null, back.unreadable());
   }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,13 +18,18 @@ final class MappedArray {
   static final long DEFAULT_CHUNK_BYTES = 1L << 30;
 
   private final Path path;
+  private final String what;
+  private final long mappedBytes;
   private final int width;
   private final long length;
   private final long chunkElements;
   private final MappedByteBuffer[] chunks;
 
-  private MappedArray(Path path, int width, long length, long chunkElements, MappedByteBuffer[] chunks) {
+  private MappedArray(Path path, String what, long mappedBytes, int width, long length,
+      long chunkElements, MappedByteBuffer[] chunks) {
     this.path = path;
+    this.what = what;
+    this.mappedBytes = mappedBytes;
     this.width = width;
     this.length = length;
     this.chunkElements = chunkElements;
@@ -54,7 +60,8 @@ final class MappedArray {
             FileChannel.MapMode.READ_ONLY, headerBytes + start, Math.min(chunkBytes, size - start));
         chunks[i].order(ByteOrder.LITTLE_ENDIAN);
       }
-      return new MappedArray(path, width, size / width, chunkBytes / width, chunks);
+      return new MappedArray(path, what, headerBytes + size, width, size / width,
+          chunkBytes / width, chunks);
     } catch (NoSuchFileException e) {
       throw new DataException(what + " " + path + " does not exist", e);
     } catch (IOException e) {
@@ -70,8 +77,16 @@ final class MappedArray {
     return length;
   }
 
-  /** Element {@code index} as an unsigned value. */
+  /** Element {@code index} as an unsigned value; a file gone bad meanwhile throws naming it. */
   long get(long index) {
+    try {
+      return element(index);
+    } catch (InternalError e) {
+      throw unreadable(e);
+    }
+  }
+
+  private long element(long index) {
     MappedByteBuffer chunk = chunks[(int) (index / chunkElements)];
     int at = (int) (index % chunkElements) * width;
     return switch (width) {
@@ -82,10 +97,54 @@ final class MappedArray {
     };
   }
 
-  /** Copies {@code count} elements starting at {@code index} into {@code dst[offset..]}. */
+  /**
+   * Copies {@code count} elements starting at {@code index} into {@code dst[offset..]}; throws
+   * naming the file when it no longer holds them (the values read are then garbage).
+   */
   void read(long index, long[] dst, int offset, int count) {
-    for (int i = 0; i < count; i++) {
-      dst[offset + i] = get(index + i);
+    try {
+      for (int i = 0; i < count; i++) {
+        dst[offset + i] = element(index + i);
+      }
+      // The JVM may report a fault in compiled code only later, at its next call into native
+      // code: this check's file system call, so the fault surfaces here, not elsewhere.
+      checkIntact();
+    } catch (InternalError e) {
+      throw unreadable(e);
     }
+  }
+
+  /**
+   * A mapped page that can no longer be read (the file was truncated or replaced in place, or
+   * the disk failed) raises SIGBUS, which the JVM turns into an InternalError.
+   */
+  private DataException unreadable(InternalError e) {
+    long now = currentSize();
+    return new DataException(what + " " + path + " became unreadable during the run ("
+        + describe(now) + (now >= mappedBytes ? ": " + e.getMessage() : "") + ")", e);
+  }
+
+  /** Throws naming the file when it no longer has the bytes that were mapped. */
+  void checkIntact() {
+    long now = currentSize();
+    if (now < mappedBytes) {
+      throw new DataException(what + " " + path + " became unreadable during the run ("
+          + describe(now) + ")");
+    }
+  }
+
+  /** The file's size now; -1 when it cannot be read. */
+  private long currentSize() {
+    try {
+      return Files.size(path);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private String describe(long now) {
+    return now < 0 ? "it can no longer be read"
+        : now < mappedBytes ? "it has " + now + " bytes, " + mappedBytes + " when it was opened"
+        : "an I/O error";
   }
 }

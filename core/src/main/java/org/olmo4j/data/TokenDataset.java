@@ -119,8 +119,10 @@ public final class TokenDataset implements AutoCloseable {
     int file = fileOf(index);
     MappedArray m = masks.get(file);
     long first = (index - starts[file]) * seqLen;
+    long[] flags = new long[seqLen];
+    m.read(first, flags, 0, seqLen);
     for (int i = 0; i < seqLen; i++) {
-      dst[offset + i] = m.get(first + i) != 0;
+      dst[offset + i] = flags[i] != 0;
     }
   }
 
@@ -142,6 +144,14 @@ public final class TokenDataset implements AutoCloseable {
       return pos;
     }
     return -pos - 2;
+  }
+
+  /** Throws naming the first token or mask file that no longer has the bytes that were mapped. */
+  public void checkIntact() {
+    tokens.forEach(MappedArray::checkIntact);
+    if (masks != null) {
+      masks.forEach(MappedArray::checkIntact);
+    }
   }
 
   /** Unmapping happens when the buffers are collected; this drops the references. */

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Appends one JSON object per step to {@code SAVE_FOLDER/metrics.jsonl}.
@@ -19,9 +21,14 @@ import java.nio.file.StandardOpenOption;
 public final class MetricsLog implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
+  private final Path file;
   private final BufferedWriter out;
+  /** A write failed and has not succeeded since: the failure was logged once. */
+  private boolean failing;
 
-  private MetricsLog(BufferedWriter out) {
+  private MetricsLog(Path file, BufferedWriter out) {
+    this.file = file;
     this.out = out;
   }
 
@@ -32,7 +39,7 @@ public final class MetricsLog implements AutoCloseable {
       if (Files.exists(file)) {
         truncateAfter(file, keepUpToStep);
       }
-      return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+      return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open metrics file " + file, e);
@@ -102,8 +109,17 @@ public final class MetricsLog implements AutoCloseable {
       out.write(JSON.writeValueAsString(o));
       out.write('\n');
       out.flush();
+      if (failing) {
+        LOG.info("writing {} works again", file);
+        failing = false;
+      }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics", e);
+      // A full disk must not stop training: the lines wait in the buffer and are retried with
+      // the next one (a torn line is dropped on resume).
+      if (!failing) {
+        LOG.warn("cannot write {}: {}; training goes on, the lines are retried", file, e.toString());
+        failing = true;
+      }
     }
   }
 

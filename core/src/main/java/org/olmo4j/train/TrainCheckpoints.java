@@ -281,8 +281,9 @@ public final class TrainCheckpoints {
       lastSaved = step;
       return lastCommitted;
     } catch (IOException e) {
-      throw new UncheckedIOException("committing checkpoint of step " + step + " failed: "
-          + e.getMessage(), e);
+      // The cause alone may not name a path (a full disk: "No space left on device").
+      throw new UncheckedIOException("committing " + store.tmpDir(step, generation) + " failed: "
+          + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
     }
   }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import org.olmo4j.config.DataConfig;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.BatchReader;
+import org.olmo4j.data.DataException;
 import org.olmo4j.data.DataPaths;
 import org.olmo4j.data.GlobalOrder;
 import org.olmo4j.data.InstanceFilter;
@@ -77,6 +78,18 @@ public final class TrainData implements AutoCloseable {
 
   /** The {@code count} instances at global positions {@code [position, position + count)}. */
   public Batch batch(long position, int count) {
+    try {
+      return read(position, count);
+    } catch (InternalError e) {
+      // A fault on a mapped page surfaced after the read that hit it (the JVM may report it
+      // late): name the damaged file if it is one that shrank.
+      dataset.checkIntact();
+      throw new DataException("reading the training data at global position " + position
+          + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private Batch read(long position, int count) {
     long[] tokens = reader.flat(position, count);
     boolean[] mask = null;
     if (dataset.hasLabelMasks()) {

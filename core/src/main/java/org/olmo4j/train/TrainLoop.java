@@ -10,7 +10,8 @@ import org.olmo4j.optim.LrSchedule;
  * The training loop of every worker, alone or one rank of a cluster: for each step its
  * micro-batches, the schedule's lr and clipping, the {@link TrainStep} with this rank's requests
  * voted on; then the hooks: the step's report, a checkpoint (every save_interval, at the last
- * step, or voted), in-loop eval, a voted pause. The step owns the math; the loop owns the step
+ * step, or voted), in-loop eval, a voted pause; a voted stop ends the loop after that step's
+ * checkpoint. The step owns the math; the loop owns the step
  * sequence and the operator's requests; the hooks do what is the worker's own.
  */
 public final class TrainLoop {
@@ -49,6 +50,11 @@ public final class TrainLoop {
       return outcome.votes()[CHECKPOINT_VOTE] > 0;
     }
 
+    /** Some rank asked that every rank checkpoint this step and stop (it cannot go on). */
+    public boolean stopVoted() {
+      return outcome.votes()[STOP_VOTE] > 0;
+    }
+
     /** Some rank asked to pause after this step. */
     public boolean pauseVoted() {
       return outcome.votes()[PAUSE_VOTE] > 0;
@@ -57,6 +63,7 @@ public final class TrainLoop {
 
   private static final int CHECKPOINT_VOTE = 0;
   private static final int PAUSE_VOTE = 1;
+  private static final int STOP_VOTE = 2;
   /** How often a pause checks for a stop while it waits for a resume. */
   private static final long PAUSE_POLL_MS = 200;
 
@@ -67,6 +74,7 @@ public final class TrainLoop {
   private volatile boolean stopped;
   private volatile boolean checkpointRequested;
   private volatile boolean pauseRequested;
+  private volatile boolean stopRequested;
   /** Resumes granted so far; a pause waits until one more than it had seen. */
   private final Semaphore resumes = new Semaphore(0);
 
@@ -86,8 +94,12 @@ public final class TrainLoop {
       Done done = step(step + 1);
       step = done.step();
       hooks.stepDone(done);
-      if (step % cfg.saveInterval() == 0 || step == until || done.checkpointVoted()) {
+      if (step % cfg.saveInterval() == 0 || step == until || done.checkpointVoted()
+          || done.stopVoted()) {
         hooks.saveCheckpoint(step);
+      }
+      if (done.stopVoted()) {
+        return step;
       }
       if (hooks.evalDue(step) && !stopped) {
         hooks.evaluate(step);
@@ -109,9 +121,10 @@ public final class TrainLoop {
     Double maxNorm = LrSchedule.maxGradNorm(cfg.scheduler(), cfg.maxGradNorm(), s,
         cfg.tokensPerStep());
     // The operator's requests ride on the step's all-reduce: if any rank got one, all act on it.
-    double[] votes = new double[2];
+    double[] votes = new double[3];
     votes[CHECKPOINT_VOTE] = ask ? 1 : 0;
     votes[PAUSE_VOTE] = pause ? 1 : 0;
+    votes[STOP_VOTE] = stopRequested ? 1 : 0;
     TrainStep.Outcome o = trainStep.run(micro, cfg.zLossMultiplier(), s, lr, maxNorm, votes);
     if (ask) {
       checkpointRequested = false;
@@ -141,6 +154,14 @@ public final class TrainLoop {
   /** Every rank checkpoints the next step this rank completes (agreed through the all-reduce). */
   public void requestCheckpoint() {
     checkpointRequested = true;
+  }
+
+  /**
+   * Every rank checkpoints the next step this rank completes and then ends its loop (agreed
+   * through the all-reduce): this rank cannot go on, e.g. its next data cannot be read.
+   */
+  public void requestCheckpointAndStop() {
+    stopRequested = true;
   }
 
   /** Every rank pauses after the next step this rank completes (agreed through the all-reduce). */

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.olmo4j.data.TokenFiles.range;
 import static org.olmo4j.data.TokenFiles.write;
 
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +28,25 @@ class TokenDatasetTest {
       ds.readInstance(1, row);
       assertArrayEquals(new long[] {60004, 60005, 60006, 60007}, row);
       assertThrows(IndexOutOfBoundsException.class, () -> ds.readInstance(2, row));
+    }
+  }
+
+  /** A file truncated under the mapping (SIGBUS in the JVM) fails the read naming the file. */
+  @Test
+  void aFileTruncatedDuringTheRunFailsTheReadNamingIt() throws Exception {
+    Path f = write(dir.resolve("a.npy"), MemmapDtype.UINT16, range(0, 8192));
+    try (TokenDataset ds = TokenDataset.open(List.of(f), MemmapDtype.UINT16, 16, 65536, null)) {
+      long[] row = new long[16];
+      ds.readInstance(300, row);
+      ds.checkIntact();
+      try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
+        c.truncate(0);
+      }
+      var e = assertThrows(DataException.class, () -> ds.readInstance(300, row));
+      assertEquals("token file " + f + " became unreadable during the run (it has 0 bytes, 16384 "
+          + "when it was opened)", e.getMessage());
+      var checked = assertThrows(DataException.class, ds::checkIntact);
+      assertEquals(e.getMessage(), checked.getMessage());
     }
   }
 

@@ -28,6 +28,8 @@ class TrainLoopTest {
     /** After this step is done: ask for a checkpoint / a pause. */
     long checkpointAfter = -1;
     long pauseAfter = -1;
+    /** After this step is done: ask every rank to checkpoint the next step and stop. */
+    long stopAfter = -1;
     /** What to do when paused: resume, else stop. */
     boolean resumeWhenPaused = true;
 
@@ -39,6 +41,9 @@ class TrainLoopTest {
       }
       if (done.step() == pauseAfter) {
         loop.requestPause();
+      }
+      if (done.step() == stopAfter) {
+        loop.requestCheckpointAndStop();
       }
     }
 
@@ -113,5 +118,17 @@ class TrainLoopTest {
     assertEquals(2, run(9, hooks));
 
     assertEquals(List.of("done 1", "done 2", "paused 2"), hooks.calls);
+  }
+
+  /** The vote a rank casts when it cannot read its next data: the step is saved, then the end. */
+  @Test
+  void aCheckpointAndStopVoteSavesThatStepAndEndsTheLoop() throws Exception {
+    Recorder hooks = new Recorder();
+    hooks.stopAfter = 4;
+
+    assertEquals(5, run(9, hooks));
+
+    assertEquals(List.of("done 1", "done 2", "done 3", "eval 3", "done 4", "save 4", "done 5",
+        "save 5"), hooks.calls);
   }
 }

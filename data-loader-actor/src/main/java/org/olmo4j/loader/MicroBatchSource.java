@@ -9,12 +9,14 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
+import org.olmo4j.data.DataException;
 import org.olmo4j.train.TrainData;
 
 /**
  * The infinite stream of one rank's micro-batches, step after step. Each step is read as a whole on
  * the read executor; at most {@code prefetchSteps} steps are read ahead of the step being emitted
  * (one in the read stage, the rest buffered), so a consumer that stops pulling stops the reads.
+ * A step whose data cannot be read ends the stream with an {@link MicroBatch#unreadable} element.
  */
 final class MicroBatchSource {
 
@@ -27,7 +29,9 @@ final class MicroBatchSource {
     }
     Source<List<MicroBatch>, NotUsed> steps =
         Source.unfold(share.fromStep(), s -> Optional.of(Pair.create(s + 1, s)))
-            .mapAsync(1, step -> read(data, share, step, readExecutor, stepsRead));
+            .mapAsync(1, step -> read(data, share, step, readExecutor, stepsRead))
+            // The steps read before an unreadable one still reach the rank, then the reason.
+            .takeWhile(micro -> micro.get(0).readable(), true);
     if (prefetchSteps > 1) {
       steps = steps.buffer(prefetchSteps - 1, OverflowStrategy.backpressure());
     }
@@ -43,6 +47,10 @@ final class MicroBatchSource {
         List<MicroBatch> read = share.read(data, step);
         stepsRead.increment();
         micro.complete(read);
+      } catch (DataException e) {
+        // A data file became unreadable (truncated, replaced, a disk error): the rank learns it
+        // one step ahead and can have every rank checkpoint the last step it completed.
+        micro.complete(List.of(MicroBatch.unreadable(step, e.getMessage())));
       } catch (Throwable e) { // anything left uncompleted would hang the stream
         micro.completeExceptionally(e);
       }

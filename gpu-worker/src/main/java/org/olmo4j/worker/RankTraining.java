@@ -1,7 +1,9 @@
 package org.olmo4j.worker;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import org.olmo4j.checkpoint.CheckpointStore;
 import org.olmo4j.checkpointer.Checkpointer;
 import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.data.DataException;
 import org.olmo4j.exchange.ExchangeOptions;
 import org.olmo4j.exchange.ExchangeServer;
 import org.olmo4j.exchange.TensorExchange;
@@ -62,6 +65,9 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
       ActorRef<Checkpointer.ShardWritten> replyTo) {}
 
   private final ShardSink shards;
+  /** Step {@code aheadStep}'s micro-batches, read before the step before it ran (-1: none). */
+  private List<Batch> ahead;
+  private long aheadStep = -1;
 
   RankTraining(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
       SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
@@ -97,7 +103,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     this.loop = new TrainLoop(cfg, assign.maxSteps(), zero, s -> {
       currentStep = s;
       phase = WorkerEvent.RankPhase.STEP;
-      List<Batch> micro = nextMicroBatches(s);
+      List<Batch> micro = microBatchesOf(s);
       StepDelay.apply();
       StuckRank.apply(s, assign.rank());
       return micro;
@@ -167,7 +173,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
    * here (a stall) only when every snapshot buffer is still with the Checkpointer.
    */
   @Override
-  public void saveCheckpoint(long step) throws java.io.IOException {
+  public void saveCheckpoint(long step) {
     phase = WorkerEvent.RankPhase.CHECKPOINT;
     var request = shards.snapshots().copy(optimizer, assign.generation(), step, assign.rank(),
         assign.worldSize(), shards.replyTo());
@@ -176,15 +182,55 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
       return;
     }
     long w0 = System.nanoTime();
-    Path file = store.writeShard(step, assign.generation(), assign.rank(), assign.worldSize(), optimizer.plan(),
-        optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
+    Path file = store.tmpDir(step, assign.generation()).resolve(
+        CheckpointStore.shardFileName(assign.rank(), assign.worldSize()));
+    String error = null;
+    try {
+      store.writeShard(step, assign.generation(), assign.rank(), assign.worldSize(),
+          optimizer.plan(), optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
+    } catch (IOException e) {
+      // A full disk or an I/O error fails this checkpoint, not the rank: training goes on and
+      // the next save_interval tries again, as when the Checkpointer's write fails.
+      error = "writing " + file + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+      removePartial(file);
+    }
     double seconds = (System.nanoTime() - w0) / 1e9;
     events.tell(new WorkerEvent.ShardSaved(assign.generation(), assign.rank(), step,
-        file.toString(), seconds, seconds, null));
+        file.toString(), seconds, seconds, error));
   }
 
-  /** This rank's micro-batches of step {@code s}, as the DataLoader streams them. */
-  private List<Batch> nextMicroBatches(long s) throws Exception {
+  private static void removePartial(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.debug("could not remove the partial shard {}: {}", file, e.toString());
+    }
+  }
+
+  /**
+   * This rank's micro-batches of step {@code s}; reads step {@code s + 1}'s ahead, so that a rank
+   * whose next data cannot be read votes with step {@code s} that every rank checkpoints it and
+   * stops: nothing trained is lost, and the run ends naming the file.
+   */
+  private List<Batch> microBatchesOf(long s) throws Exception {
+    List<Batch> micro = aheadStep == s ? ahead : pull(s);
+    ahead = null;
+    aheadStep = -1;
+    if (s < assign.maxSteps()) {
+      try {
+        ahead = pull(s + 1);
+        aheadStep = s + 1;
+      } catch (DataException e) {
+        events.tell(new WorkerEvent.DataUnreadable(assign.generation(), assign.rank(), s,
+            e.getMessage()));
+        loop.requestCheckpointAndStop();
+      }
+    }
+    return micro;
+  }
+
+  /** Step {@code s}'s micro-batches as the DataLoader streams them; throws if it could not read them. */
+  private List<Batch> pull(long s) throws Exception {
     List<Batch> parts = new ArrayList<>();
     int count = 1;
     while (parts.size() < count) {
@@ -192,6 +238,9 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
           .get(cfg.cluster().exchangeTimeoutSeconds(), TimeUnit.SECONDS);
       MicroBatch mb = next.orElseThrow(() -> new IllegalStateException(
           "the data stream of rank " + assign.rank() + " ended before step " + s));
+      if (!mb.readable()) {
+        throw new DataException(mb.unreadable());
+      }
       if (mb.step() != s) {
         throw new IllegalStateException("rank " + assign.rank() + " expected data of step " + s
             + ", got step " + mb.step());

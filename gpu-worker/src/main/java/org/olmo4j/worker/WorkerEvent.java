@@ -62,6 +62,12 @@ public sealed interface WorkerEvent extends ClusterMessage {
   record Progress(long generation, int rank, long step, RankPhase phase, long collectivesEntered,
       int collectivesInside) implements WorkerEvent {}
 
+  /**
+   * This rank cannot read its data of the step after {@code step} ({@code error} names the file);
+   * it voted with {@code step} that every rank checkpoints that step and stops.
+   */
+  record DataUnreadable(long generation, int rank, long step, String error) implements WorkerEvent {}
+
   /** This rank scored its share of the eval plan at a step; the coordinator hands it to the Evaluator. */
   record EvalDone(long generation, int rank, org.olmo4j.evaluator.Evaluator.RankScored scored)
       implements WorkerEvent {}
