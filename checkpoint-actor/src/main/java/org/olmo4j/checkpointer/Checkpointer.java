@@ -185,10 +185,11 @@ public final class Checkpointer extends AbstractBehavior<Checkpointer.Command> {
     writing = null;
     if (d.error() == null) {
       double seconds = Math.max(d.seconds(), 1e-9);
-      getContext().getLog().info("wrote shard of rank {} step {}: {} in {} s ({} MB/s); "
-          + "training stalled {} s ({}% of the write)", w.rank(), w.step(), String.format("%.1f MB", d.bytes() / 1e6), String.format("%.3f", d.seconds()),
-          String.format("%.0f", d.bytes() / 1e6 / seconds), String.format("%.4f", w.stallSeconds()),
-          String.format("%.1f", 100 * w.stallSeconds() / seconds));
+      // The training stall is the coordinator's to report (with the commit): an asynchronous
+      // snapshot's stall is only known when the next optimizer update has waited for it.
+      getContext().getLog().info("wrote shard of rank {} step {}: {} in {} s ({} MB/s)", w.rank(),
+          w.step(), String.format("%.1f MB", d.bytes() / 1e6), String.format("%.3f", d.seconds()),
+          String.format("%.0f", d.bytes() / 1e6 / seconds));
     } else {
       // The coordinator logs the failed checkpoint once for all ranks (the user's one line).
       getContext().getLog().debug("shard of rank {} step {}: {}", w.rank(), w.step(), d.error());

@@ -36,6 +36,47 @@ class ShardSnapshotTest {
     assertTrue(w.stallSeconds() >= 0);
   }
 
+  /**
+   * The asynchronous copy: the caller goes on at once; the optimizer's next update waits until
+   * the copy is made (so the snapshot is the state at hand-off, not a mix with the update), and
+   * that wait is the stall {@link ShardSnapshot#release} returns.
+   */
+  @Test
+  void anAsyncCopyHoldsTheNextUpdateAndItsWaitIsTheStall() throws Exception {
+    FlatLayout layout = TestShards.layout(11, 4);
+    AdamWShard shard = TestShards.filled(layout, 0, 2, 8);
+    float[] handedOff = shard.master().clone();
+    ShardSnapshot pool = new ShardSnapshot(2);
+    java.util.concurrent.CountDownLatch copyMayRun = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService copier = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      copier.execute(() -> {
+        try {
+          copyMayRun.await(); // the copy is late: the next update must wait for it
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      var copying = pool.copyAsync(shard, 1, 10, 0, 2, null, copier).orElseThrow();
+      shard.holdUntil(copying, waited -> pool.waited(1, 10, waited));
+      float[] grad = new float[shard.master().length];
+      Arrays.fill(grad, 1f); // the update changes every weight
+      java.util.concurrent.CompletableFuture<Void> update = java.util.concurrent.CompletableFuture
+          .runAsync(() -> shard.step(grad, 1e-2, 1, 1));
+      copyMayRun.countDown();
+      update.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      Checkpointer.WriteShard w = copying.get();
+      assertArrayEquals(handedOff, w.master(), "the snapshot is the state at hand-off");
+      assertTrue(shard.master()[0] != handedOff[0], "the update ran after the copy");
+      assertEquals(0, w.stallSeconds(), "handing off does not stall");
+      double stall = pool.release(written(w));
+      assertTrue(stall >= 0, "the update's wait is the stall: " + stall);
+      assertEquals(0, pool.release(written(w)), "released once");
+    } finally {
+      copier.shutdownNow();
+    }
+  }
+
   @Test
   void copyReusesReleasedBuffersAndRefusesBeyondCapacity() {
     FlatLayout layout = TestShards.layout(11, 4);

@@ -72,6 +72,9 @@ public final class ClusterRuns {
         "cluster: {workers_per_node: " + workersPerNode + ", min_workers: " + minWorkers
             + ", exchange_timeout_seconds: 30}"));
     lines.addAll(List.of(extra));
+    if (lines.stream().noneMatch(l -> l.startsWith("control:"))) {
+      lines.add("control: {port: 0}"); // a free port: runs side by side never collide
+    }
     return String.join("\n", lines) + "\n";
   }
 

@@ -2,6 +2,8 @@ package org.olmo4j.optim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.DoubleConsumer;
 import org.olmo4j.config.OptimizerConfig;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ParamSpec;
@@ -26,6 +28,11 @@ public final class AdamWShard {
   private final float[] master;
   private final float[] expAvg;
   private final float[] expAvgSq;
+  /** A reader of the state (a checkpoint's snapshot copy) the next update waits for. */
+  private volatile Hold hold;
+
+  /** {@code reading} ends when the reader is done; {@code waited} is told how long step waited. */
+  private record Hold(CompletableFuture<?> reading, DoubleConsumer waited) {}
 
   public AdamWShard(FlatLayout layout, FlatLayout.Range range, OptimizerConfig cfg) {
     this(layout, ShardPlan.ofPieces(List.of(range)), cfg);
@@ -80,6 +87,7 @@ public final class AdamWShard {
    * its increment). {@code gradScale} is the clip coefficient; the gradient array is not modified.
    */
   public void step(float[] gradShard, double lr, double gradScale, long step) {
+    awaitReader();
     if (gradShard.length != master.length) {
       throw new IllegalArgumentException("gradient shard has " + gradShard.length
           + " elements, the optimizer shard " + plan + " has " + master.length);
@@ -131,8 +139,31 @@ public final class AdamWShard {
     }
   }
 
+  /**
+   * Lets another thread read the live arrays until {@code reading} completes (a checkpoint copies
+   * them while the next step's forward and backward run, which leave them alone): the next
+   * {@link #step} waits for it first and tells {@code waited} how long it waited (0 when it was
+   * done), the training stall such a copy costs.
+   */
+  public void holdUntil(CompletableFuture<?> reading, DoubleConsumer waited) {
+    awaitReader(); // one reader at a time: a second checkpoint before any step waits for the first
+    hold = new Hold(reading, waited);
+  }
+
+  private void awaitReader() {
+    Hold h = hold;
+    if (h == null) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    h.reading().handle((v, e) -> null).join(); // a failed copy fails its checkpoint, not the step
+    h.waited().accept((System.nanoTime() - t0) / 1e9);
+    hold = null;
+  }
+
   /** Replaces the shard's state (for checkpoint loading); arrays are copied. */
   public void load(float[] masterIn, float[] expAvgIn, float[] expAvgSqIn) {
+    awaitReader();
     copyInto(masterIn, master, "master");
     copyInto(expAvgIn, expAvg, "exp_avg");
     copyInto(expAvgSqIn, expAvgSq, "exp_avg_sq");

@@ -226,10 +226,11 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
 
   private Behavior<Command> onShardWritten(ShardWritten m) {
     Checkpointer.ShardWritten w = m.written();
-    shards.snapshots().release(w);
+    // The stall: the hand-off, plus what the next update waited for the copy (RankTraining).
+    double waited = shards.snapshots().release(w);
     if (coordinator != null) {
       coordinator.tell(new WorkerEvent.ShardSaved(w.generation(), w.rank(), w.step(), w.file(),
-          w.writeSeconds(), w.stallSeconds(), w.error()));
+          w.writeSeconds(), w.stallSeconds() + waited, w.error()));
     }
     return this;
   }

@@ -40,6 +40,13 @@ import org.olmo4j.train.TrainStep;
 final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RankTraining.class);
+  /** Copies checkpoint snapshots off the training thread (one thread per copy in flight). */
+  private static final java.util.concurrent.ExecutorService SNAPSHOT_COPIES =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "olmo4j-snapshot-copy");
+        t.setDaemon(true);
+        return t;
+      });
   /** How long close waits for the exchange's threads (they stop within ms once sockets close). */
   private static final Duration IDLE_WAIT = Duration.ofSeconds(10);
 
@@ -175,10 +182,22 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   @Override
   public void saveCheckpoint(long step) {
     phase = WorkerEvent.RankPhase.CHECKPOINT;
-    var request = shards.snapshots().copy(optimizer, assign.generation(), step, assign.rank(),
-        assign.worldSize(), shards.replyTo());
-    if (request.isPresent()) {
-      shards.checkpointer().tell(request.get());
+    long generation = assign.generation();
+    var copying = shards.snapshots().copyAsync(optimizer, generation, step, assign.rank(),
+        assign.worldSize(), shards.replyTo(), SNAPSHOT_COPIES);
+    if (copying.isPresent()) {
+      // The copy runs beside the next step's forward and backward; its optimizer update waits.
+      optimizer.holdUntil(copying.get(),
+          waited -> shards.snapshots().waited(generation, step, waited));
+      copying.get().whenComplete((request, failure) -> {
+        if (request != null) {
+          shards.checkpointer().tell(request);
+        } else {
+          shards.snapshots().abandon(generation, step);
+          events.tell(new WorkerEvent.ShardSaved(generation, assign.rank(), step, "", 0, 0,
+              "copying the shard of step " + step + " failed: " + failure));
+        }
+      });
       return;
     }
     long w0 = System.nanoTime();
