@@ -42,6 +42,8 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicLong held = new AtomicLong();
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong targetConnections = new AtomicLong();
+  /** Notified when a counter changes ({@link #await}). */
+  private final Object counters = new Object();
   private final List<ServerSocket> listeners = new ArrayList<>();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
@@ -95,6 +97,31 @@ public final class FaultProxy implements AutoCloseable {
     return held.get();
   }
 
+  /**
+   * Waits until {@code condition} holds, re-checked whenever the proxy's counters change (no
+   * socket event marks them for a test to wait on); false after {@code timeout}.
+   */
+  public boolean await(java.util.function.BooleanSupplier condition, java.time.Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (counters) {
+      while (!condition.getAsBoolean()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        counters.wait(left / 1_000_000 + 1);
+      }
+      return true;
+    }
+  }
+
+  private void counted() {
+    synchronized (counters) {
+      counters.notifyAll();
+    }
+  }
+
   /** Connections accepted from clients so far. */
   public long accepted() {
     return accepted.get();
@@ -128,6 +155,7 @@ public final class FaultProxy implements AutoCloseable {
       }
       sockets.add(client);
       accepted.incrementAndGet();
+      counted();
       daemon("proxy-connect-" + targetPort, () -> connect(client, targetPort));
     }
   }
@@ -142,6 +170,7 @@ public final class FaultProxy implements AutoCloseable {
       target.setTcpNoDelay(true);
       sockets.add(target);
       targetConnections.incrementAndGet();
+      counted();
       pipe(client, target, toTarget, "to-" + targetPort);
       pipe(target, client, fromTarget, "from-" + targetPort);
     } catch (IOException | InterruptedException e) {
@@ -159,6 +188,7 @@ public final class FaultProxy implements AutoCloseable {
         int n;
         while ((n = in.read(buf)) > 0) {
           held.addAndGet(n);
+          counted();
           queue.put(new Chunk(Arrays.copyOf(buf, n), System.nanoTime() + delayNanos));
         }
         queue.put(Chunk.END);
@@ -187,6 +217,7 @@ public final class FaultProxy implements AutoCloseable {
           out.write(c.bytes());
           out.flush();
           held.addAndGet(-c.bytes().length);
+          counted();
         }
       } catch (IOException | InterruptedException e) {
         // the other side is gone: close the connection both ways below

@@ -68,11 +68,8 @@ class FaultProxyTest {
   }
 
   private void awaitHeld(long bytes) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (proxy.heldBytes() != bytes) { // the proxy's own counter: no socket event to wait on
-      assertTrue(System.nanoTime() < deadline, "proxy holds " + proxy.heldBytes() + " bytes, not " + bytes);
-      Thread.sleep(5);
-    }
+    assertTrue(proxy.await(() -> proxy.heldBytes() == bytes, Duration.ofSeconds(10)),
+        "proxy holds " + proxy.heldBytes() + " bytes, not " + bytes);
   }
 
   @Test
@@ -106,11 +103,8 @@ class FaultProxyTest {
     proxy.cut();
     try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
       client.getOutputStream().write("late".getBytes());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (proxy.accepted() < 1) { // the proxy's own counter: no socket event to wait on
-        assertTrue(System.nanoTime() < deadline, "the proxy did not accept the connection");
-        Thread.sleep(5);
-      }
+      assertTrue(proxy.await(() -> proxy.accepted() >= 1, Duration.ofSeconds(10)),
+          "the proxy did not accept the connection");
       assertEquals(0, proxy.targetConnections(), "no SYN crosses a partition");
       target.setSoTimeout(10_000);
       proxy.heal();
