@@ -21,6 +21,7 @@ import org.olmo4j.config.TrainConfig;
 import org.olmo4j.control.ControlServer;
 import org.olmo4j.evaluator.Evaluator;
 import org.olmo4j.node.NodeGuardian;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.worker.GpuWorker;
 import org.olmo4j.worker.WorkerEvent;
 
@@ -467,18 +468,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       }
       return this;
     }
+    List<WorkerEvent.Registered> ranks = worldOf(candidates);
+    if (ranks.isEmpty()) {
+      return this;
+    }
     waitingLogged = false;
     commits.takeOver().ifPresent(g -> {
       generation = g; // the next world's generation is newer than any before
       failures.detected("the coordinator moved to " + selfAddress);
     });
-    List<WorkerEvent.Registered> ranks =
-        List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
     var start = commits.start();
-    world = new World(++generation, ranks, start);
+    world = new World(++generation, ranks, new ShardGroups(ranks.size(),
+        ShardGroups.replicasOf(cfg, World.nodes(ranks))), start);
     watchdog.reset();
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
-    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
+    progress = new RunProgress(cfg, world.groups(), start, maxSteps, nodePeakFlops * world.nodes(),
         stragglers.drainRatio(), runEvents);
     failures.reformed();
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
@@ -492,6 +496,31 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     world.assign(maxSteps, commits.resume(), events);
     return this;
+  }
+
+  /**
+   * The ranks of the next world: the first max_workers candidates; under HYBRID_SHARD the largest
+   * multiple of the replicas among them (empty, waiting for more, when that is under min_workers).
+   */
+  private List<WorkerEvent.Registered> worldOf(List<WorkerEvent.Registered> candidates) {
+    List<WorkerEvent.Registered> up =
+        candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers()));
+    int replicas = ShardGroups.replicasOf(cfg, World.nodes(up));
+    int size = up.size() - up.size() % replicas;
+    if (size != up.size() && (size == 0 || size < cfg.cluster().minWorkers())) {
+      if (!waitingLogged) {
+        getContext().getLog().info("waiting for workers: HYBRID_SHARD's {} replicas take a multiple"
+            + " of {} workers, at least cluster.min_workers = {}; {} up", replicas, replicas,
+            cfg.cluster().minWorkers(), up.size());
+        waitingLogged = true;
+      }
+      return List.of();
+    }
+    if (size != up.size()) {
+      getContext().getLog().info("HYBRID_SHARD's {} replicas take a multiple of {} workers: {} of"
+          + " the {} up train, the others wait", replicas, replicas, size, up.size());
+    }
+    return List.copyOf(up.subList(0, size));
   }
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {

@@ -22,9 +22,11 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.olmo4j.checkpointer.Checkpointer;
 import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.cluster.ClusterMessage;
+import org.olmo4j.config.ShardingStrategy;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.DataException;
 import org.olmo4j.exchange.ExchangeServer;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainingDivergedException;
 import org.olmo4j.loader.DataLoader;
 
@@ -47,11 +49,21 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   /**
    * Train as rank {@code rank} of a world of {@code worldSize} (generation {@code generation})
    * from step {@code startStep} (global data position {@code startPosition}) to {@code maxSteps};
-   * {@code checkpointDir} null: start from the seeded initialisation.
+   * {@code checkpointDir} null: start from the seeded initialisation. {@code endpoints}: every
+   * rank's data plane in rank order; under HYBRID_SHARD ({@code replicas} > 1, {@link
+   * ShardGroups}) each rank's shard-group server, and {@code replicaEndpoints} each rank's
+   * replica-group server (empty otherwise).
    */
   public record Assign(long generation, int rank, int worldSize, List<String> endpoints,
+      int replicas, List<String> replicaEndpoints,
       long startStep, long startPosition, long maxSteps, String checkpointDir,
-      boolean weightsOnly, ActorRef<WorkerEvent> coordinator) implements Command {}
+      boolean weightsOnly, ActorRef<WorkerEvent> coordinator) implements Command {
+
+    /** How this world is split into shard and replica groups. */
+    public ShardGroups groups() {
+      return new ShardGroups(worldSize, replicas);
+    }
+  }
 
   /** Stop the loop of an older generation at once (collectives in flight fail fast). */
   public record Abort(long newGeneration) implements Command {}
@@ -87,6 +99,8 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   /** The coordinator of the newest assignment: where shard reports go. */
   private ActorRef<WorkerEvent> coordinator;
   private final ExchangeServer server;
+  /** HYBRID_SHARD: the server of this worker's replica group; null under the other strategies. */
+  private final ExchangeServer replicaServer;
   private final Executor blocking;
   private final TimerScheduler<Command> timers;
   private volatile RankTraining loop;
@@ -114,14 +128,32 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     this.loader = loader;
     this.shards = new RankTraining.ShardSink(checkpointer, new ShardSnapshot(2),
         ctx.messageAdapter(Checkpointer.ShardWritten.class, ShardWritten::new));
-    try {
-      this.server = ExchangeServer.start(DataPlaneEndpoints.of(cfg.cluster().dataPlane(), host, localIndex));
-    } catch (IOException e) {
-      throw new UncheckedIOException("worker " + localIndex + " cannot open its data plane on " + host
-          + " (cluster.data_plane.port " + cfg.cluster().dataPlane().port() + "): " + e.getMessage(), e);
+    int servers = cfg.fsdp().shardingStrategy() == ShardingStrategy.HYBRID_SHARD ? 2 : 1;
+    this.server = startServer(cfg, host, localIndex, 0, servers);
+    ExchangeServer second = null;
+    if (servers == 2) {
+      try {
+        second = startServer(cfg, host, localIndex, 1, servers);
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
     }
+    this.replicaServer = second;
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER));
     ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+  }
+
+  private static ExchangeServer startServer(TrainConfig cfg, String host, int localIndex,
+      int server, int servers) {
+    try {
+      return ExchangeServer.start(DataPlaneEndpoints.of(cfg.cluster().dataPlane(), host,
+          localIndex, server, servers));
+    } catch (IOException e) {
+      throw new UncheckedIOException("worker " + localIndex + " cannot open its data plane"
+          + (servers > 1 ? " (server " + (server + 1) + " of " + servers + ")" : "") + " on " + host
+          + " (cluster.data_plane.port " + cfg.cluster().dataPlane().port() + "): " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -154,10 +186,14 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   }
 
   private Behavior<Command> onIntroduce(Introduce m) {
-    InetSocketAddress a = server.controlAddress();
     m.coordinator().tell(new WorkerEvent.Registered(getContext().getSelf(), node, localIndex,
-        a.getHostString() + ":" + a.getPort(), lastWorld));
+        hostPort(server), replicaServer == null ? null : hostPort(replicaServer), lastWorld));
     return this;
+  }
+
+  private static String hostPort(ExchangeServer s) {
+    InetSocketAddress a = s.controlAddress();
+    return a.getHostString() + ":" + a.getPort();
   }
 
   private Behavior<Command> onAssign(Assign a) {
@@ -199,7 +235,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     var queue = m.opened().microBatches(2 * perStep)
         .runWith(Sink.queue(), Materializer.matFromSystem(getContext().getSystem()));
     CompletableFuture<Long> run = CompletableFuture.supplyAsync(() -> {
-      try (RankTraining l = new RankTraining(cfg, a, server, queue, shards)) {
+      try (RankTraining l = new RankTraining(cfg, a, server, replicaServer, queue, shards)) {
         loop = l;
         return l.run();
       } catch (RuntimeException e) {
@@ -305,6 +341,9 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
       loop.abort(Long.MAX_VALUE);
     }
     server.close();
+    if (replicaServer != null) {
+      replicaServer.close();
+    }
     return this;
   }
 }

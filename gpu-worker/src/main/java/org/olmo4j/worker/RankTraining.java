@@ -26,6 +26,7 @@ import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.optim.AdamWShard;
 import org.olmo4j.train.Batch;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainLoop;
 import org.olmo4j.train.ProcessMemory;
@@ -51,7 +52,11 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   private final OlmoModel model;
   private final AdamWShard optimizer;
   private final CheckpointStore store;
+  /** This rank's world, or under HYBRID_SHARD its shard group. */
   private final TensorExchange exchange;
+  /** HYBRID_SHARD: this rank's replica group (a world on the worker's second server); else null. */
+  private final TensorExchange replicaExchange;
+  private final ShardGroups groups;
   private final CollectiveClock collectives;
   private final TrainStep zero;
   private final EvalShare eval;
@@ -69,8 +74,9 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   private List<Batch> ahead;
   private long aheadStep = -1;
 
+  /** @param replicaServer the worker's second server (HYBRID_SHARD's replica group), or null */
   RankTraining(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
-      SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
+      ExchangeServer replicaServer, SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
     this.cfg = cfg;
     this.shards = shards;
     this.assign = assign;
@@ -80,7 +86,8 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     this.manager = NDManager.newBaseManager();
     this.model = TrainStep.model(cfg, manager);
     FlatLayout layout = model.layout();
-    this.optimizer = new AdamWShard(layout, TrainStep.plan(cfg, assign.rank(), assign.worldSize()),
+    this.groups = assign.groups();
+    this.optimizer = new AdamWShard(layout, TrainStep.plan(cfg, groups, assign.rank()),
         cfg.optimizer());
     this.store = new CheckpointStore(Path.of(cfg.saveFolder()));
     if (assign.checkpointDir() == null) {
@@ -89,16 +96,17 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
       TrainCheckpoints.loadShard(new TrainCheckpoints.ResumePoint(Path.of(assign.checkpointDir()),
           null, assign.weightsOnly()), layout, optimizer);
     }
-    List<InetSocketAddress> endpoints = new ArrayList<>();
-    for (String e : assign.endpoints()) {
-      int colon = e.lastIndexOf(':');
-      endpoints.add(new InetSocketAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))));
-    }
     ExchangeOptions options = ExchangeOptions.DEFAULTS.withTimeout(
         Duration.ofSeconds(cfg.cluster().exchangeTimeoutSeconds()));
-    this.exchange = join(server, endpoints, options);
+    int rank = assign.rank();
+    this.exchange = join(server, groups.shardRank(rank),
+        addresses(assign.endpoints(), groups.shardGroup(rank)), options, null);
+    this.replicaExchange = groups.replicas() == 1 ? null : join(replicaServer,
+        groups.replicaIndex(rank), addresses(assign.replicaEndpoints(), groups.replicaGroup(rank)),
+        options, exchange);
     this.collectives = new CollectiveClock(exchange);
-    this.zero = TrainStep.create(cfg, model, optimizer, collectives);
+    this.zero = TrainStep.create(cfg, model, optimizer, collectives,
+        replicaExchange == null ? null : collectives.alongside(replicaExchange));
     this.currentStep = assign.startStep();
     this.loop = new TrainLoop(cfg, assign.maxSteps(), zero, s -> {
       currentStep = s;
@@ -117,11 +125,30 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
         12L * optimizer.master().length, optimizer.master().length));
   }
 
-  private TensorExchange join(ExchangeServer server, List<InetSocketAddress> endpoints,
-      ExchangeOptions options) {
+  /** The endpoints of {@code ranks} (world ranks, in group order). */
+  private static List<InetSocketAddress> addresses(List<String> endpoints, List<Integer> ranks) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (int r : ranks) {
+      String e = endpoints.get(r);
+      int colon = e.lastIndexOf(':');
+      out.add(new InetSocketAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))));
+    }
+    return out;
+  }
+
+  /** Joins one group's world as {@code groupRank}; on failure frees the model and {@code joined}. */
+  private TensorExchange join(ExchangeServer server, int groupRank,
+      List<InetSocketAddress> endpoints, ExchangeOptions options, TensorExchange joined) {
     try {
-      return server.join(assign.rank(), assign.generation(), endpoints, options);
+      if (server == null) {
+        throw new IllegalStateException("this worker has no replica-group server (its node's"
+            + " fsdp.sharding_strategy is not HYBRID_SHARD)");
+      }
+      return server.join(groupRank, assign.generation(), endpoints, options);
     } catch (Exception e) {
+      if (joined != null) {
+        joined.close();
+      }
       model.close();
       manager.close();
       throw new IllegalStateException("rank " + assign.rank() + " could not join the data plane of "
@@ -174,20 +201,25 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
    */
   @Override
   public void saveCheckpoint(long step) {
+    if (!groups.writesShards(assign.rank())) {
+      return; // HYBRID_SHARD: replica 0's shard group writes the pieces every replica holds
+    }
     phase = WorkerEvent.RankPhase.CHECKPOINT;
-    var request = shards.snapshots().copy(optimizer, assign.generation(), step, assign.rank(),
-        assign.worldSize(), shards.replyTo());
+    int fileRank = groups.shardRank(assign.rank()); // = the world rank for replica 0
+    int files = groups.groupSize();
+    var request = shards.snapshots().copy(optimizer, assign.generation(), step, fileRank, files,
+        shards.replyTo());
     if (request.isPresent()) {
       shards.checkpointer().tell(request.get());
       return;
     }
     long w0 = System.nanoTime();
     Path file = store.tmpDir(step, assign.generation()).resolve(
-        CheckpointStore.shardFileName(assign.rank(), assign.worldSize()));
+        CheckpointStore.shardFileName(fileRank, files));
     String error = null;
     try {
-      store.writeShard(step, assign.generation(), assign.rank(), assign.worldSize(),
-          optimizer.plan(), optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
+      store.writeShard(step, assign.generation(), fileRank, files, optimizer.plan(),
+          optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
     } catch (IOException e) {
       // A full disk or an I/O error fails this checkpoint, not the rank: training goes on and
       // the next save_interval tries again, as when the Checkpointer's write fails.
@@ -270,12 +302,18 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   void abort(long newGeneration) {
     loop.stop();
     exchange.abort(newGeneration);
+    if (replicaExchange != null) {
+      replicaExchange.abort(newGeneration);
+    }
   }
 
   @Override
   public void close() {
     batches.cancel();
     exchange.close();
+    if (replicaExchange != null) {
+      replicaExchange.close();
+    }
     // FULL_SHARD's collectives thread writes into the model's unit vectors: it must have stopped
     // (its collectives fail fast once the exchange is closed) before the model frees them.
     if (!zero.awaitCollectivesStopped(IDLE_WAIT)) {
@@ -288,7 +326,8 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     manager.close();
     // The step's vectors are freed only once no exchange thread can touch them (and after the
     // model, whose parameters are views of them); else the garbage collector frees them later.
-    if (exchange.awaitIdle(IDLE_WAIT)) {
+    if (exchange.awaitIdle(IDLE_WAIT)
+        && (replicaExchange == null || replicaExchange.awaitIdle(IDLE_WAIT))) {
       zero.close();
     } else {
       log.warn("rank {} generation {}: exchange threads still running {} after close; the step's "
