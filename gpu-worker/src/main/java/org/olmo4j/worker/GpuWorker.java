@@ -1,8 +1,5 @@
 package org.olmo4j.worker;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -22,10 +19,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.olmo4j.checkpointer.Checkpointer;
 import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.cluster.ClusterMessage;
-import org.olmo4j.config.ShardingStrategy;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.DataException;
-import org.olmo4j.exchange.ExchangeServer;
 import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainingDivergedException;
 import org.olmo4j.loader.DataLoader;
@@ -98,9 +93,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private final RankTraining.ShardSink shards;
   /** The coordinator of the newest assignment: where shard reports go. */
   private ActorRef<WorkerEvent> coordinator;
-  private final ExchangeServer server;
-  /** HYBRID_SHARD: the server of this worker's replica group; null under the other strategies. */
-  private final ExchangeServer replicaServer;
+  private final DataPlaneServers dataPlane;
   private final Executor blocking;
   private final TimerScheduler<Command> timers;
   private volatile RankTraining loop;
@@ -128,32 +121,9 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     this.loader = loader;
     this.shards = new RankTraining.ShardSink(checkpointer, new ShardSnapshot(2),
         ctx.messageAdapter(Checkpointer.ShardWritten.class, ShardWritten::new));
-    int servers = cfg.fsdp().shardingStrategy() == ShardingStrategy.HYBRID_SHARD ? 2 : 1;
-    this.server = startServer(cfg, host, localIndex, 0, servers);
-    ExchangeServer second = null;
-    if (servers == 2) {
-      try {
-        second = startServer(cfg, host, localIndex, 1, servers);
-      } catch (RuntimeException e) {
-        server.close();
-        throw e;
-      }
-    }
-    this.replicaServer = second;
+    this.dataPlane = DataPlaneServers.start(cfg, host, localIndex);
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER));
     ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-  }
-
-  private static ExchangeServer startServer(TrainConfig cfg, String host, int localIndex,
-      int server, int servers) {
-    try {
-      return ExchangeServer.start(DataPlaneEndpoints.of(cfg.cluster().dataPlane(), host,
-          localIndex, server, servers));
-    } catch (IOException e) {
-      throw new UncheckedIOException("worker " + localIndex + " cannot open its data plane"
-          + (servers > 1 ? " (server " + (server + 1) + " of " + servers + ")" : "") + " on " + host
-          + " (cluster.data_plane.port " + cfg.cluster().dataPlane().port() + "): " + e.getMessage(), e);
-    }
   }
 
   /**
@@ -187,13 +157,8 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
 
   private Behavior<Command> onIntroduce(Introduce m) {
     m.coordinator().tell(new WorkerEvent.Registered(getContext().getSelf(), node, localIndex,
-        hostPort(server), replicaServer == null ? null : hostPort(replicaServer), lastWorld));
+        dataPlane.endpoint(), dataPlane.replicaEndpoint(), lastWorld));
     return this;
-  }
-
-  private static String hostPort(ExchangeServer s) {
-    InetSocketAddress a = s.controlAddress();
-    return a.getHostString() + ":" + a.getPort();
   }
 
   private Behavior<Command> onAssign(Assign a) {
@@ -235,7 +200,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     var queue = m.opened().microBatches(2 * perStep)
         .runWith(Sink.queue(), Materializer.matFromSystem(getContext().getSystem()));
     CompletableFuture<Long> run = CompletableFuture.supplyAsync(() -> {
-      try (RankTraining l = new RankTraining(cfg, a, server, replicaServer, queue, shards)) {
+      try (RankTraining l = new RankTraining(cfg, a, dataPlane, queue, shards)) {
         loop = l;
         return l.run();
       } catch (RuntimeException e) {
@@ -340,10 +305,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     if (loop != null) {
       loop.abort(Long.MAX_VALUE);
     }
-    server.close();
-    if (replicaServer != null) {
-      replicaServer.close();
-    }
+    dataPlane.close();
     return this;
   }
 }

@@ -2,7 +2,6 @@ package org.olmo4j.worker;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +18,6 @@ import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.DataException;
 import org.olmo4j.exchange.ExchangeOptions;
-import org.olmo4j.exchange.ExchangeServer;
-import org.olmo4j.exchange.TensorExchange;
 import org.olmo4j.loader.MicroBatch;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
@@ -52,10 +49,8 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   private final OlmoModel model;
   private final AdamWShard optimizer;
   private final CheckpointStore store;
-  /** This rank's world, or under HYBRID_SHARD its shard group. */
-  private final TensorExchange exchange;
-  /** HYBRID_SHARD: this rank's replica group (a world on the worker's second server); else null. */
-  private final TensorExchange replicaExchange;
+  /** This rank's world, or under HYBRID_SHARD its shard group and its replica group. */
+  private final DataPlaneServers.Joined exchange;
   private final ShardGroups groups;
   private final CollectiveClock collectives;
   private final TrainStep zero;
@@ -74,9 +69,8 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   private List<Batch> ahead;
   private long aheadStep = -1;
 
-  /** @param replicaServer the worker's second server (HYBRID_SHARD's replica group), or null */
-  RankTraining(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
-      ExchangeServer replicaServer, SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
+  RankTraining(TrainConfig cfg, GpuWorker.Assign assign, DataPlaneServers dataPlane,
+      SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
     this.cfg = cfg;
     this.shards = shards;
     this.assign = assign;
@@ -98,15 +92,10 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     }
     ExchangeOptions options = ExchangeOptions.DEFAULTS.withTimeout(
         Duration.ofSeconds(cfg.cluster().exchangeTimeoutSeconds()));
-    int rank = assign.rank();
-    this.exchange = join(server, groups.shardRank(rank),
-        addresses(assign.endpoints(), groups.shardGroup(rank)), options, null);
-    this.replicaExchange = groups.replicas() == 1 ? null : join(replicaServer,
-        groups.replicaIndex(rank), addresses(assign.replicaEndpoints(), groups.replicaGroup(rank)),
-        options, exchange);
-    this.collectives = new CollectiveClock(exchange);
+    this.exchange = join(dataPlane, options);
+    this.collectives = new CollectiveClock(exchange.group());
     this.zero = TrainStep.create(cfg, model, optimizer, collectives,
-        replicaExchange == null ? null : collectives.alongside(replicaExchange));
+        exchange.replicas() == null ? null : collectives.alongside(exchange.replicas()));
     this.currentStep = assign.startStep();
     this.loop = new TrainLoop(cfg, assign.maxSteps(), zero, s -> {
       currentStep = s;
@@ -125,30 +114,10 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
         12L * optimizer.master().length, optimizer.master().length));
   }
 
-  /** The endpoints of {@code ranks} (world ranks, in group order). */
-  private static List<InetSocketAddress> addresses(List<String> endpoints, List<Integer> ranks) {
-    List<InetSocketAddress> out = new ArrayList<>();
-    for (int r : ranks) {
-      String e = endpoints.get(r);
-      int colon = e.lastIndexOf(':');
-      out.add(new InetSocketAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))));
-    }
-    return out;
-  }
-
-  /** Joins one group's world as {@code groupRank}; on failure frees the model and {@code joined}. */
-  private TensorExchange join(ExchangeServer server, int groupRank,
-      List<InetSocketAddress> endpoints, ExchangeOptions options, TensorExchange joined) {
+  private DataPlaneServers.Joined join(DataPlaneServers dataPlane, ExchangeOptions options) {
     try {
-      if (server == null) {
-        throw new IllegalStateException("this worker has no replica-group server (its node's"
-            + " fsdp.sharding_strategy is not HYBRID_SHARD)");
-      }
-      return server.join(groupRank, assign.generation(), endpoints, options);
+      return dataPlane.join(assign, options);
     } catch (Exception e) {
-      if (joined != null) {
-        joined.close();
-      }
       model.close();
       manager.close();
       throw new IllegalStateException("rank " + assign.rank() + " could not join the data plane of "
@@ -302,18 +271,12 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   void abort(long newGeneration) {
     loop.stop();
     exchange.abort(newGeneration);
-    if (replicaExchange != null) {
-      replicaExchange.abort(newGeneration);
-    }
   }
 
   @Override
   public void close() {
     batches.cancel();
     exchange.close();
-    if (replicaExchange != null) {
-      replicaExchange.close();
-    }
     // FULL_SHARD's collectives thread writes into the model's unit vectors: it must have stopped
     // (its collectives fail fast once the exchange is closed) before the model frees them.
     if (!zero.awaitCollectivesStopped(IDLE_WAIT)) {
@@ -326,8 +289,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     manager.close();
     // The step's vectors are freed only once no exchange thread can touch them (and after the
     // model, whose parameters are views of them); else the garbage collector frees them later.
-    if (exchange.awaitIdle(IDLE_WAIT)
-        && (replicaExchange == null || replicaExchange.awaitIdle(IDLE_WAIT))) {
+    if (exchange.awaitIdle(IDLE_WAIT)) {
       zero.close();
     } else {
       log.warn("rank {} generation {}: exchange threads still running {} after close; the step's "
