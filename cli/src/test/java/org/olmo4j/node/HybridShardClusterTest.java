@@ -77,6 +77,25 @@ class HybridShardClusterTest {
         "HYBRID_SHARD checkpoint under SHARD_GRAD_OP", 1e-5);
   }
 
+  /**
+   * Three workers up, 2 replicas: the world takes the largest multiple of 2 (two workers, shard
+   * groups of one) and the third waits, also at the checkpoint of step 5 (it would not make a
+   * larger multiple: no re-forming); the run is still one worker's to rounding.
+   */
+  @Test
+  void aWorldTakesTheLargestMultipleOfTheReplicas() throws Exception {
+    Path data = ClusterRuns.writeTokens(tmp);
+    List<Double> single = ClusterRuns.runInJvm(ClusterRuns.config(
+        ClusterRuns.yaml(data, tmp.resolve("n1"), 1, 1, 10, 5)));
+    Path save = tmp.resolve("three");
+    List<Double> two = ClusterRuns.runInJvm(ClusterRuns.config(ClusterRuns.yaml(data, save, 3, 2,
+        10, 5, "fsdp: {sharding_strategy: HYBRID_SHARD, hybrid_sharding_num_model_replicas: 2}")));
+    ClusterRuns.assertClose(single, two, "HYBRID_SHARD 2 x 1 of 3 workers vs 1 worker", 1e-5);
+    String world = Files.readString(save.resolve("world.json"));
+    assertTrue(world.contains("\"world_size\" : 2"), world);
+    assertTrue(world.contains("\"generation\" : 1,"), "one world for the whole run: " + world);
+  }
+
   private static double maxRelative(List<Double> a, List<Double> b) {
     double worst = 0;
     for (int i = 0; i < Math.min(a.size(), b.size()); i++) {

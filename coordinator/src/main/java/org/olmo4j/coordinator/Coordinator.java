@@ -363,8 +363,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!departures.isEmpty()) {
       return releaseDepartures(s.step());
     }
-    int joiners = pool.eligible().size() - world.ranks().size();
-    if (joiners > 0 && world.ranks().size() < cfg.cluster().maxWorkers() && s.step() < maxSteps) {
+    // Under HYBRID_SHARD only joiners that make a larger multiple of the replicas count.
+    int joiners = takeable(pool.eligible()).size() - world.ranks().size();
+    if (joiners > 0 && s.step() < maxSteps) {
       return reform(joiners + " worker(s) joining at checkpoint step " + s.step());
     }
     return this;
@@ -499,28 +500,39 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   /**
-   * The ranks of the next world: the first max_workers candidates; under HYBRID_SHARD the largest
-   * multiple of the replicas among them (empty, waiting for more, when that is under min_workers).
+   * The ranks of the next world ({@link #takeable}), or empty, waiting for more, when under
+   * HYBRID_SHARD they are fewer than min_workers; says in one line when workers are left out.
    */
   private List<WorkerEvent.Registered> worldOf(List<WorkerEvent.Registered> candidates) {
-    List<WorkerEvent.Registered> up =
-        candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers()));
-    int replicas = ShardGroups.replicasOf(cfg, World.nodes(up));
-    int size = up.size() - up.size() % replicas;
-    if (size != up.size() && (size == 0 || size < cfg.cluster().minWorkers())) {
+    int up = Math.min(candidates.size(), cfg.cluster().maxWorkers());
+    List<WorkerEvent.Registered> ranks = takeable(candidates);
+    if (ranks.size() == up) {
+      return ranks;
+    }
+    int replicas = ShardGroups.replicasOf(cfg, World.nodes(candidates.subList(0, up)));
+    if (ranks.isEmpty() || ranks.size() < cfg.cluster().minWorkers()) {
       if (!waitingLogged) {
         getContext().getLog().info("waiting for workers: HYBRID_SHARD's {} replicas take a multiple"
             + " of {} workers, at least cluster.min_workers = {}; {} up", replicas, replicas,
-            cfg.cluster().minWorkers(), up.size());
+            cfg.cluster().minWorkers(), up);
         waitingLogged = true;
       }
       return List.of();
     }
-    if (size != up.size()) {
-      getContext().getLog().info("HYBRID_SHARD's {} replicas take a multiple of {} workers: {} of"
-          + " the {} up train, the others wait", replicas, replicas, size, up.size());
-    }
-    return List.copyOf(up.subList(0, size));
+    getContext().getLog().info("HYBRID_SHARD's {} replicas take a multiple of {} workers: {} of"
+        + " the {} up train, the others wait", replicas, replicas, ranks.size(), up);
+    return ranks;
+  }
+
+  /**
+   * The first max_workers candidates, under HYBRID_SHARD cut to the largest multiple of the
+   * replicas (one per node of them when hybrid_sharding_num_model_replicas is null).
+   */
+  private List<WorkerEvent.Registered> takeable(List<WorkerEvent.Registered> candidates) {
+    List<WorkerEvent.Registered> up =
+        candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers()));
+    int replicas = ShardGroups.replicasOf(cfg, World.nodes(up));
+    return List.copyOf(up.subList(0, up.size() - up.size() % replicas));
   }
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {
