@@ -95,13 +95,6 @@ final class ConfigValidator {
                 + "; it applies to HYBRID_SHARD only");
       }
     }
-    if (c.fsdp() != null && c.fsdp().shardingStrategy() != null
-        && c.fsdp().shardingStrategy().shardsParameters()) {
-      String s = "fsdp.sharding_strategy " + c.fsdp().shardingStrategy().yamlName();
-      check(c.fsdp().shardingStrategy() != ShardingStrategy.HYBRID_SHARD,
-          s + " is not built for the cluster yet (its step is; the exchange has no sub-group worlds):"
-              + " use FULL_SHARD (parameters sharded) or SHARD_GRAD_OP");
-    }
     required(c.model(), "model");
     required(c.optimizer(), "optimizer");
     required(c.scheduler(), "scheduler");
@@ -114,6 +107,10 @@ final class ConfigValidator {
       positive(k.minWorkers(), "cluster.min_workers");
       check(k.maxWorkers() >= k.minWorkers(), "cluster.max_workers (" + k.maxWorkers()
           + ") must be >= cluster.min_workers (" + k.minWorkers() + ")");
+      Integer replicas = c.fsdp() == null ? null : c.fsdp().hybridShardingNumModelReplicas();
+      check(replicas == null || k.maxWorkers() >= replicas, "cluster.max_workers ("
+          + k.maxWorkers() + ") must be >= fsdp.hybrid_sharding_num_model_replicas (" + replicas
+          + "): a HYBRID_SHARD world takes a multiple of the replicas");
       positive(k.exchangeTimeoutSeconds(), "cluster.exchange_timeout_seconds");
       check(k.port() >= 0 && k.port() <= 65535,
           "cluster.port must be in [0, 65535] (0: any free port), got " + k.port());
@@ -132,7 +129,8 @@ final class ConfigValidator {
           "cluster.stuck_floor_seconds must be > 0 and below cluster.exchange_timeout_seconds ("
               + k.exchangeTimeoutSeconds() + "), got " + k.stuckFloorSeconds());
       if (required(k.dataPlane(), "cluster.data_plane")) {
-        checkDataPlane(k.dataPlane(), k.workersPerNode());
+        checkDataPlane(k.dataPlane(), k.workersPerNode(), c.fsdp() == null ? null
+            : c.fsdp().shardingStrategy());
       }
     }
     required(c.control(), "control");
@@ -153,15 +151,18 @@ final class ConfigValidator {
     positive(s.steps(), "cluster.straggler.steps");
   }
 
-  private void checkDataPlane(DataPlaneConfig d, Integer workersPerNode) {
-    int ports = DataPlaneConfig.PORTS_PER_WORKER * (workersPerNode == null ? 1 : Math.max(1, workersPerNode));
+  private void checkDataPlane(DataPlaneConfig d, Integer workersPerNode, ShardingStrategy s) {
+    int perWorker = DataPlaneConfig.portsPerWorker(s);
+    int ports = perWorker * (workersPerNode == null ? 1 : Math.max(1, workersPerNode));
+    String each = " (" + perWorker + " per worker" + (s == ShardingStrategy.HYBRID_SHARD
+        ? " under HYBRID_SHARD: shard group and replica group)" : ")");
     check(d.port() == 0 || (d.port() > 0 && d.port() + ports - 1 <= 65535),
         "cluster.data_plane.port must be 0 (any free ports) or a first port with room for "
-            + ports + " ports (2 per worker) below 65536, got " + d.port());
+            + ports + " ports" + each + " below 65536, got " + d.port());
     if (d.advertisedPort() != null) {
       check(d.advertisedPort() > 0 && d.advertisedPort() + ports - 1 <= 65535,
           "cluster.data_plane.advertised_port must be a first port with room for " + ports
-              + " ports (2 per worker) below 65536, or null to advertise the bound ports, got "
+              + " ports" + each + " below 65536, or null to advertise the bound ports, got "
               + d.advertisedPort());
       check(d.port() != 0, "cluster.data_plane.advertised_port (" + d.advertisedPort()
           + ") maps the bound ports one to one: set cluster.data_plane.port too (it is 0: any free ports)");

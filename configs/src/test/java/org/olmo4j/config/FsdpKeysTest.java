@@ -38,8 +38,22 @@ class FsdpKeysTest {
   }
 
   @Test
+  void hybridShardIsReadWithItsReplicas() {
+    TrainConfig c = load("--fsdp.sharding_strategy=HYBRID_SHARD",
+        "--fsdp.hybrid_sharding_num_model_replicas=2");
+    assertEquals(ShardingStrategy.HYBRID_SHARD, c.fsdp().shardingStrategy());
+    assertEquals(2, c.fsdp().hybridShardingNumModelReplicas());
+    assertTrue(refusal("--fsdp.sharding_strategy=HYBRID_SHARD",
+        "--fsdp.hybrid_sharding_num_model_replicas=0").contains("must be >= 1"));
+    assertTrue(refusal("--fsdp.sharding_strategy=HYBRID_SHARD", "--cluster.data_plane.port=65533")
+        .contains("room for 4 ports (4 per worker under HYBRID_SHARD"));
+    assertTrue(refusal("--fsdp.sharding_strategy=HYBRID_SHARD",
+        "--fsdp.hybrid_sharding_num_model_replicas=3", "--cluster.max_workers=2")
+        .contains("cluster.max_workers (2) must be >= fsdp.hybrid_sharding_num_model_replicas (3)"));
+  }
+
+  @Test
   void whatIsNotBuiltIsRefusedNamingTheKey() {
-    assertTrue(refusal("--fsdp.sharding_strategy=HYBRID_SHARD").contains("HYBRID_SHARD is not built"));
     assertTrue(refusal("--fsdp.hybrid_sharding_num_model_replicas=2")
         .contains("applies to HYBRID_SHARD only"));
     assertTrue(refusal("--fsdp.sharding_strategy=NO_SHARD").contains("sharding_strategy"));

@@ -78,7 +78,7 @@ final class Commits {
     lastWriteSeconds = times.write();
     world.committed(dir);
     log.info("committed checkpoint {} ({} shards; slowest write {} s, training stall {} s = {}% of it)",
-        dir, world.ranks().size(), String.format("%.3f", times.write()),
+        dir, world.groups().groupSize(), String.format("%.3f", times.write()),
         String.format("%.4f", times.stall()),
         String.format("%.1f", 100 * times.stall() / Math.max(1e-9, times.write())));
     exports.afterCommit(dir, step);

@@ -21,6 +21,7 @@ import org.olmo4j.config.TrainConfig;
 import org.olmo4j.control.ControlServer;
 import org.olmo4j.evaluator.Evaluator;
 import org.olmo4j.node.NodeGuardian;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.worker.GpuWorker;
 import org.olmo4j.worker.WorkerEvent;
 
@@ -362,8 +363,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!departures.isEmpty()) {
       return releaseDepartures(s.step());
     }
-    int joiners = pool.eligible().size() - world.ranks().size();
-    if (joiners > 0 && world.ranks().size() < cfg.cluster().maxWorkers() && s.step() < maxSteps) {
+    // Under HYBRID_SHARD only joiners that make a larger multiple of the replicas count.
+    int joiners = takeable(pool.eligible()).size() - world.ranks().size();
+    if (joiners > 0 && s.step() < maxSteps) {
       return reform(joiners + " worker(s) joining at checkpoint step " + s.step());
     }
     return this;
@@ -467,18 +469,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       }
       return this;
     }
+    List<WorkerEvent.Registered> ranks = worldOf(candidates);
+    if (ranks.isEmpty()) {
+      return this;
+    }
     waitingLogged = false;
     commits.takeOver().ifPresent(g -> {
       generation = g; // the next world's generation is newer than any before
       failures.detected("the coordinator moved to " + selfAddress);
     });
-    List<WorkerEvent.Registered> ranks =
-        List.copyOf(candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers())));
     var start = commits.start();
-    world = new World(++generation, ranks, start);
+    world = new World(++generation, ranks, new ShardGroups(ranks.size(),
+        ShardGroups.replicasOf(cfg, World.nodes(ranks))), start);
     watchdog.reset();
     // MFU reference: this node's measured fp32 matmul peak once per node of the world.
-    progress = new RunProgress(cfg, ranks.size(), start, maxSteps, nodePeakFlops * world.nodes(),
+    progress = new RunProgress(cfg, world.groups(), start, maxSteps, nodePeakFlops * world.nodes(),
         stragglers.drainRatio(), runEvents);
     failures.reformed();
     getContext().getLog().info("world of generation {} formed: {} workers, from step {} to {}{}",
@@ -492,6 +497,42 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     world.assign(maxSteps, commits.resume(), events);
     return this;
+  }
+
+  /**
+   * The ranks of the next world ({@link #takeable}), or empty, waiting for more, when under
+   * HYBRID_SHARD they are fewer than min_workers; says in one line when workers are left out.
+   */
+  private List<WorkerEvent.Registered> worldOf(List<WorkerEvent.Registered> candidates) {
+    int up = Math.min(candidates.size(), cfg.cluster().maxWorkers());
+    List<WorkerEvent.Registered> ranks = takeable(candidates);
+    if (ranks.size() == up) {
+      return ranks;
+    }
+    int replicas = ShardGroups.replicasOf(cfg, World.nodes(candidates.subList(0, up)));
+    if (ranks.isEmpty() || ranks.size() < cfg.cluster().minWorkers()) {
+      if (!waitingLogged) {
+        getContext().getLog().info("waiting for workers: HYBRID_SHARD's {} replicas take a multiple"
+            + " of {} workers, at least cluster.min_workers = {}; {} up", replicas, replicas,
+            cfg.cluster().minWorkers(), up);
+        waitingLogged = true;
+      }
+      return List.of();
+    }
+    getContext().getLog().info("HYBRID_SHARD's {} replicas take a multiple of {} workers: {} of"
+        + " the {} up train, the others wait", replicas, replicas, ranks.size(), up);
+    return ranks;
+  }
+
+  /**
+   * The first max_workers candidates, under HYBRID_SHARD cut to the largest multiple of the
+   * replicas (one per node of them when hybrid_sharding_num_model_replicas is null).
+   */
+  private List<WorkerEvent.Registered> takeable(List<WorkerEvent.Registered> candidates) {
+    List<WorkerEvent.Registered> up =
+        candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers()));
+    int replicas = ShardGroups.replicasOf(cfg, World.nodes(up));
+    return List.copyOf(up.subList(0, up.size() - up.size() % replicas));
   }
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {

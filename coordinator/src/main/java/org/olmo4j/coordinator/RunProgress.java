@@ -9,6 +9,7 @@ import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.Architecture;
 import org.olmo4j.train.ConsoleProgress;
 import org.olmo4j.train.MetricsLog;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.SpeedMonitor;
 import org.olmo4j.train.StepMetrics;
 import org.olmo4j.train.TrainCheckpoints;
@@ -23,6 +24,8 @@ final class RunProgress implements AutoCloseable {
 
   private final TrainConfig cfg;
   private final int worldSize;
+  /** Shard files of a checkpoint: every rank's, or under HYBRID_SHARD one shard group's. */
+  private final int shardFiles;
   private final TrainState start;
   private final MetricsLog metrics;
   private final SpeedMonitor speed;
@@ -50,13 +53,15 @@ final class RunProgress implements AutoCloseable {
    * @param peakFlops the reference FLOP/s of the whole world, for MFU
    * @param drainRatio for {@link RankTimes#streak}
    */
-  RunProgress(TrainConfig cfg, int worldSize, TrainState start, long maxSteps, double peakFlops,
-      double drainRatio, RunEvents events) {
+  RunProgress(TrainConfig cfg, ShardGroups groups, TrainState start, long maxSteps,
+      double peakFlops, double drainRatio, RunEvents events) {
+    int worldSize = groups.worldSize();
     this.events = events;
     this.rankTimes = new RankTimes(worldSize, drainRatio);
     this.maxSteps = maxSteps;
     this.cfg = cfg;
     this.worldSize = worldSize;
+    this.shardFiles = groups.groupSize();
     this.start = start;
     this.lastStep = start.step();
     this.metrics = MetricsLog.open(Path.of(cfg.saveFolder()).resolve("metrics.jsonl"), start.step());
@@ -160,13 +165,16 @@ final class RunProgress implements AutoCloseable {
     events.notice("eval", p.step(), "eval round of step " + p.step(), p.metrics());
   }
 
-  /** Records a rank's durable shard; true when the step has all its shards. */
+  /**
+   * Records a rank's durable shard; true when the step has all its shards (under HYBRID_SHARD
+   * those of replica 0's shard group: the other replicas hold the same pieces and write none).
+   */
   boolean shardSaved(WorkerEvent.ShardSaved s) {
     Set<Integer> ranks = shards.computeIfAbsent(s.step(), k -> new HashSet<>());
     ranks.add(s.rank());
     shardTimes.merge(s.step(), new ShardTimes(s.writeSeconds(), s.stallSeconds()),
         (a, b) -> a.max(b.write(), b.stall()));
-    if (ranks.size() < worldSize) {
+    if (ranks.size() < shardFiles) {
       return false;
     }
     shards.remove(s.step());
@@ -186,6 +194,6 @@ final class RunProgress implements AutoCloseable {
 
   /** Commits step {@code step} of this world. */
   Path commit(TrainCheckpoints checkpoints, long step, long generation) {
-    return checkpoints.commit(stateAt(step), generation, worldSize);
+    return checkpoints.commit(stateAt(step), generation, shardFiles);
   }
 }

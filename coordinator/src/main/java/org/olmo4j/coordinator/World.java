@@ -4,13 +4,23 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainState;
 import org.olmo4j.worker.GpuWorker;
 import org.olmo4j.worker.WorkerEvent;
 
-/** The ranks of one generation and where they start; what the coordinator tells them. */
-record World(long generation, List<WorkerEvent.Registered> ranks, TrainState start) {
+/**
+ * The ranks of one generation, how they are grouped ({@link ShardGroups}: one group but under
+ * HYBRID_SHARD) and where they start; what the coordinator tells them.
+ */
+record World(long generation, List<WorkerEvent.Registered> ranks, ShardGroups groups,
+    TrainState start) {
+
+  /** A world of one shard group. */
+  World(long generation, List<WorkerEvent.Registered> ranks, TrainState start) {
+    this(generation, ranks, ShardGroups.single(ranks.size()), start);
+  }
 
   int size() {
     return ranks.size();
@@ -26,16 +36,25 @@ record World(long generation, List<WorkerEvent.Registered> ranks, TrainState sta
 
   /** Nodes taking part (the workers of one node share its cores). */
   long nodes() {
-    return ranks.stream().map(WorkerEvent.Registered::node).distinct().count();
+    return nodes(ranks);
+  }
+
+  /** Nodes the workers {@code ranks} run on. */
+  static int nodes(List<WorkerEvent.Registered> ranks) {
+    return (int) ranks.stream().map(WorkerEvent.Registered::node).distinct().count();
   }
 
   /** Sends every rank its assignment: train from {@code start} to {@code maxSteps}. */
   void assign(long maxSteps, Optional<TrainCheckpoints.ResumePoint> from,
       ActorRef<WorkerEvent> reportTo) {
     List<String> endpoints = ranks.stream().map(WorkerEvent.Registered::exchangeEndpoint).toList();
+    // Under HYBRID_SHARD every rank's second server hosts its replica group (every node has
+    // one: nodes agree on fsdp, NodeConfigs).
+    List<String> replicaEndpoints = groups.replicas() == 1 ? List.of()
+        : ranks.stream().map(WorkerEvent.Registered::replicaEndpoint).toList();
     for (int rank = 0; rank < ranks.size(); rank++) {
       ranks.get(rank).worker().tell(new GpuWorker.Assign(generation, rank, ranks.size(),
-          endpoints, start.step(), start.dataPosition(), maxSteps,
+          endpoints, groups.replicas(), replicaEndpoints, start.step(), start.dataPosition(), maxSteps,
           from.map(r -> r.dir().toString()).orElse(null),
           from.map(TrainCheckpoints.ResumePoint::weightsOnly).orElse(false), reportTo));
     }

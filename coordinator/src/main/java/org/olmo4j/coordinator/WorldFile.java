@@ -42,6 +42,9 @@ final class WorldFile {
       o.put("node", ranks.get(r).node());
       o.put("local_index", ranks.get(r).localIndex());
       o.put("endpoint", ranks.get(r).exchangeEndpoint());
+      if (ranks.get(r).replicaEndpoint() != null) {
+        o.put("replica_endpoint", ranks.get(r).replicaEndpoint()); // HYBRID_SHARD's second server
+      }
       o.put("shard_elements", ready.get(r).shardElements());
       o.put("optimizer_state_bytes", ready.get(r).optimizerStateBytes());
     }

@@ -63,18 +63,23 @@ class MessageSerializationTest {
     assertRoundTrips(new NodeGuardian.Refused(List.of("optimizer.learning_rate: 0.01 ≠ 0.5")));
     assertRoundTrips(new NodeGuardian.Shutdown(0, "done"));
     assertRoundTrips(new GpuWorker.Introduce(events));
-    assertRoundTrips(new GpuWorker.Assign(3, 1, 2, List.of("127.0.0.1:1", "127.0.0.1:2"), 10, 80,
-        20, "/tmp/run/step10", false, events));
-    assertRoundTrips(new GpuWorker.Assign(1, 0, 1, List.of("h:1"), 0, 0, 5, null, true, events));
+    assertRoundTrips(new GpuWorker.Assign(3, 1, 2, List.of("127.0.0.1:1", "127.0.0.1:2"), 1,
+        List.of(), 10, 80, 20, "/tmp/run/step10", false, events));
+    assertRoundTrips(new GpuWorker.Assign(1, 0, 1, List.of("h:1"), 1, List.of(), 0, 0, 5, null,
+        true, events));
+    // HYBRID_SHARD: 2 replicas of 2, each rank's replica-group server too.
+    assertRoundTrips(new GpuWorker.Assign(2, 3, 4, List.of("a:1", "a:3", "b:1", "b:3"), 2,
+        List.of("a:5", "a:7", "b:5", "b:7"), 10, 80, 20, "/tmp/run/step10", false, events));
     assertRoundTrips(new GpuWorker.Abort(4));
     assertRoundTrips(new GpuWorker.SaveNow(4));
     ActorRef<Coordinator.Drained> drained = kit.createTestProbe(Coordinator.Drained.class).getRef();
     assertRoundTrips(new Coordinator.Drain("pekko://olmo4j@h:2", drained));
     assertRoundTrips(new Coordinator.Drained("pekko://olmo4j@h:2", "drained at checkpoint step 7"));
-    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3", null));
-    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3",
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3", null,
+        null));
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 2, "h:3", "h:5",
         new WorkerEvent.RestartPoint(4, "/tmp/run/step20", false)));
-    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 0, "h:3",
+    assertRoundTrips(new WorkerEvent.Registered(worker, "pekko://olmo4j@h:1", 0, "h:3", null,
         new WorkerEvent.RestartPoint(1, null, false)));
     assertRoundTrips(new GpuWorker.Committed(4, "/tmp/run/step30"));
     ActorRef<Coordinator.Command> coordinator = kit.createTestProbe(Coordinator.Command.class).getRef();

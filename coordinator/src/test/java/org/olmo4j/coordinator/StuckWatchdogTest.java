@@ -115,7 +115,7 @@ class StuckWatchdogTest {
   /** A world of one rank per node (the watchdog only reads the ranks' nodes). */
   private static World world(String... nodes) {
     List<WorkerEvent.Registered> ranks = Arrays.stream(nodes)
-        .map(n -> new WorkerEvent.Registered(null, n, 0, "127.0.0.1:1", null)).toList();
+        .map(n -> new WorkerEvent.Registered(null, n, 0, "127.0.0.1:1", null, null)).toList();
     return new World(1, ranks, new TrainState(0, 0, 0));
   }
 }

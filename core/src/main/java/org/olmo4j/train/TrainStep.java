@@ -13,7 +13,8 @@ import org.olmo4j.optim.AdamWShard;
  * One optimizer step of one rank under a sharding strategy: forward/backward on its part of the
  * global batch, gradients reduce-scattered to their shard owners, global grad norm, clipping,
  * AdamW on the rank's shard, parameters gathered for the next forward. {@link ZeroStep} is
- * SHARD_GRAD_OP (ZeRO-2), {@link FullShardStep} FULL_SHARD (ZeRO-3).
+ * SHARD_GRAD_OP (ZeRO-2), {@link FullShardStep} FULL_SHARD (ZeRO-3) and HYBRID_SHARD (FULL_SHARD
+ * inside each shard group, gradient pieces summed across the replicas; {@link ShardGroups}).
  */
 public interface TrainStep extends AutoCloseable {
 
@@ -68,20 +69,37 @@ public interface TrainStep extends AutoCloseable {
         : OlmoModel.create(cfg.model(), manager, cfg.precision());
   }
 
-  /** The shard rank {@code rank} of {@code worldSize} owns under {@code cfg}'s strategy. */
+  /** The shard rank {@code rank} of {@code worldSize} owns under {@code cfg}'s strategy (one replica). */
   static ShardPlan plan(TrainConfig cfg, int rank, int worldSize) {
-    return ShardPlan.of(Architecture.of(cfg.model()), cfg.fsdp().shardingStrategy(), rank,
-        worldSize);
+    return plan(cfg, ShardGroups.single(worldSize), rank);
   }
 
-  /** The step of {@code cfg}'s strategy for {@code model} (from {@link #model}). */
+  /** The shard world rank {@code rank} owns: its piece of its shard group's split. */
+  static ShardPlan plan(TrainConfig cfg, ShardGroups groups, int rank) {
+    return ShardPlan.of(Architecture.of(cfg.model()), cfg.fsdp().shardingStrategy(),
+        groups.shardRank(rank), groups.groupSize());
+  }
+
+  /** The step of {@code cfg}'s strategy for {@code model} (from {@link #model}) over one world. */
   static TrainStep create(TrainConfig cfg, OlmoModel model, AdamWShard optimizer,
       Collectives collectives) {
+    return create(cfg, model, optimizer, collectives, null);
+  }
+
+  /**
+   * As above; under HYBRID_SHARD {@code collectives} is the rank's shard group and {@code
+   * replicas} its replica group (null: one replica, the same as FULL_SHARD).
+   */
+  static TrainStep create(TrainConfig cfg, OlmoModel model, AdamWShard optimizer,
+      Collectives collectives, Collectives replicas) {
     ShardingStrategy s = cfg.fsdp().shardingStrategy();
-    if (s == ShardingStrategy.HYBRID_SHARD) {
-      throw new IllegalArgumentException("fsdp.sharding_strategy HYBRID_SHARD is not built for"
-          + " the cluster yet (its step is: FullShardStep over shard and replica groups); use"
-          + " FULL_SHARD or SHARD_GRAD_OP");
+    if (s == ShardingStrategy.HYBRID_SHARD && replicas != null) {
+      return new FullShardStep(model, optimizer, new HybridWorld(collectives, replicas),
+          collectives, replicas, cfg.precision(), cfg.activationCheckpointing());
+    }
+    if (replicas != null) {
+      throw new IllegalArgumentException("replica groups are HYBRID_SHARD's; the strategy is "
+          + s.yamlName());
     }
     return s.shardsParameters()
         ? new FullShardStep(model, optimizer, collectives, cfg.precision(),

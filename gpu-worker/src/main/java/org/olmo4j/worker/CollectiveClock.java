@@ -17,6 +17,9 @@ import org.olmo4j.train.Collectives;
  * micro-batches, would otherwise show up as the others' compute. When collectives run on another
  * thread too (FULL_SHARD overlaps them with compute), time inside them is not time waited, and
  * the step's own measure of its exposed wait stands.
+ *
+ * <p>HYBRID_SHARD's step uses two groups; {@link #alongside} times the second on this clock, so
+ * that both groups' collectives count (waits and the stuck-rank watchdog's progress).
  */
 final class CollectiveClock implements Collectives {
 
@@ -31,7 +34,12 @@ final class CollectiveClock implements Collectives {
   private volatile boolean overlapped;
 
   CollectiveClock(Collectives inner) {
-    this.inner = inner;
+    this.inner = new Timed(inner);
+  }
+
+  /** {@code other} (another group of this rank), its collectives timed and counted here. */
+  Collectives alongside(Collectives other) {
+    return new Timed(other);
   }
 
   /**
@@ -70,31 +78,65 @@ final class CollectiveClock implements Collectives {
 
   @Override
   public void reduceScatter(FlatVector full, float[] myShard) {
-    long t0 = enter();
-    try {
-      inner.reduceScatter(full, myShard);
-    } finally {
-      record(t0);
-    }
+    inner.reduceScatter(full, myShard);
   }
 
   @Override
   public void allGatherInPlace(FlatVector full) {
-    long t0 = enter();
-    try {
-      inner.allGatherInPlace(full);
-    } finally {
-      record(t0);
-    }
+    inner.allGatherInPlace(full);
   }
 
   @Override
   public double[] allReduceSum(double[] values) {
-    long t0 = enter();
-    try {
-      return inner.allReduceSum(values);
-    } finally {
-      record(t0);
+    return inner.allReduceSum(values);
+  }
+
+  /** One group's collectives, timed and counted on this clock. */
+  private final class Timed implements Collectives {
+    private final Collectives group;
+
+    Timed(Collectives group) {
+      this.group = group;
+    }
+
+    @Override
+    public int rank() {
+      return group.rank();
+    }
+
+    @Override
+    public int worldSize() {
+      return group.worldSize();
+    }
+
+    @Override
+    public void reduceScatter(FlatVector full, float[] myShard) {
+      long t0 = enter();
+      try {
+        group.reduceScatter(full, myShard);
+      } finally {
+        record(t0);
+      }
+    }
+
+    @Override
+    public void allGatherInPlace(FlatVector full) {
+      long t0 = enter();
+      try {
+        group.allGatherInPlace(full);
+      } finally {
+        record(t0);
+      }
+    }
+
+    @Override
+    public double[] allReduceSum(double[] values) {
+      long t0 = enter();
+      try {
+        return group.allReduceSum(values);
+      } finally {
+        record(t0);
+      }
     }
   }
 

@@ -1,8 +1,5 @@
 package org.olmo4j.worker;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -24,7 +21,7 @@ import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.DataException;
-import org.olmo4j.exchange.ExchangeServer;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainingDivergedException;
 import org.olmo4j.loader.DataLoader;
 
@@ -47,11 +44,21 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   /**
    * Train as rank {@code rank} of a world of {@code worldSize} (generation {@code generation})
    * from step {@code startStep} (global data position {@code startPosition}) to {@code maxSteps};
-   * {@code checkpointDir} null: start from the seeded initialisation.
+   * {@code checkpointDir} null: start from the seeded initialisation. {@code endpoints}: every
+   * rank's data plane in rank order; under HYBRID_SHARD ({@code replicas} > 1, {@link
+   * ShardGroups}) each rank's shard-group server, and {@code replicaEndpoints} each rank's
+   * replica-group server (empty otherwise).
    */
   public record Assign(long generation, int rank, int worldSize, List<String> endpoints,
+      int replicas, List<String> replicaEndpoints,
       long startStep, long startPosition, long maxSteps, String checkpointDir,
-      boolean weightsOnly, ActorRef<WorkerEvent> coordinator) implements Command {}
+      boolean weightsOnly, ActorRef<WorkerEvent> coordinator) implements Command {
+
+    /** How this world is split into shard and replica groups. */
+    public ShardGroups groups() {
+      return new ShardGroups(worldSize, replicas);
+    }
+  }
 
   /** Stop the loop of an older generation at once (collectives in flight fail fast). */
   public record Abort(long newGeneration) implements Command {}
@@ -86,7 +93,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private final RankTraining.ShardSink shards;
   /** The coordinator of the newest assignment: where shard reports go. */
   private ActorRef<WorkerEvent> coordinator;
-  private final ExchangeServer server;
+  private final DataPlaneServers dataPlane;
   private final Executor blocking;
   private final TimerScheduler<Command> timers;
   private volatile RankTraining loop;
@@ -114,12 +121,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     this.loader = loader;
     this.shards = new RankTraining.ShardSink(checkpointer, new ShardSnapshot(2),
         ctx.messageAdapter(Checkpointer.ShardWritten.class, ShardWritten::new));
-    try {
-      this.server = ExchangeServer.start(DataPlaneEndpoints.of(cfg.cluster().dataPlane(), host, localIndex));
-    } catch (IOException e) {
-      throw new UncheckedIOException("worker " + localIndex + " cannot open its data plane on " + host
-          + " (cluster.data_plane.port " + cfg.cluster().dataPlane().port() + "): " + e.getMessage(), e);
-    }
+    this.dataPlane = DataPlaneServers.start(cfg, host, localIndex);
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER));
     ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
   }
@@ -154,9 +156,8 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   }
 
   private Behavior<Command> onIntroduce(Introduce m) {
-    InetSocketAddress a = server.controlAddress();
     m.coordinator().tell(new WorkerEvent.Registered(getContext().getSelf(), node, localIndex,
-        a.getHostString() + ":" + a.getPort(), lastWorld));
+        dataPlane.endpoint(), dataPlane.replicaEndpoint(), lastWorld));
     return this;
   }
 
@@ -199,7 +200,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     var queue = m.opened().microBatches(2 * perStep)
         .runWith(Sink.queue(), Materializer.matFromSystem(getContext().getSystem()));
     CompletableFuture<Long> run = CompletableFuture.supplyAsync(() -> {
-      try (RankTraining l = new RankTraining(cfg, a, server, queue, shards)) {
+      try (RankTraining l = new RankTraining(cfg, a, dataPlane, queue, shards)) {
         loop = l;
         return l.run();
       } catch (RuntimeException e) {
@@ -305,7 +306,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     if (loop != null) {
       loop.abort(Long.MAX_VALUE);
     }
-    server.close();
+    dataPlane.close();
     return this;
   }
 }

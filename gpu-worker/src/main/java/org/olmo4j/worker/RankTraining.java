@@ -2,7 +2,6 @@ package org.olmo4j.worker;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,13 +18,12 @@ import org.olmo4j.checkpointer.ShardSnapshot;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.DataException;
 import org.olmo4j.exchange.ExchangeOptions;
-import org.olmo4j.exchange.ExchangeServer;
-import org.olmo4j.exchange.TensorExchange;
 import org.olmo4j.loader.MicroBatch;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.optim.AdamWShard;
 import org.olmo4j.train.Batch;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainLoop;
 import org.olmo4j.train.ProcessMemory;
@@ -58,7 +56,9 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   private final OlmoModel model;
   private final AdamWShard optimizer;
   private final CheckpointStore store;
-  private final TensorExchange exchange;
+  /** This rank's world, or under HYBRID_SHARD its shard group and its replica group. */
+  private final DataPlaneServers.Joined exchange;
+  private final ShardGroups groups;
   private final CollectiveClock collectives;
   private final TrainStep zero;
   private final EvalShare eval;
@@ -76,7 +76,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
   private List<Batch> ahead;
   private long aheadStep = -1;
 
-  RankTraining(TrainConfig cfg, GpuWorker.Assign assign, ExchangeServer server,
+  RankTraining(TrainConfig cfg, GpuWorker.Assign assign, DataPlaneServers dataPlane,
       SinkQueueWithCancel<MicroBatch> batches, ShardSink shards) {
     this.cfg = cfg;
     this.shards = shards;
@@ -87,7 +87,8 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     this.manager = NDManager.newBaseManager();
     this.model = TrainStep.model(cfg, manager);
     FlatLayout layout = model.layout();
-    this.optimizer = new AdamWShard(layout, TrainStep.plan(cfg, assign.rank(), assign.worldSize()),
+    this.groups = assign.groups();
+    this.optimizer = new AdamWShard(layout, TrainStep.plan(cfg, groups, assign.rank()),
         cfg.optimizer());
     this.store = new CheckpointStore(Path.of(cfg.saveFolder()));
     if (assign.checkpointDir() == null) {
@@ -96,16 +97,12 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
       TrainCheckpoints.loadShard(new TrainCheckpoints.ResumePoint(Path.of(assign.checkpointDir()),
           null, assign.weightsOnly()), layout, optimizer);
     }
-    List<InetSocketAddress> endpoints = new ArrayList<>();
-    for (String e : assign.endpoints()) {
-      int colon = e.lastIndexOf(':');
-      endpoints.add(new InetSocketAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))));
-    }
     ExchangeOptions options = ExchangeOptions.DEFAULTS.withTimeout(
         Duration.ofSeconds(cfg.cluster().exchangeTimeoutSeconds()));
-    this.exchange = join(server, endpoints, options);
-    this.collectives = new CollectiveClock(exchange);
-    this.zero = TrainStep.create(cfg, model, optimizer, collectives);
+    this.exchange = join(dataPlane, options);
+    this.collectives = new CollectiveClock(exchange.group());
+    this.zero = TrainStep.create(cfg, model, optimizer, collectives,
+        exchange.replicas() == null ? null : collectives.alongside(exchange.replicas()));
     this.currentStep = assign.startStep();
     this.loop = new TrainLoop(cfg, assign.maxSteps(), zero, s -> {
       currentStep = s;
@@ -124,10 +121,9 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
         12L * optimizer.master().length, optimizer.master().length));
   }
 
-  private TensorExchange join(ExchangeServer server, List<InetSocketAddress> endpoints,
-      ExchangeOptions options) {
+  private DataPlaneServers.Joined join(DataPlaneServers dataPlane, ExchangeOptions options) {
     try {
-      return server.join(assign.rank(), assign.generation(), endpoints, options);
+      return dataPlane.join(assign, options);
     } catch (Exception e) {
       model.close();
       manager.close();
@@ -181,10 +177,15 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
    */
   @Override
   public void saveCheckpoint(long step) {
+    if (!groups.writesShards(assign.rank())) {
+      return; // HYBRID_SHARD: replica 0's shard group writes the pieces every replica holds
+    }
     phase = WorkerEvent.RankPhase.CHECKPOINT;
+    int fileRank = groups.shardRank(assign.rank()); // = the world rank for replica 0
+    int files = groups.groupSize();
     long generation = assign.generation();
-    var copying = shards.snapshots().copyAsync(optimizer, generation, step, assign.rank(),
-        assign.worldSize(), shards.replyTo(), SNAPSHOT_COPIES);
+    var copying = shards.snapshots().copyAsync(optimizer, generation, step, fileRank, files,
+        shards.replyTo(), SNAPSHOT_COPIES);
     if (copying.isPresent()) {
       // The copy runs beside the next step's forward and backward; its optimizer update waits.
       optimizer.holdUntil(copying.get(),
@@ -202,11 +203,11 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     }
     long w0 = System.nanoTime();
     Path file = store.tmpDir(step, assign.generation()).resolve(
-        CheckpointStore.shardFileName(assign.rank(), assign.worldSize()));
+        CheckpointStore.shardFileName(fileRank, files));
     String error = null;
     try {
-      store.writeShard(step, assign.generation(), assign.rank(), assign.worldSize(),
-          optimizer.plan(), optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
+      store.writeShard(step, assign.generation(), fileRank, files, optimizer.plan(),
+          optimizer.master(), optimizer.expAvg(), optimizer.expAvgSq());
     } catch (IOException e) {
       // A full disk or an I/O error fails this checkpoint, not the rank: training goes on and
       // the next save_interval tries again, as when the Checkpointer's write fails.

@@ -12,11 +12,13 @@ public sealed interface WorkerEvent extends ClusterMessage {
   }
 
   /**
-   * The worker is up: where its data plane listens, and the last world it was part of ({@code
-   * lastWorld} null if none) so that a coordinator taking over can continue the run.
+   * The worker is up: where its data plane listens ({@code replicaEndpoint}: its second server,
+   * for HYBRID_SHARD's replica group; null under the other strategies), and the last world it was
+   * part of ({@code lastWorld} null if none) so that a coordinator taking over can continue the run.
    */
   record Registered(ActorRef<GpuWorker.Command> worker, String node, int localIndex,
-      String exchangeEndpoint, RestartPoint lastWorld) implements WorkerEvent {}
+      String exchangeEndpoint, String replicaEndpoint, RestartPoint lastWorld)
+      implements WorkerEvent {}
 
   /**
    * Where a world of {@code generation} can be restarted from: the newest checkpoint committed

@@ -37,6 +37,19 @@ class CollectiveClockTest {
     assertTrue(waited >= PEER_MS / 1000.0 && waited < OWN, "the next lap is one thread's: " + waited);
   }
 
+  /** HYBRID_SHARD's replica group, timed alongside: both groups' collectives count and are waited. */
+  @Test
+  void aSecondGroupCountsOnTheSameClock() {
+    CollectiveClock clock = new CollectiveClock(latePeer());
+    Collectives replicas = clock.alongside(latePeer());
+    clock.allReduceSum(new double[] {1});
+    replicas.allReduceSum(new double[] {2});
+    assertEquals(2, clock.entered(), "collectives of both groups entered");
+    assertEquals(0, clock.inside());
+    double waited = clock.lap(OWN);
+    assertTrue(waited >= 2 * PEER_MS / 1000.0 && waited < OWN, "waited " + waited);
+  }
+
   /** One rank whose all-reduce returns once a late peer has arrived, {@link #PEER_MS} later. */
   private static Collectives latePeer() {
     return new Collectives() {

@@ -35,6 +35,18 @@ class DataPlaneEndpointsTest {
     assertEquals("10.0.0.5:30001", hostPort(portOnly.advertisedBulk()));
   }
 
+  @Test
+  void underHybridShardWorkerIUsesFourPortsShardGroupFirst() {
+    DataPlaneConfig d = new DataPlaneConfig(20000, null, 30000);
+    ExchangeServer.Endpoints shard = DataPlaneEndpoints.of(d, "10.0.0.5", 1, 0, 2);
+    ExchangeServer.Endpoints replica = DataPlaneEndpoints.of(d, "10.0.0.5", 1, 1, 2);
+    assertEquals(new InetSocketAddress("10.0.0.5", 20004), shard.controlBind());
+    assertEquals(new InetSocketAddress("10.0.0.5", 20005), shard.bulkBind());
+    assertEquals(new InetSocketAddress("10.0.0.5", 20006), replica.controlBind());
+    assertEquals(new InetSocketAddress("10.0.0.5", 20007), replica.bulkBind());
+    assertEquals("10.0.0.5:30006", hostPort(replica.advertisedControl()));
+  }
+
   private static String hostPort(InetSocketAddress a) {
     return a.getHostString() + ":" + a.getPort();
   }

@@ -28,7 +28,7 @@ import org.olmo4j.model.OlmoModel;
 import org.olmo4j.model.ShardPlan;
 import org.olmo4j.optim.AdamWShard;
 import org.olmo4j.train.Batch;
-import org.olmo4j.train.FullShardStep;
+import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainStep;
 
@@ -201,15 +201,16 @@ class FullShardStepTest {
   }
 
   /**
-   * HYBRID_SHARD's step: 2 groups × 2 ranks, units sharded inside each group (in-process worlds
-   * of their own), gradient pieces summed across the groups: within 1e-4 of one worker.
+   * HYBRID_SHARD's step: 2 groups × 2 ranks laid out by {@link ShardGroups} (rank r: shard group
+   * r / 2, replica group r % 2), units sharded inside each group (in-process worlds of their
+   * own), gradient pieces and the loss terms summed across the groups: within 1e-4 of one worker.
    */
   @Test
   void hybridShardTwoGroupsOfTwoMatchesOneWorker() throws Exception {
     TrainConfig zero2 = config("olmo2", "SHARD_GRAD_OP", "null");
     List<Double> one = train(zero2, 1, 0, 20, null, null);
-    TrainConfig full = config("olmo2", "FULL_SHARD", "null");
-    List<TensorExchange> world = InProcessGroup.newWorld(4, 1, ExchangeOptions.DEFAULTS).exchanges();
+    TrainConfig hybrid = config("olmo2", "HYBRID_SHARD", "null");
+    ShardGroups layout = new ShardGroups(4, 2);
     List<List<TensorExchange>> groups = List.of(
         InProcessGroup.newWorld(2, 1, ExchangeOptions.DEFAULTS).exchanges(),
         InProcessGroup.newWorld(2, 1, ExchangeOptions.DEFAULTS).exchanges());
@@ -221,35 +222,34 @@ class FullShardStepTest {
       List<Future<List<Double>>> futures = new ArrayList<>();
       for (int r = 0; r < 4; r++) {
         int rank = r;
-        futures.add(pool.submit(() -> hybridRank(full, world.get(rank),
-            groups.get(rank / 2).get(rank % 2), replicas.get(rank % 2).get(rank / 2))));
+        TensorExchange shard = groups.get(layout.replicaIndex(rank)).get(layout.shardRank(rank));
+        TensorExchange replica = replicas.get(layout.shardRank(rank)).get(layout.replicaIndex(rank));
+        futures.add(pool.submit(() -> hybridRank(hybrid, layout, rank, shard, replica)));
       }
-      List<Double> hybrid = futures.get(0).get();
+      List<Double> losses = futures.get(0).get();
       for (Future<List<Double>> f : futures) {
-        assertEquals(hybrid, f.get(), "every rank logs the global loss");
+        assertEquals(losses, f.get(), "every rank logs the global loss");
       }
       System.out.printf("HYBRID_SHARD 2x2 vs one worker: max relative loss difference %.2e%n",
-          maxRelative(one, hybrid));
-      assertClose(one, hybrid, 1e-4, "HYBRID_SHARD 2 groups x 2 vs N=1");
+          maxRelative(one, losses));
+      assertClose(one, losses, 1e-4, "HYBRID_SHARD 2 groups x 2 vs N=1");
     } finally {
       pool.shutdown();
     }
   }
 
-  private static List<Double> hybridRank(TrainConfig cfg, TensorExchange world,
+  private static List<Double> hybridRank(TrainConfig cfg, ShardGroups layout, int rank,
       TensorExchange shard, TensorExchange replica) throws Exception {
     try (NDManager m = NDManager.newBaseManager();
         OlmoModel model = TrainStep.model(cfg, m)) {
-      FlatLayout layout = model.layout();
-      AdamWShard opt = new AdamWShard(layout, TrainStep.plan(cfg, shard.rank(), 2),
-          cfg.optimizer());
-      TrainCheckpoints.initShard(cfg, layout, opt);
+      FlatLayout flat = model.layout();
+      AdamWShard opt = new AdamWShard(flat, TrainStep.plan(cfg, layout, rank), cfg.optimizer());
+      TrainCheckpoints.initShard(cfg, flat, opt);
       List<Double> losses = new ArrayList<>();
-      try (TrainStep step = new FullShardStep(model, opt, world, shard, replica,
-          cfg.precision(), null)) {
-        int per = GLOBAL_BATCH / 4;
+      try (TrainStep step = TrainStep.create(cfg, model, opt, shard, replica)) {
+        int per = GLOBAL_BATCH / layout.worldSize();
         for (int s = 1; s <= 20; s++) {
-          Batch part = globalBatch(s).slice(world.rank() * per, per);
+          Batch part = globalBatch(s).slice(rank * per, per);
           losses.add(step.run(part, Math.max(1, per / 2), 1e-4, s, LR, 1.0).loss());
         }
       }
