@@ -1,9 +1,7 @@
 package org.olmo4j.coordinator;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -13,9 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Down;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.control.ControlServer;
@@ -97,12 +93,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Failures failures;
   private final StragglerPolicy stragglers;
   private final StuckWatchdog watchdog;
-  private final CheckpointFailures checkpointFailures = new CheckpointFailures();
-  /** A rank cannot read its data: the run ends, exit code 1, after the voted checkpoint. */
-  private Optional<String> dataStop = Optional.empty();
-  private boolean waitingLogged;
-  /** Every rank has finished; waiting for the final checkpoint's shards to be committed. */
-  private boolean finalCommitPending;
+  private final ShardReports shardReports;
+  private final WorldChoice worldChoice;
   private final double nodePeakFlops;
   private final String selfAddress;
 
@@ -116,6 +108,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.watchdog = new StuckWatchdog(cfg.cluster());
     this.cfg = cfg;
     this.admission = new Admission(cfg, ctx.getSystem(), ctx.getLog());
+    this.worldChoice = new WorldChoice(cfg, ctx.getLog());
     this.maxSteps = maxSteps;
     this.commits = new Commits(cfg, stepsPerEpoch, new UnshardedExports(cfg,
         ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking()), ctx.getLog()));
@@ -123,6 +116,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.evals = EvalRounds.start(ctx, cfg,
         ctx.messageAdapter(Evaluator.Published.class, EvalPublished::new));
     this.runEvents = new RunEvents(ctx.getSystem());
+    this.shardReports = new ShardReports(commits, runEvents, ctx.getLog());
     // Binds in the background: a status request may come only once it is bound anyway.
     this.control = ControlServer.start(ctx.getSystem(), ctx.getSelf(), runEvents, cfg);
     ctx.spawn(Membership.create(ctx.getSelf(), events), "membership");
@@ -205,7 +199,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   RunStatus status(String state) {
     return RunStatus.of(state, world, pool, progress, maxSteps, generation, commits.lastStep(),
         commits.resume(), selfAddress, commits.lastWriteSeconds(), failures.lastRecoverySeconds(),
-        checkpointFailures.status());
+        shardReports.status());
   }
 
   Behavior<Command> onPostStop() {
@@ -277,27 +271,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     } else if (e instanceof WorkerEvent.EvalDone d) {
       evals.scored(d);
     } else if (e instanceof WorkerEvent.ShardSaved s) {
-      return onShardSaved(s);
+      return next(shardReports.shardSaved(s, progress, world));
     } else if (e instanceof WorkerEvent.Stopped s) {
       return onRankStopped(s);
     } else if (e instanceof WorkerEvent.DataUnreadable u) {
-      dataUnreadable(u);
+      shardReports.dataUnreadable(u);
     } else if (e instanceof WorkerEvent.Paused p && desk.rankPaused(p.rank(), p.step(), world.size())) {
       getContext().getLog().info("paused after step {}", p.step());
       runEvents.notice("paused", p.step(), "paused by the operator");
     }
     return this;
-  }
-
-  /** The ranks checkpoint the step and stop (their vote); the run then ends with this reason. */
-  private void dataUnreadable(WorkerEvent.DataUnreadable u) {
-    if (dataStop.isEmpty()) {
-      dataStop = Optional.of("stopped after checkpoint step " + u.step() + ": rank " + u.rank()
-          + " cannot read its data of step " + (u.step() + 1) + ": " + u.error());
-      getContext().getLog().info("a rank cannot read its data: every rank checkpoints step {} and "
-          + "the run stops", u.step());
-      runEvents.notice("data_unreadable", u.step(), u.error());
-    }
   }
 
   /** cluster.straggler: the slow rank's node leaves at the next checkpoint, as drained nodes do. */
@@ -307,88 +290,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     runEvents.notice("straggler_drain", progress.lastStep(), d.describe());
   }
 
-  /**
-   * cluster.stuck_factor: a rank alive but stuck cannot be waited out nor drained (a drain needs
-   * its checkpoint), so its node is downed; its JVM then exits, and a restarted node joins at the
-   * next checkpoint. The coordinator's own node cannot be downed by itself: that worker is left
-   * out of the next worlds instead. Either way the others re-form from the last checkpoint.
-   */
+  /** cluster.stuck_factor: the stuck rank's node (or worker) is removed; the others re-form. */
   private Behavior<Command> removeStuck(StuckWatchdog.Stuck s) {
-    WorkerEvent.Registered stuck = world.ranks().get(s.rank());
-    // Fencing: its collectives fail once it wakes, whatever becomes of its node.
-    stuck.worker().tell(new GpuWorker.Abort(world.generation() + 1));
     runEvents.notice("rank_stuck", s.step(), s.describe());
-    if (s.node().equals(selfAddress)) {
-      getContext().getLog().warn("{}; it runs on the coordinator's node, which cannot down itself: "
-          + "its worker is left out of the next worlds (restart the node to bring it back)",
-          s.describe());
-      pool.leaveOut(stuck.worker());
-    } else {
-      getContext().getLog().warn("{}: downing its node", s.describe());
-      Cluster.get(getContext().getSystem()).manager()
-          .tell(new Down(AddressFromURIString.parse(s.node())));
-      pool.removeNode(s.node());
-    }
+    watchdog.remove(s, world, pool, selfAddress, getContext().getSystem(), getContext().getLog());
     return reform("rank " + s.rank() + " was stuck at step " + s.step());
-  }
-
-  private Behavior<Command> onShardSaved(WorkerEvent.ShardSaved s) {
-    if (s.error() != null) {
-      return checkpointFailed(s.step(), s.error());
-    }
-    if (!progress.shardSaved(s)) {
-      return this;
-    }
-    RunProgress.ShardTimes times = progress.shardTimes(s.step());
-    Optional<Path> committed;
-    try {
-      committed = commits.commit(progress, world, s.step(), times);
-    } catch (RuntimeException e) {
-      return checkpointFailed(s.step(), e.getMessage());
-    }
-    if (committed.isEmpty()) {
-      return this;
-    }
-    Path dir = committed.get();
-    desk.committed(s.step(), dir.toString());
-    runEvents.notice("checkpoint_committed", s.step(), dir.toString(),
-        Map.of("write_seconds", times.write(), "stall_seconds", times.stall()));
-    if (finalCommitPending && s.step() == progress.lastStep()) {
-      return loopsEnded();
-    }
-    if (desk.stopping()) {
-      return finish(0, "stopped by the operator after checkpoint step " + s.step()
-          + " (resume with --try_load_latest_save=true)");
-    }
-    if (!departures.isEmpty()) {
-      return releaseDepartures(s.step());
-    }
-    // Under HYBRID_SHARD only joiners that make a larger multiple of the replicas count.
-    int joiners = takeable(pool.eligible()).size() - world.ranks().size();
-    if (joiners > 0 && s.step() < maxSteps) {
-      return reform(joiners + " worker(s) joining at checkpoint step " + s.step());
-    }
-    return this;
-  }
-
-  /**
-   * A shard could not be written or the step could not be committed (a full disk, an I/O error):
-   * one line and a notice per step, {@code latest} stays the previous complete checkpoint and
-   * training goes on, so the next save_interval tries again. Only the run's final checkpoint
-   * failing ends the run, with exit code 1.
-   */
-  private Behavior<Command> checkpointFailed(long step, String error) {
-    boolean news = checkpointFailures.failed(step, error);
-    if (finalCommitPending && step == progress.lastStep()) {
-      return finish(1, "the final checkpoint (step " + step + ") could not be written: " + error
-          + dataStop.map(d -> "; " + d).orElse(""));
-    }
-    if (news) {
-      getContext().getLog().error("checkpoint of step {} failed: {}; training goes on, {} stays the "
-          + "latest checkpoint and the next save_interval tries again", step, error, commits.from());
-      runEvents.notice("checkpoint_failed", step, error);
-    }
-    return this;
   }
 
   private Behavior<Command> onRankStopped(WorkerEvent.Stopped s) {
@@ -398,22 +304,34 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       }
       return reform("rank " + s.rank() + " failed: " + s.error());
     }
-    if (!progress.rankStopped(s.rank())) {
-      return this;
-    }
-    if (commits.lastStep() < progress.lastStep()) {
-      finalCommitPending = true; // the final shards are still with the Checkpointers
-      // ... unless one of them already failed: then the run cannot end with that checkpoint.
-      return checkpointFailures.errorOf(progress.lastStep())
-          .map(error -> checkpointFailed(progress.lastStep(), error)).orElse(this);
-    }
-    return loopsEnded();
+    return progress.rankStopped(s.rank()) ? next(shardReports.ranksStopped(progress)) : this;
   }
 
-  /** Every rank's loop has ended and its last step is committed. */
-  private Behavior<Command> loopsEnded() {
-    return dataStop.map(reason -> finish(1, reason))
-        .orElseGet(() -> finish(0, "training finished at step " + progress.lastStep()));
+  /** What a checkpoint report leads to: after a commit, the waiting requests and leavers. */
+  private Behavior<Command> next(ShardReports.Next next) {
+    if (next instanceof ShardReports.End e) {
+      return finish(e.exitCode(), e.reason());
+    }
+    if (!(next instanceof ShardReports.Committed c)) {
+      return this;
+    }
+    desk.committed(c.step(), c.dir().toString());
+    if (c.end().isPresent()) {
+      return finish(c.end().get().exitCode(), c.end().get().reason());
+    }
+    if (desk.stopping()) {
+      return finish(0, "stopped by the operator after checkpoint step " + c.step()
+          + " (resume with --try_load_latest_save=true)");
+    }
+    if (!departures.isEmpty()) {
+      return releaseDepartures(c.step());
+    }
+    // Under HYBRID_SHARD only joiners that make a larger multiple of the replicas count.
+    int joiners = worldChoice.takeable(pool.eligible()).size() - world.ranks().size();
+    if (joiners > 0 && c.step() < maxSteps) {
+      return reform(joiners + " worker(s) joining at checkpoint step " + c.step());
+    }
+    return this;
   }
 
   /** Aborts the current world and forms the next one from the last committed checkpoint. */
@@ -460,20 +378,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (world != null || failures.settling() || pool.awaitingAnswers()) {
       return this;
     }
-    List<WorkerEvent.Registered> candidates = pool.eligible();
-    if (candidates.size() < cfg.cluster().minWorkers()) {
-      if (!waitingLogged && pool.hasWorkers()) {
-        getContext().getLog().info("waiting for workers: {} of cluster.min_workers = {} up",
-            candidates.size(), cfg.cluster().minWorkers());
-        waitingLogged = true;
-      }
-      return this;
-    }
-    List<WorkerEvent.Registered> ranks = worldOf(candidates);
+    List<WorkerEvent.Registered> ranks = worldChoice.ranks(pool.eligible(), pool.hasWorkers());
     if (ranks.isEmpty()) {
       return this;
     }
-    waitingLogged = false;
     commits.takeOver().ifPresent(g -> {
       generation = g; // the next world's generation is newer than any before
       failures.detected("the coordinator moved to " + selfAddress);
@@ -497,42 +405,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     world.assign(maxSteps, commits.resume(), events);
     return this;
-  }
-
-  /**
-   * The ranks of the next world ({@link #takeable}), or empty, waiting for more, when under
-   * HYBRID_SHARD they are fewer than min_workers; says in one line when workers are left out.
-   */
-  private List<WorkerEvent.Registered> worldOf(List<WorkerEvent.Registered> candidates) {
-    int up = Math.min(candidates.size(), cfg.cluster().maxWorkers());
-    List<WorkerEvent.Registered> ranks = takeable(candidates);
-    if (ranks.size() == up) {
-      return ranks;
-    }
-    int replicas = ShardGroups.replicasOf(cfg, World.nodes(candidates.subList(0, up)));
-    if (ranks.isEmpty() || ranks.size() < cfg.cluster().minWorkers()) {
-      if (!waitingLogged) {
-        getContext().getLog().info("waiting for workers: HYBRID_SHARD's {} replicas take a multiple"
-            + " of {} workers, at least cluster.min_workers = {}; {} up", replicas, replicas,
-            cfg.cluster().minWorkers(), up);
-        waitingLogged = true;
-      }
-      return List.of();
-    }
-    getContext().getLog().info("HYBRID_SHARD's {} replicas take a multiple of {} workers: {} of"
-        + " the {} up train, the others wait", replicas, replicas, ranks.size(), up);
-    return ranks;
-  }
-
-  /**
-   * The first max_workers candidates, under HYBRID_SHARD cut to the largest multiple of the
-   * replicas (one per node of them when hybrid_sharding_num_model_replicas is null).
-   */
-  private List<WorkerEvent.Registered> takeable(List<WorkerEvent.Registered> candidates) {
-    List<WorkerEvent.Registered> up =
-        candidates.subList(0, Math.min(candidates.size(), cfg.cluster().maxWorkers()));
-    int replicas = ShardGroups.replicasOf(cfg, World.nodes(up));
-    return List.copyOf(up.subList(0, up.size() - up.size() % replicas));
   }
 
   private boolean inWorld(ActorRef<GpuWorker.Command> worker) {

@@ -4,8 +4,14 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
 import org.olmo4j.config.ClusterConfig;
+import org.olmo4j.worker.GpuWorker;
 import org.olmo4j.worker.WorkerEvent;
+import org.slf4j.Logger;
 
 /**
  * The progress watchdog ({@code cluster.stuck_factor}): every rank reports each second where it
@@ -16,7 +22,9 @@ import org.olmo4j.worker.WorkerEvent;
  * A rank reported in in-loop eval gets the exchange timeout instead: eval shares differ in length
  * and need no collective (SHARD_GRAD_OP). Not armed before the world's first step (no median
  * yet; loading a checkpoint may take long), and a rank whose reports stopped is the failure
- * detector's. It decides; the coordinator removes the rank.
+ * detector's. A stuck rank cannot be waited out nor drained (a drain needs its checkpoint), so
+ * {@link #remove} downs its node; its JVM then exits, and a restarted node joins at the next
+ * checkpoint. The coordinator then re-forms the world from the last checkpoint.
  */
 final class StuckWatchdog {
 
@@ -49,6 +57,27 @@ final class StuckWatchdog {
     this.factor = cfg.stuckFactor();
     this.floorSeconds = cfg.stuckFloorSeconds();
     this.evalSeconds = cfg.exchangeTimeoutSeconds();
+  }
+
+  /**
+   * Takes the stuck rank out: tells its worker to abort (fencing: its collectives fail once it
+   * wakes, whatever becomes of its node) and downs its node; a node cannot down itself without
+   * ending the coordinator, so a stuck worker on the coordinator's own node is left out of the
+   * next worlds instead.
+   */
+  void remove(Stuck s, World world, WorkerPool pool, String selfAddress, ActorSystem<?> system,
+      Logger log) {
+    WorkerEvent.Registered stuck = world.ranks().get(s.rank());
+    stuck.worker().tell(new GpuWorker.Abort(world.generation() + 1));
+    if (s.node().equals(selfAddress)) {
+      log.warn("{}; it runs on the coordinator's node, which cannot down itself: its worker is left"
+          + " out of the next worlds (restart the node to bring it back)", s.describe());
+      pool.leaveOut(stuck.worker());
+    } else {
+      log.warn("{}: downing its node", s.describe());
+      Cluster.get(system).manager().tell(new Down(AddressFromURIString.parse(s.node())));
+      pool.removeNode(s.node());
+    }
   }
 
   /** A new world: reports of the old one mean nothing now. */
