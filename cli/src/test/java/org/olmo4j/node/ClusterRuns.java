@@ -123,6 +123,18 @@ public final class ClusterRuns {
    * removed after this call (call it before the kill).
    */
   public static CompletableFuture<String> lossSeen(ActorSystem<?> system) {
+    return memberEvent(system, true);
+  }
+
+  /**
+   * Completes with the address of the first member {@code system}'s cluster removes after this
+   * call (downed by the split brain resolver or the coordinator, or left).
+   */
+  public static CompletableFuture<String> removalSeen(ActorSystem<?> system) {
+    return memberEvent(system, false);
+  }
+
+  private static CompletableFuture<String> memberEvent(ActorSystem<?> system, boolean unreachable) {
     CompletableFuture<String> seen = new CompletableFuture<>();
     ActorRef<ClusterEvent.ClusterDomainEvent> watcher = system.systemActorOf(
         Behaviors.receive(ClusterEvent.ClusterDomainEvent.class)
@@ -135,8 +147,10 @@ public final class ClusterRuns {
               return Behaviors.stopped();
             })
             .build(), "loss-watch-" + UUID.randomUUID(), Props.empty());
-    Cluster.get(system).subscriptions().tell(Subscribe.create(
-        watcher.<ClusterEvent.UnreachableMember>narrow(), ClusterEvent.UnreachableMember.class));
+    if (unreachable) {
+      Cluster.get(system).subscriptions().tell(Subscribe.create(
+          watcher.<ClusterEvent.UnreachableMember>narrow(), ClusterEvent.UnreachableMember.class));
+    }
     Cluster.get(system).subscriptions().tell(Subscribe.create(
         watcher.<ClusterEvent.MemberRemoved>narrow(), ClusterEvent.MemberRemoved.class));
     return seen;

@@ -68,9 +68,12 @@ class FaultToleranceTest {
     return Files.exists(file) ? Files.readAllLines(file).size() : 0;
   }
 
-  /** Under either strategy: FULL_SHARD's step abandons its collectives and re-forms as ZeRO-2's. */
+  /**
+   * Under each strategy (HYBRID_SHARD: one replica per node): the step abandons its collectives
+   * and the world re-forms.
+   */
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"SHARD_GRAD_OP", "FULL_SHARD"})
+  @ValueSource(strings = {"SHARD_GRAD_OP", "FULL_SHARD", "HYBRID_SHARD"})
   void killedNodeRejoinsAndTheLossesMatchAnUninterruptedRunBitForBit(String strategy)
       throws Exception {
     List<Double> reference = twoJvmRun("uninterrupted-" + strategy, false, strategy);

@@ -32,6 +32,7 @@ class InLoopEvalTest {
   static Map<Long, Map<String, Double>> one;
   static Map<Long, Map<String, Double>> two;
   static Map<Long, Map<String, Double>> twoFullShard;
+  static Map<Long, Map<String, Double>> fourHybrid;
 
   static final String TASK = String.join("\n",
       "{\"context\": \"The cat sat on the\", \"continuations\": [\" mat.\", \" moon\", \" dog\"], "
@@ -78,9 +79,12 @@ class InLoopEvalTest {
     ClusterRuns.runInJvm(ClusterRuns.config(yaml(tmp.resolve("n2"), 2)));
     ClusterRuns.runInJvm(ClusterRuns.config(yaml(tmp.resolve("n2-full"), 2)
         + "fsdp: {sharding_strategy: FULL_SHARD}\n"));
+    ClusterRuns.runInJvm(ClusterRuns.config(yaml(tmp.resolve("n4-hybrid"), 4)
+        + "fsdp: {sharding_strategy: HYBRID_SHARD, hybrid_sharding_num_model_replicas: 2}\n"));
     one = evalLines(tmp.resolve("n1"));
     two = evalLines(tmp.resolve("n2"));
     twoFullShard = evalLines(tmp.resolve("n2-full"));
+    fourHybrid = evalLines(tmp.resolve("n4-hybrid"));
   }
 
   /** step → the eval/… metrics of that step's eval line in metrics.jsonl. */
@@ -130,6 +134,12 @@ class InLoopEvalTest {
   @Test
   void twoFullShardWorkersGiveTheSameMetrics() {
     assertSameMetrics(twoFullShard, "N=2 FULL_SHARD");
+  }
+
+  /** HYBRID_SHARD, 2 replicas of 2: each rank scores its share gathering within its shard group. */
+  @Test
+  void fourHybridShardWorkersGiveTheSameMetrics() {
+    assertSameMetrics(fourHybrid, "N=4 HYBRID_SHARD (R=2)");
   }
 
   private static void assertSameMetrics(Map<Long, Map<String, Double>> other, String what) {

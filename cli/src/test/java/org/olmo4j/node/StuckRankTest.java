@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -122,6 +123,7 @@ class StuckRankTest {
       spare = ClusterRuns.startNodeJvm(cfgFile, port, tmp.resolve("spare2-node.log"));
       FileEvents.await(save, WAIT, "step " + STUCK_AT, () -> lastStep(save) >= STUCK_AT,
           first.exitCode());
+      CompletableFuture<String> removed = ClusterRuns.removalSeen(first.system());
       signal("STOP", frozen);
       long stoppedMs = System.currentTimeMillis();
       FileEvents.await(save, WAIT, "a step of the world without the frozen node",
@@ -135,6 +137,9 @@ class StuckRankTest {
           detected / 1000, next / 1000, world.get("start_step").asLong(),
           world.get("recovery").get("reason").asText());
       assertTrue(next < 60_000, "the next step " + next + " ms after the SIGSTOP");
+      // Woken before the split brain resolver has downed it (5 s after it was found unreachable),
+      // it would be reachable again and stay a member; today's behaviour is the wake-up after it.
+      removed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       signal("CONT", frozen);
       assertTrue(frozen.waitFor(90, TimeUnit.SECONDS), "the frozen node exits after SIGCONT");
       assertNotEquals(0, frozen.exitValue(), "a removed node exits non-zero");
