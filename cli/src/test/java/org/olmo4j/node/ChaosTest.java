@@ -75,8 +75,12 @@ class ChaosTest {
             }
           }
           case SIGSTOP -> {
+            long downings = count(a, "SBR took decision");
             signal("STOP", b.process());
             awaitReform(a, reforms, ended);
+            // Woken before the split brain resolver's decision it would stay a member (README).
+            FileEvents.await(a.log(1).getParent(), WAIT, "the split brain resolver downs it",
+                () -> count(a, "SBR took decision") > downings, ended);
             signal("CONT", b.process());
             assertTrue(b.process().waitFor(90, TimeUnit.SECONDS), "a woken removed node exits");
           }
@@ -138,7 +142,11 @@ class ChaosTest {
   }
 
   private static long reforms(ProxiedNode a) throws Exception {
-    return Files.readString(a.log(1)).lines().filter(l -> l.contains("re-forming the world")).count();
+    return count(a, "re-forming the world");
+  }
+
+  private static long count(ProxiedNode a, String text) throws Exception {
+    return Files.readString(a.log(1)).lines().filter(l -> l.contains(text)).count();
   }
 
   private static void signal(String signal, Process p) throws Exception {
