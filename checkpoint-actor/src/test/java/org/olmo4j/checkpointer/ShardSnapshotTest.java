@@ -9,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ShardPlan;
@@ -47,8 +52,8 @@ class ShardSnapshotTest {
     AdamWShard shard = TestShards.filled(layout, 0, 2, 8);
     float[] handedOff = shard.master().clone();
     ShardSnapshot pool = new ShardSnapshot(2);
-    java.util.concurrent.CountDownLatch copyMayRun = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.ExecutorService copier = java.util.concurrent.Executors.newSingleThreadExecutor();
+    CountDownLatch copyMayRun = new CountDownLatch(1);
+    ExecutorService copier = Executors.newSingleThreadExecutor();
     try {
       copier.execute(() -> {
         try {
@@ -61,10 +66,10 @@ class ShardSnapshotTest {
       shard.holdUntil(copying, waited -> pool.waited(1, 10, waited));
       float[] grad = new float[shard.master().length];
       Arrays.fill(grad, 1f); // the update changes every weight
-      java.util.concurrent.CompletableFuture<Void> update = java.util.concurrent.CompletableFuture
-          .runAsync(() -> shard.step(grad, 1e-2, 1, 1));
+      CompletableFuture<Void> update = CompletableFuture.runAsync(
+          () -> shard.step(grad, 1e-2, 1, 1));
       copyMayRun.countDown();
-      update.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      update.get(10, TimeUnit.SECONDS);
       Checkpointer.WriteShard w = copying.get();
       assertArrayEquals(handedOff, w.master(), "the snapshot is the state at hand-off");
       assertTrue(shard.master()[0] != handedOff[0], "the update ran after the copy");

@@ -17,6 +17,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * A TCP proxy on 127.0.0.1 that stands for the network in front of one node: each route forwards
@@ -101,7 +102,7 @@ public final class FaultProxy implements AutoCloseable {
    * Waits until {@code condition} holds, re-checked whenever the proxy's counters change (no
    * socket event marks them for a test to wait on); false after {@code timeout}.
    */
-  public boolean await(java.util.function.BooleanSupplier condition, java.time.Duration timeout)
+  public boolean await(BooleanSupplier condition, Duration timeout)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (counters) {

@@ -1,5 +1,6 @@
 package org.olmo4j.worker;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -84,7 +85,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private record ReportProgress() implements Command {}
 
   /** How often a running rank tells the coordinator where it is (the stuck-rank watchdog). */
-  static final java.time.Duration PROGRESS_INTERVAL = java.time.Duration.ofSeconds(1);
+  static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
 
   private final TrainConfig cfg;
   private final String node;

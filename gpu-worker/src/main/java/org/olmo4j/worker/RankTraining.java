@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
@@ -39,12 +41,11 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RankTraining.class);
   /** Copies checkpoint snapshots off the training thread (one thread per copy in flight). */
-  private static final java.util.concurrent.ExecutorService SNAPSHOT_COPIES =
-      java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "olmo4j-snapshot-copy");
-        t.setDaemon(true);
-        return t;
-      });
+  private static final ExecutorService SNAPSHOT_COPIES = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "olmo4j-snapshot-copy");
+    t.setDaemon(true);
+    return t;
+  });
   /** How long close waits for the exchange's threads (they stop within ms once sockets close). */
   private static final Duration IDLE_WAIT = Duration.ofSeconds(10);
 
