@@ -100,7 +100,7 @@ class ConfigValidatorTest {
 
   @Test
   void theStuckRankWatchdogIsOnByDefaultAndCanBeTurnedOff() {
-    assertEquals(5.0, VALID.cluster().stuckFactor());
+    assertEquals(2.0, VALID.cluster().stuckFactor());
     assertEquals(5.0, VALID.cluster().stuckFloorSeconds());
     assertEquals(null, ConfigLoader.fromYaml("cluster: {stuck_factor: null}", List.of())
         .cluster().stuckFactor());
