@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.time.Duration;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -154,6 +155,31 @@ public final class ClusterRuns {
     Cluster.get(system).subscriptions().tell(Subscribe.create(
         watcher.<ClusterEvent.MemberRemoved>narrow(), ClusterEvent.MemberRemoved.class));
     return seen;
+  }
+
+  /**
+   * Runs {@code yaml} to the end on two nodes, this JVM (the coordinator's) and a child JVM
+   * (its log {@code dir/NAME-node.log}); both must exit 0. Returns the per-step losses.
+   */
+  public static List<Double> runOnTwoJvms(Path dir, String name, String yaml, Duration wait)
+      throws Exception {
+    Path cfgFile = dir.resolve(name + ".yaml");
+    Files.writeString(cfgFile, yaml);
+    TrainConfig cfg = config(yaml);
+    ClusterNode.Handle first = ClusterNode.start(cfg, "127.0.0.1", 0, List.of());
+    int port = Cluster.get(first.system()).selfMember().address().getPort().get();
+    Path log = dir.resolve(name + "-node.log");
+    Process second = startNodeJvm(cfgFile, port, log);
+    try {
+      first.system().getWhenTerminated().toCompletableFuture().get(wait.toSeconds(), TimeUnit.SECONDS);
+      assertTrue(second.waitFor(60, TimeUnit.SECONDS), "second JVM exits");
+      assertEquals(0, first.exitCode().getNow(-1));
+      assertEquals(0, second.exitValue(), Files.readString(log));
+    } finally {
+      second.destroyForcibly();
+      first.system().terminate();
+    }
+    return losses(Path.of(cfg.saveFolder()));
   }
 
   /** Starts {@code olmo4j node} in a child JVM. */

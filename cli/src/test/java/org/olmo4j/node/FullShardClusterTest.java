@@ -1,16 +1,12 @@
 package org.olmo4j.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.olmo4j.cli.ClusterNode;
 
 /**
  * FULL_SHARD (ZeRO-3) on a real cluster: two JVMs on 127.0.0.1 train the same run as one
@@ -31,23 +27,8 @@ class FullShardClusterTest {
         ClusterRuns.yaml(data, tmp.resolve("n1"), 1, 1)));
 
     Path save = tmp.resolve("jvm2");
-    String yaml = ClusterRuns.yaml(data, save, 1, 2, FULL_SHARD);
-    Path cfgFile = tmp.resolve("jvm2.yaml");
-    Files.writeString(cfgFile, yaml);
-    ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
-    int port = Cluster.get(first.system()).selfMember().address().getPort().get();
-    Path log = tmp.resolve("jvm2-node.log");
-    Process second = ClusterRuns.startNodeJvm(cfgFile, port, log);
-    try {
-      first.system().getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
-      assertTrue(second.waitFor(60, TimeUnit.SECONDS), "second JVM exits");
-      assertEquals(0, first.exitCode().getNow(-1));
-      assertEquals(0, second.exitValue(), Files.readString(log));
-    } finally {
-      second.destroyForcibly();
-      first.system().terminate();
-    }
-    List<Double> fullShard = ClusterRuns.losses(save);
+    List<Double> fullShard = ClusterRuns.runOnTwoJvms(tmp, "jvm2",
+        ClusterRuns.yaml(data, save, 1, 2, FULL_SHARD), Duration.ofSeconds(180));
     // As SHARD_GRAD_OP's N = 2 against N = 1 (DistributedTrainingTest): summation order only.
     ClusterRuns.assertClose(single, fullShard, "FULL_SHARD on 2 JVMs vs 1 SHARD_GRAD_OP worker",
         1e-4);

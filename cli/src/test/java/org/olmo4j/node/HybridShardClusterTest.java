@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.checkpoint.CheckpointStore;
-import org.olmo4j.cli.ClusterNode;
 
 /**
  * HYBRID_SHARD on a real cluster: two JVMs of two workers each, one replica per node (the
@@ -33,23 +31,8 @@ class HybridShardClusterTest {
         ClusterRuns.yaml(data, tmp.resolve("n1"), 1, 1)));
 
     Path save = tmp.resolve("hybrid");
-    String yaml = ClusterRuns.yaml(data, save, 2, 4, HYBRID);
-    Path cfgFile = tmp.resolve("hybrid.yaml");
-    Files.writeString(cfgFile, yaml);
-    ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
-    int port = Cluster.get(first.system()).selfMember().address().getPort().get();
-    Path log = tmp.resolve("hybrid-node.log");
-    Process second = ClusterRuns.startNodeJvm(cfgFile, port, log);
-    try {
-      first.system().getWhenTerminated().toCompletableFuture().get(240, TimeUnit.SECONDS);
-      assertTrue(second.waitFor(60, TimeUnit.SECONDS), "second JVM exits");
-      assertEquals(0, first.exitCode().getNow(-1));
-      assertEquals(0, second.exitValue(), Files.readString(log));
-    } finally {
-      second.destroyForcibly();
-      first.system().terminate();
-    }
-    List<Double> hybrid = ClusterRuns.losses(save);
+    List<Double> hybrid = ClusterRuns.runOnTwoJvms(tmp, "hybrid",
+        ClusterRuns.yaml(data, save, 2, 4, HYBRID), Duration.ofSeconds(240));
     System.out.printf("HYBRID_SHARD 2 nodes x 2 vs one worker: max relative loss difference %.2e%n",
         maxRelative(single, hybrid));
     // As the in-process 2 x 2 step (FullShardStepTest, 9.3e-8): summation order only.
