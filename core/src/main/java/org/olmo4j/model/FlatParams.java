@@ -173,12 +173,15 @@ final class FlatParams {
     return (int) layout.offsetOf(layout.params().get(p).name());
   }
 
-  /** Parameter p's own direct buffer: allocated once, so loads do not churn direct memory. */
+  /**
+   * Parameter p's own direct buffer (64-byte aligned): allocated once, so loads do not churn
+   * direct memory.
+   */
   private ByteBuffer storage(int p) {
     if (storage[p] == null) {
       NDArray a = arrays.get(p);
       int bytes = Math.toIntExact(a.size() * a.getDataType().getNumOfBytes());
-      storage[p] = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+      storage[p] = AlignedBuffer.allocate(bytes).memory();
     }
     return storage[p].clear();
   }

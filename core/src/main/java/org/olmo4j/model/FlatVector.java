@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * in segments of at most {@link #SEGMENT_ELEMENTS}, so that Ψ is not bounded by the 2 GiB of one
  * buffer. The full vectors of a ZeRO step (gradients, compute parameters) live here: sockets read
  * and write them without the copy a heap array costs (the JDK stages heap buffers through a direct
- * one), and DJL loads parameters from views of them.
+ * one), and DJL loads parameters from views of them. Each segment starts on a 64-byte boundary
+ * ({@link AlignedBuffer}), so a view's alignment follows from its offset alone.
  *
  * <p>Not thread-safe for overlapping writes; concurrent access to disjoint ranges is fine.
  */
@@ -28,6 +29,8 @@ public final class FlatVector implements AutoCloseable {
   private final int shift;
   private final int mask;
   private ByteBuffer[] segments;
+  /** The allocations the segments are aligned slices of (what {@link #close()} frees). */
+  private ByteBuffer[] owners;
 
   private FlatVector(long length, int elementBytes, int segmentElements) {
     if (length < 0) {
@@ -44,9 +47,12 @@ public final class FlatVector implements AutoCloseable {
     this.mask = segmentElements - 1;
     int n = (int) ((length + segmentElements - 1) / segmentElements);
     this.segments = new ByteBuffer[n];
+    this.owners = new ByteBuffer[n];
     for (int s = 0; s < n; s++) {
       long elements = Math.min(segmentElements, length - ((long) s << shift));
-      segments[s] = ByteBuffer.allocateDirect((int) (elements * elementBytes)).order(ByteOrder.nativeOrder());
+      AlignedBuffer b = AlignedBuffer.allocate((int) (elements * elementBytes));
+      segments[s] = b.memory();
+      owners[s] = b.owner();
     }
     PEAK.accumulateAndGet(LIVE.addAndGet(length * elementBytes), Math::max);
   }
@@ -208,8 +214,9 @@ public final class FlatVector implements AutoCloseable {
    */
   @Override
   public void close() {
-    ByteBuffer[] s = segments;
+    ByteBuffer[] s = owners;
     segments = null;
+    owners = null;
     if (s != null) {
       for (ByteBuffer b : s) {
         Native.free(b);

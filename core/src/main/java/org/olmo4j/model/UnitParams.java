@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -115,7 +116,9 @@ final class UnitParams implements AutoCloseable {
         // change while they are bound).
         float[] copy = new float[n];
         values.get(at, copy, 0, n);
-        a = step.create(copy, new Shape(spec.shape()));
+        ByteBuffer aligned = AlignedBuffer.allocate(n * Float.BYTES).memory();
+        aligned.asFloatBuffer().put(copy);
+        a = step.create(aligned, new Shape(spec.shape()), DataType.FLOAT32);
       }
       a.setName(name);
       a.setRequiresGradient(true);

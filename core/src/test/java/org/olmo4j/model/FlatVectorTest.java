@@ -71,4 +71,24 @@ class FlatVectorTest {
     assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
     v.close(); // twice is fine
   }
+
+  /**
+   * Whatever malloc returns, a view's alignment is its offset's: oneMKL sums alike only for
+   * operands aligned alike, so a resumed run's parameters must sit where the first run's did.
+   */
+  @Test
+  void viewsAreAlignedByTheirOffsetAlone() {
+    for (int length = 1; length < 400; length += 37) {
+      FlatVector v = FlatVector.fp32(length * 16L, 256);
+      FlatVector w = FlatVector.bf16(length * 16L, 256);
+      for (long at = 0; at < v.length(); at += 97) {
+        assertEquals(Math.floorMod(at & 255, 16) * 4, v.view(at, 1).alignmentOffset(0, 64),
+            "fp32 element " + at + " of " + length * 16);
+        assertEquals(Math.floorMod(at & 255, 32) * 2, w.view(at, 1).alignmentOffset(0, 64),
+            "bf16 element " + at + " of " + length * 16);
+      }
+      v.close();
+      w.close();
+    }
+  }
 }
