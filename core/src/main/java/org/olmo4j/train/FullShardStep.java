@@ -33,7 +33,9 @@ import org.olmo4j.optim.GradClip;
  * are still present for the first two of the backward; every other block is gathered again. A
  * unit's parameter arrays and autograd's gradients exist from its gather to the end of its
  * backward, so one block's gradients plus one copy being reduce-scattered are held (and a tied
- * embedding's gradient, from the head's backward to its own).
+ * embedding's gradient, from the head's backward to its own). The embedding's values stay from
+ * one micro-batch's backward to the next one's forward, which starts without gathering them again
+ * (only the step's first forward waits for the embedding).
  *
  * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
  * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
@@ -216,10 +218,13 @@ public final class FullShardStep implements TrainStep {
     @Override
     public void afterBackward(int u) {
       reduce(u);
-      if (u == head || u == 0) {
+      if (u == head) {
         release(u);
       } else {
-        model.unbindUnit(u); // the block's arrays and gradients go; its slot keeps the values
+        // The arrays and gradients go. A block's slot keeps its values; the embedding's gathered
+        // values are kept for the next micro-batch's forward, which starts with them (they do not
+        // change within a step; the step's end frees them).
+        model.unbindUnit(u);
       }
     }
   }

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,10 +25,12 @@ import org.olmo4j.exchange.ExchangeOptions;
 import org.olmo4j.exchange.InProcessGroup;
 import org.olmo4j.exchange.TensorExchange;
 import org.olmo4j.model.FlatLayout;
+import org.olmo4j.model.FlatVector;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.model.ShardPlan;
 import org.olmo4j.optim.AdamWShard;
 import org.olmo4j.train.Batch;
+import org.olmo4j.train.Collectives;
 import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainStep;
@@ -275,5 +278,77 @@ class FullShardStepTest {
     // A FULL_SHARD checkpoint continued under SHARD_GRAD_OP at N = 4: the same run to rounding.
     List<Double> other = train(zero2, 4, 10, 20, first, null);
     assertClose(straight.subList(10, 20), other, 1e-5, "FULL_SHARD checkpoint under SHARD_GRAD_OP");
+  }
+
+  /**
+   * Per micro-batch of the 5-block model: the embedding, 5 blocks and the head in the forward; 3
+   * blocks (the last two are still present) and the embedding again (untied: freed after its
+   * forward) in the backward. The backward ends with the embedding and blocks 0 and 1 gathered,
+   * and the next micro-batch's forward starts with them: 3 gathers fewer.
+   */
+  @Test
+  void theNextMicroBatchStartsWithTheEmbeddingStillGathered() throws Exception {
+    int blocks = 5;
+    int perMicroBatch = 1 + blocks + 1 + (blocks - 2) + 1;
+    assertEquals(perMicroBatch, gathersOfOneStep(4), "one micro-batch");
+    assertEquals(2 * perMicroBatch - 3, gathersOfOneStep(2), "two micro-batches");
+  }
+
+  /** The all-gathers rank 0 of 2 enters in one FULL_SHARD step of micro-batches of {@code size}. */
+  private static int gathersOfOneStep(int size) throws Exception {
+    TrainConfig cfg = config("olmo2", "FULL_SHARD", "null");
+    List<TensorExchange> exchanges =
+        InProcessGroup.newWorld(2, 1, ExchangeOptions.DEFAULTS).exchanges();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Integer>> counts = new ArrayList<>();
+      for (TensorExchange ex : exchanges) {
+        counts.add(pool.submit(() -> {
+          AtomicInteger gathers = new AtomicInteger();
+          Collectives counted = new Collectives() {
+            @Override
+            public int rank() {
+              return ex.rank();
+            }
+
+            @Override
+            public int worldSize() {
+              return ex.worldSize();
+            }
+
+            @Override
+            public void reduceScatter(FlatVector full, float[] myShard) {
+              ex.reduceScatter(full, myShard);
+            }
+
+            @Override
+            public void allGatherInPlace(FlatVector full) {
+              gathers.incrementAndGet();
+              ex.allGatherInPlace(full);
+            }
+
+            @Override
+            public double[] allReduceSum(double[] values) {
+              return ex.allReduceSum(values);
+            }
+          };
+          try (NDManager m = NDManager.newBaseManager();
+              OlmoModel model = TrainStep.model(cfg, m)) {
+            AdamWShard opt = new AdamWShard(model.layout(), TrainStep.plan(cfg, ex.rank(), 2),
+                cfg.optimizer());
+            TrainCheckpoints.initShard(cfg, model.layout(), opt);
+            try (TrainStep step = TrainStep.create(cfg, model, opt, counted)) {
+              step.run(globalBatch(1).slice(ex.rank() * 4, 4), size, 1e-4, 1, LR, 1.0);
+            }
+          }
+          return gathers.get();
+        }));
+      }
+      int rank0 = counts.get(0).get();
+      assertEquals(rank0, counts.get(1).get(), "both ranks gather alike");
+      return rank0;
+    } finally {
+      pool.shutdown();
+    }
   }
 }
