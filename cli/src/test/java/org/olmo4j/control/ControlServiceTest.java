@@ -19,15 +19,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.olmo4j.cli.ClusterNode;
 import org.olmo4j.node.FileEvents;
 import org.olmo4j.node.ClusterRuns;
 import org.olmo4j.proto.control.RunEvent;
 import org.olmo4j.proto.control.Status;
 
-/** Every control call against a real run of two nodes (this JVM and a child) on 127.0.0.1. */
+/**
+ * Every control call against a real run of two nodes (this JVM and a child) on 127.0.0.1, under
+ * each sharding strategy: SHARD_GRAD_OP in fp32; FULL_SHARD and HYBRID_SHARD in amp_bf16 (bf16
+ * gathers across the JVMs). HYBRID_SHARD runs two workers per node, so its world goes from one
+ * replica of 2 to two replicas of 2 when the child joins, and back to one when it is drained.
+ */
 class ControlServiceTest {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
@@ -36,15 +42,18 @@ class ControlServiceTest {
 
   @TempDir Path tmp;
 
-  @Test
-  void everyCallSteersARealRunAndRefusalsChangeNothing() throws Exception {
+  @ParameterizedTest(name = "{0} {1}, {2} per node")
+  @CsvSource({"SHARD_GRAD_OP, fp32, 1", "FULL_SHARD, amp_bf16, 1", "HYBRID_SHARD, amp_bf16, 2"})
+  void everyCallSteersARealRunAndRefusalsChangeNothing(String strategy, String precision,
+      int perNode) throws Exception {
     Path data = ClusterRuns.writeTokens(tmp);
     Path save = tmp.resolve("run");
     Path tokenFile = tmp.resolve("token");
     Files.writeString(tokenFile, "s3cret-token\n");
     // min_workers 1: the world forms with this node's worker, the child's joins at a checkpoint.
-    String yaml = ClusterRuns.yaml(data, save, 1, 1, 100_000, 20,
-        "control: {port: 0, token_file: " + tokenFile + "}");
+    String yaml = ClusterRuns.yaml(data, save, perNode, 1, 100_000, 20,
+        "control: {port: 0, token_file: " + tokenFile + "}",
+        "fsdp: {sharding_strategy: " + strategy + "}", "precision: " + precision);
     Path cfgFile = tmp.resolve("run.yaml");
     Files.writeString(cfgFile, yaml);
     ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
@@ -56,10 +65,11 @@ class ControlServiceTest {
       try (ControlConnection ctl = new ControlConnection("127.0.0.1", controlPort, "s3cret-token", false);
           ControlConnection anonymous = new ControlConnection("127.0.0.1", controlPort, null, false);
           ControlConnection wrong = new ControlConnection("127.0.0.1", controlPort, "guess", false)) {
-        FileEvents.await(save, WAIT, "training in a world of 2", () -> worldSize(save) == 2);
+        FileEvents.await(save, WAIT, "training in a world of both nodes",
+            () -> worldSize(save) == 2 * perNode);
         Status s = ctl.status();
         assertEquals("training", s.getState());
-        assertEquals(2, s.getWorkersList().stream().filter(w -> w.getRank() >= 0).count());
+        assertEquals(2 * perNode, s.getWorkersList().stream().filter(w -> w.getRank() >= 0).count());
 
         // Unauthenticated: refused, and nothing changes.
         assertCode("UNAUTHENTICATED", () -> anonymous.status());
@@ -112,8 +122,9 @@ class ControlServiceTest {
         assertCode("FAILED_PRECONDITION", () -> ctl.drain(ctl.status().getCoordinatorNode()));
         ctl.drain(childNode);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the drained node leaves");
-        FileEvents.await(save, WAIT, "a world of 1", () -> worldSize(save) == 1);
-        assertEquals(1, ctl.status().getWorkersCount(), "the drained node's worker is gone");
+        FileEvents.await(save, WAIT, "a world of this node's workers",
+            () -> worldSize(save) == perNode);
+        assertEquals(perNode, ctl.status().getWorkersCount(), "the drained node's workers are gone");
         String timeline = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
             .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controlPort + "/api/events"))
                 .header("Authorization", "Bearer s3cret-token").build(),

@@ -47,7 +47,10 @@ public final class ClusterRuns {
     return data;
   }
 
-  /** The YAML of a 20-step run; {@code extra} lines are appended (top-level keys). */
+  /**
+   * The YAML of a 20-step run in fp32; {@code extra} lines are appended (top-level keys; a
+   * {@code precision:} or {@code control:} line replaces the default).
+   */
   public static String yaml(Path data, Path saveFolder, int workersPerNode, int minWorkers, String... extra) {
     return yaml(data, saveFolder, workersPerNode, minWorkers, 20, 10, extra);
   }
@@ -60,7 +63,6 @@ public final class ClusterRuns {
         "max_duration: " + steps,
         "global_train_batch_size: 8",
         "device_train_microbatch_size: 2",
-        "precision: fp32",
         "save_folder: " + saveFolder,
         "save_interval: " + saveInterval,
         "save_num_checkpoints_to_keep: -1",
@@ -73,6 +75,9 @@ public final class ClusterRuns {
         "cluster: {workers_per_node: " + workersPerNode + ", min_workers: " + minWorkers
             + ", exchange_timeout_seconds: 30}"));
     lines.addAll(List.of(extra));
+    if (lines.stream().noneMatch(l -> l.startsWith("precision:"))) {
+      lines.add("precision: fp32");
+    }
     if (lines.stream().noneMatch(l -> l.startsWith("control:"))) {
       lines.add("control: {port: 0}"); // a free port: runs side by side never collide
     }
