@@ -17,7 +17,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.checkpointer.Checkpointer;
 import org.olmo4j.config.ConfigLoader;
@@ -162,7 +166,63 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
 
   private Behavior<Command> onShutdown(Shutdown m) {
     getContext().getLog().info("stopping node: {}", m.reason());
-    return stop(m.exitCode());
+    if (!hostsTheSingleton() || othersInTheCluster() == 0) {
+      return stop(m.exitCode());
+    }
+    // The oldest node hands the coordinator singleton over to the next oldest when it leaves; if
+    // that node is leaving too, the hand-over waits out Pekko's cluster-exiting phase (10 s).
+    // The others are stopping as well: let them leave first (the bound keeps a node that does
+    // not leave, or died, from holding this one up).
+    drainOnShutdown.set(false);
+    exitCode.complete(m.exitCode());
+    ActorRef<ClusterEvent.MemberRemoved> removed =
+        getContext().messageAdapter(ClusterEvent.MemberRemoved.class, e -> new MemberGone());
+    Cluster.get(getContext().getSystem()).subscriptions()
+        .tell(Subscribe.create(removed, ClusterEvent.MemberRemoved.class));
+    getContext().scheduleOnce(OTHERS_LEAVE_WITHIN, getContext().getSelf(), new MemberGone());
+    long start = System.nanoTime();
+    return Behaviors.receive(Command.class)
+        .onMessage(MemberGone.class, g -> {
+          boolean late = System.nanoTime() - start >= OTHERS_LEAVE_WITHIN.toNanos();
+          if (othersInTheCluster() > 0 && !late) {
+            return Behaviors.same();
+          }
+          if (late) {
+            getContext().getLog().info("stopping with {} other node(s) still in the cluster",
+                othersInTheCluster());
+          }
+          return stop(m.exitCode());
+        })
+        .build();
+  }
+
+  /** How long the oldest node waits for the others to leave before it stops anyway. */
+  private static final Duration OTHERS_LEAVE_WITHIN = Duration.ofSeconds(8);
+
+  /** A member left the cluster, or the wait for the others is over (local). */
+  private record MemberGone() implements Command {}
+
+  /** Whether this node is the oldest up: the coordinator singleton's host. */
+  private boolean hostsTheSingleton() {
+    Cluster cluster = Cluster.get(getContext().getSystem());
+    Member self = cluster.selfMember();
+    for (Member m : cluster.state().getMembers()) {
+      if (m.status() == MemberStatus.up() && !m.equals(self) && m.isOlderThan(self)) {
+        return false;
+      }
+    }
+    return self.status() == MemberStatus.up();
+  }
+
+  private int othersInTheCluster() {
+    Cluster cluster = Cluster.get(getContext().getSystem());
+    int others = 0;
+    for (Member m : cluster.state().getMembers()) {
+      if (!m.equals(cluster.selfMember())) {
+        others++;
+      }
+    }
+    return others;
   }
 
   private Behavior<Command> stop(int code) {
