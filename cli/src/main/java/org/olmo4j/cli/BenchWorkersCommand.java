@@ -196,8 +196,13 @@ final class BenchWorkersCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Means over the steps after the warm-up. Tokens/s is theirs alone (their tokens over their
+   * step time), not the metrics' sliding window, whose first steps include the warm-up's.
+   */
   private Means means(Path metrics) throws IOException {
-    double tps = 0;
+    long tokensBefore = warmup == 0 ? 0 : -1;
+    long tokensAfter = 0;
     double step = 0;
     double compute = 0;
     double exchange = 0;
@@ -206,10 +211,14 @@ final class BenchWorkersCommand implements Callable<Integer> {
     int n = 0;
     for (String line : Files.readAllLines(metrics)) {
       JsonNode j = JSON.readTree(line);
-      if (!j.has("tokens_per_s") || j.get("step").asLong() <= warmup) {
+      if (!j.has("tokens_per_s")) {
+        continue; // an eval round's line
+      }
+      if (j.get("step").asLong() <= warmup) {
+        tokensBefore = j.get("tokens").asLong();
         continue;
       }
-      tps += j.get("tokens_per_s").asDouble();
+      tokensAfter = j.get("tokens").asLong();
       step += j.get("step_s").asDouble();
       compute += j.get("compute_s").asDouble();
       exchange += j.get("exchange_s").asDouble();
@@ -217,9 +226,10 @@ final class BenchWorkersCommand implements Callable<Integer> {
       collective += j.path("collective_s").asDouble();
       n++;
     }
-    if (n == 0) {
-      throw new IllegalStateException(metrics + " has no step after the warm-up");
+    if (n == 0 || tokensBefore < 0) {
+      throw new IllegalStateException(metrics + " has no step after the warm-up of " + warmup);
     }
-    return new Means(tps / n, step / n, compute / n, exchange / n, optimizer / n, collective / n);
+    return new Means((tokensAfter - tokensBefore) / step, step / n, compute / n, exchange / n,
+        optimizer / n, collective / n);
   }
 }
