@@ -272,26 +272,40 @@ public final class FaultProxy implements AutoCloseable {
 
   /**
    * {@code pairs} distinct pairs of free loopback ports {@code p, p+1} (a worker's data plane, or
-   * any two ports), flattened; all are held open until every pair is found, so none repeats.
+   * any two ports), flattened.
    */
   static int[] freePortPairs(int pairs) {
+    return freePortRuns(pairs, 2);
+  }
+
+  /**
+   * {@code runs} distinct runs of {@code length} consecutive free loopback ports (a node's data
+   * planes), flattened; all are held open until every run is found, so none repeats.
+   */
+  static int[] freePortRuns(int runs, int length) {
     List<ServerSocket> holding = new ArrayList<>();
-    int[] out = new int[2 * pairs];
+    int[] out = new int[runs * length];
     try {
       int i = 0;
       while (i < out.length) {
         ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         holding.add(a);
         int p = a.getLocalPort();
-        if (p == 65535) {
+        if (p > 65535 - length + 1) {
           continue;
         }
+        List<ServerSocket> run = new ArrayList<>();
         try {
-          holding.add(new ServerSocket(p + 1, 1, InetAddress.getLoopbackAddress()));
-          out[i++] = p;
-          out[i++] = p + 1;
+          for (int k = 1; k < length; k++) {
+            run.add(new ServerSocket(p + k, 1, InetAddress.getLoopbackAddress()));
+          }
         } catch (IOException taken) {
-          // try another pair
+          run.forEach(FaultProxy::quietly); // try another start
+          continue;
+        }
+        holding.addAll(run);
+        for (int k = 0; k < length; k++) {
+          out[i++] = p + k;
         }
       }
       return out;

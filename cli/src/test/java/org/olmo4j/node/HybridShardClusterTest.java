@@ -5,16 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.olmo4j.checkpoint.CheckpointStore;
+import org.olmo4j.config.DataPlaneConfig;
+import org.olmo4j.config.ShardingStrategy;
 
 /**
- * HYBRID_SHARD on a real cluster: two JVMs of two workers each, one replica per node (the
- * default), so each node is a shard group of 2 and the replica groups cross the JVMs. It trains
+ * HYBRID_SHARD on a real cluster: two JVMs of two workers each, each JVM behind a proxy on fixed
+ * data-plane ports, one replica per node (the default), so each node is a shard group of 2 and
+ * the replica groups cross the JVMs (and the proxies). It trains
  * the same run as one SHARD_GRAD_OP worker; replica 0's group writes the checkpoint's 2 shards;
  * it resumes bit for bit with 2 explicit replicas of 2 in one JVM and loads under SHARD_GRAD_OP.
  */
@@ -30,9 +33,25 @@ class HybridShardClusterTest {
     List<Double> single = ClusterRuns.runInJvm(ClusterRuns.config(
         ClusterRuns.yaml(data, tmp.resolve("n1"), 1, 1)));
 
+    // Both nodes behind proxies on fixed data-plane ports: 2 workers x 2 exchange servers each
+    // bind one run of ports and advertise the proxy's, so the replica groups' traffic between the
+    // JVMs crosses the proxies at the ports the coordinator hands out.
     Path save = tmp.resolve("hybrid");
-    List<Double> hybrid = ClusterRuns.runOnTwoJvms(tmp, "hybrid",
-        ClusterRuns.yaml(data, save, 2, 4, HYBRID), Duration.ofSeconds(240));
+    Path cfgFile = tmp.resolve("hybrid.yaml");
+    Files.writeString(cfgFile, ClusterRuns.yaml(data, save, 2, 4, HYBRID));
+    List<ProxiedNode> nodes = ProxiedNode.create(tmp,
+        2 * DataPlaneConfig.portsPerWorker(ShardingStrategy.HYBRID_SHARD), "hybrid-a", "hybrid-b");
+    try {
+      nodes.get(0).start(cfgFile, nodes.get(0));
+      nodes.get(1).start(cfgFile, nodes.get(0));
+      for (ProxiedNode n : nodes) {
+        assertTrue(n.process().waitFor(240, TimeUnit.SECONDS), n.name + " finishes");
+        assertEquals(0, n.process().exitValue(), Files.readString(n.log(1)));
+      }
+    } finally {
+      nodes.forEach(ProxiedNode::close);
+    }
+    List<Double> hybrid = ClusterRuns.losses(save);
     System.out.printf("HYBRID_SHARD 2 nodes x 2 vs one worker: max relative loss difference %.2e%n",
         maxRelative(single, hybrid));
     // As the in-process 2 x 2 step (FullShardStepTest, 9.3e-8): summation order only.

@@ -4,14 +4,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.olmo4j.config.DataPlaneConfig;
 
 /**
  * A node of a test run in a child JVM behind its own {@link FaultProxy}: it binds its cluster
- * port and its worker's two data-plane ports, and advertises the proxy's ports instead
+ * port and its workers' data-plane ports, and advertises the proxy's ports instead
  * ({@code pekko.remote.artery.bind.port} vs {@code --port}, {@code cluster.data_plane.port} vs
- * {@code advertised_port}), so everything other nodes send it crosses the proxy. One worker.
+ * {@code advertised_port}), so everything other nodes send it crosses the proxy.
  */
 final class ProxiedNode implements AutoCloseable {
 
@@ -26,24 +28,38 @@ final class ProxiedNode implements AutoCloseable {
   private Process process;
   private int starts;
 
-  private ProxiedNode(String name, int[] ports, Path dir) throws IOException {
+  private ProxiedNode(String name, int[] cluster, int[] dataBind, int[] dataAdvertised, Path dir)
+      throws IOException {
     this.name = name;
-    this.clusterBind = ports[0];
-    this.clusterPort = ports[1];
-    this.dataBind = ports[2];
-    this.dataAdvertised = ports[4];
+    this.clusterBind = cluster[0];
+    this.clusterPort = cluster[1];
+    this.dataBind = dataBind[0];
+    this.dataAdvertised = dataAdvertised[0];
     this.dir = dir;
-    this.proxy = FaultProxy.start(Map.of(clusterPort, clusterBind,
-        dataAdvertised, dataBind, dataAdvertised + 1, dataBind + 1));
+    Map<Integer, Integer> routes = new HashMap<>(Map.of(clusterPort, clusterBind));
+    for (int k = 0; k < dataBind.length; k++) {
+      routes.put(dataAdvertised[k], dataBind[k]);
+    }
+    this.proxy = FaultProxy.start(routes);
   }
 
-  /** Nodes with distinct ports, logs in {@code dir} ({@code NAME-1.log}, {@code NAME-2.log} …). */
+  /** Nodes of one worker with one exchange server, logs in {@code dir} ({@code NAME-1.log} …). */
   static List<ProxiedNode> create(Path dir, String... names) throws IOException {
-    int[] ports = FaultProxy.freePortPairs(3 * names.length);
+    return create(dir, DataPlaneConfig.PORTS_PER_SERVER, names);
+  }
+
+  /**
+   * Nodes whose workers take {@code data} data-plane ports in all from their fixed {@code
+   * cluster.data_plane.port} (workers × {@link DataPlaneConfig#portsPerWorker}).
+   */
+  static List<ProxiedNode> create(Path dir, int data, String... names) throws IOException {
+    int[] cluster = FaultProxy.freePortPairs(names.length);
+    int[] runs = FaultProxy.freePortRuns(2 * names.length, data);
     List<ProxiedNode> out = new ArrayList<>();
     for (int i = 0; i < names.length; i++) {
-      int[] mine = Arrays.copyOfRange(ports, 6 * i, 6 * i + 6);
-      out.add(new ProxiedNode(names[i], mine, dir));
+      out.add(new ProxiedNode(names[i], Arrays.copyOfRange(cluster, 2 * i, 2 * i + 2),
+          Arrays.copyOfRange(runs, 2 * i * data, (2 * i + 1) * data),
+          Arrays.copyOfRange(runs, (2 * i + 1) * data, (2 * i + 2) * data), dir));
     }
     return out;
   }
