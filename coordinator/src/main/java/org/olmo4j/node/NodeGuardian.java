@@ -3,16 +3,19 @@ package org.olmo4j.node;
 import ai.djl.engine.Engine;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -22,8 +25,8 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
-import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.checkpointer.Checkpointer;
+import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.coordinator.Coordinator;
@@ -166,7 +169,8 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
 
   private Behavior<Command> onShutdown(Shutdown m) {
     getContext().getLog().info("stopping node: {}", m.reason());
-    if (!hostsTheSingleton() || othersInTheCluster() == 0) {
+    Set<Address> gone = new HashSet<>();
+    if (!hostsTheSingleton() || othersInTheCluster(gone) == 0) {
       return stop(m.exitCode());
     }
     // The oldest node hands the coordinator singleton over to the next oldest when it leaves; if
@@ -176,21 +180,19 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     drainOnShutdown.set(false);
     exitCode.complete(m.exitCode());
     ActorRef<ClusterEvent.MemberRemoved> removed =
-        getContext().messageAdapter(ClusterEvent.MemberRemoved.class, e -> new MemberGone());
+        getContext().messageAdapter(ClusterEvent.MemberRemoved.class,
+            e -> new MemberGone(e.member().address()));
     Cluster.get(getContext().getSystem()).subscriptions()
         .tell(Subscribe.create(removed, ClusterEvent.MemberRemoved.class));
-    getContext().scheduleOnce(OTHERS_LEAVE_WITHIN, getContext().getSelf(), new MemberGone());
-    long start = System.nanoTime();
+    getContext().scheduleOnce(OTHERS_LEAVE_WITHIN, getContext().getSelf(), new LeaveWaitOver());
     return Behaviors.receive(Command.class)
         .onMessage(MemberGone.class, g -> {
-          boolean late = System.nanoTime() - start >= OTHERS_LEAVE_WITHIN.toNanos();
-          if (othersInTheCluster() > 0 && !late) {
-            return Behaviors.same();
-          }
-          if (late) {
-            getContext().getLog().info("stopping with {} other node(s) still in the cluster",
-                othersInTheCluster());
-          }
+          gone.add(g.address());
+          return othersInTheCluster(gone) > 0 ? Behaviors.same() : stop(m.exitCode());
+        })
+        .onMessage(LeaveWaitOver.class, w -> {
+          getContext().getLog().info("stopping with {} other node(s) still in the cluster",
+              othersInTheCluster(gone));
           return stop(m.exitCode());
         })
         .build();
@@ -199,8 +201,11 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   /** How long the oldest node waits for the others to leave before it stops anyway. */
   private static final Duration OTHERS_LEAVE_WITHIN = Duration.ofSeconds(8);
 
-  /** A member left the cluster, or the wait for the others is over (local). */
-  private record MemberGone() implements Command {}
+  /** A member was removed from the cluster (local). */
+  private record MemberGone(Address address) implements Command {}
+
+  /** The oldest node has waited {@link #OTHERS_LEAVE_WITHIN} for the others (local). */
+  private record LeaveWaitOver() implements Command {}
 
   /** Whether this node is the oldest up: the coordinator singleton's host. */
   private boolean hostsTheSingleton() {
@@ -214,11 +219,15 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     return self.status() == MemberStatus.up();
   }
 
-  private int othersInTheCluster() {
+  /**
+   * Members other than this node, less those in {@code gone}: removals seen as events, which the
+   * cluster's state may show only a moment later.
+   */
+  private int othersInTheCluster(Set<Address> gone) {
     Cluster cluster = Cluster.get(getContext().getSystem());
     int others = 0;
     for (Member m : cluster.state().getMembers()) {
-      if (!m.equals(cluster.selfMember())) {
+      if (!m.equals(cluster.selfMember()) && !gone.contains(m.address())) {
         others++;
       }
     }
