@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -127,23 +128,9 @@ class DistributedTrainingTest {
   @ValueSource(ints = {1, 2})
   void twoJvmsOnLoopbackMatchOneWorker(int perNode) throws Exception {
     Path save = tmp.resolve("jvm2-" + perNode);
-    String yaml = ClusterRuns.yaml(data, save, perNode, 2 * perNode);
-    Path cfgFile = tmp.resolve("jvm2-" + perNode + ".yaml");
-    Files.writeString(cfgFile, yaml);
-    ClusterNode.Handle first = ClusterNode.start(ClusterRuns.config(yaml), "127.0.0.1", 0, List.of());
-    int port = Cluster.get(first.system()).selfMember().address().getPort().get();
-    Path log = tmp.resolve("jvm2-" + perNode + "-node.log");
-    Process second = ClusterRuns.startNodeJvm(cfgFile, port, log);
-    try {
-      first.system().getWhenTerminated().toCompletableFuture().get(180, TimeUnit.SECONDS);
-      assertTrue(second.waitFor(60, TimeUnit.SECONDS), "second JVM exits");
-      assertEquals(0, first.exitCode().getNow(-1));
-      assertEquals(0, second.exitValue(), Files.readString(log));
-    } finally {
-      second.destroyForcibly();
-      first.system().terminate();
-    }
-    assertClose(single, ClusterRuns.losses(save), "2 JVMs × " + perNode + " vs N=1");
+    List<Double> losses = ClusterRuns.runOnTwoJvms(tmp, "jvm2-" + perNode,
+        ClusterRuns.yaml(data, save, perNode, 2 * perNode), Duration.ofSeconds(180));
+    assertClose(single, losses, "2 JVMs × " + perNode + " vs N=1");
   }
 
   @Test
