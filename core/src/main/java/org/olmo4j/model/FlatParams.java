@@ -16,7 +16,9 @@ import java.util.List;
  * re-filled on every load; a shared staging buffer would alias all parameters. Parameters thus
  * live in Java direct memory: size {@code -XX:MaxDirectMemorySize} for Ψ·4 bytes (fp32).
  * Loaded from a {@link FlatVector}, a parameter's storage is the vector's own memory instead (no
- * copy at all): the vector must then outlive the arrays.
+ * copy at all): the vector must then outlive the arrays. Reads go the other way through {@code
+ * toByteBuffer(true)}: a view of the tensor's own memory, copied once into the destination before
+ * the array is closed (plain {@code toByteBuffer()} first copies it into a Java heap array).
  */
 final class FlatParams {
 
@@ -121,7 +123,7 @@ final class FlatParams {
     for (int p = 0; p < arrays.size(); p++) {
       try (NDArray g = arrays.get(p).getGradient()) {
         int off = offset(p);
-        ByteBuffer buf = g.toByteBuffer().order(ByteOrder.nativeOrder());
+        ByteBuffer buf = g.toByteBuffer(true).order(ByteOrder.nativeOrder());
         if (g.getDataType() == DataType.FLOAT32) {
           dst.put(off, buf);
         } else {
@@ -141,7 +143,7 @@ final class FlatParams {
     check(dst.length);
     for (int p = 0; p < arrays.size(); p++) {
       try (NDArray g = arrays.get(p).getGradient()) {
-        ByteBuffer buf = g.toByteBuffer().order(ByteOrder.nativeOrder());
+        ByteBuffer buf = g.toByteBuffer(true).order(ByteOrder.nativeOrder());
         int off = offset(p);
         int n = Math.toIntExact(g.size());
         if (g.getDataType() == DataType.FLOAT64) {
@@ -158,7 +160,7 @@ final class FlatParams {
 
   private static void read(NDArray src, float[] dst, int off) {
     int n = Math.toIntExact(src.size());
-    ByteBuffer buf = src.toByteBuffer().order(ByteOrder.nativeOrder());
+    ByteBuffer buf = src.toByteBuffer(true).order(ByteOrder.nativeOrder());
     if (src.getDataType() == DataType.FLOAT32) {
       buf.asFloatBuffer().get(dst, off, n);
     } else {

@@ -113,7 +113,10 @@ public final class OlmoModel implements AutoCloseable {
     unitParams().unbind(u);
   }
 
-  /** Copies unit {@code u}'s accumulated gradients into {@code dst} (flat order) and zeroes them. */
+  /**
+   * Copies unit {@code u}'s accumulated gradients into {@code dst} (flat order). They are not
+   * zeroed: the unit is unbound next, and its gradients go with its arrays.
+   */
   public void takeUnitGrads(int u, FlatVector dst) {
     unitParams().takeGrads(u, dst);
   }

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -147,9 +145,9 @@ final class UnitParams implements AutoCloseable {
     for (String name : unit.params()) {
       NDArray p = param(name);
       try (NDArray g = p.getGradient()) {
-        dst.put(at, g.toByteBuffer().order(ByteOrder.nativeOrder()));
+        // The gradient's own memory (no copy into a Java buffer first), read before g closes.
+        dst.put(at, g.toByteBuffer(true).order(ByteOrder.nativeOrder()));
       }
-      JniUtils.zeroGrad((PtNDArray) p);
       at += p.size();
     }
   }
