@@ -50,8 +50,14 @@ final class BenchWorkersCommand implements Callable<Integer> {
   ShardingStrategy strategy;
 
   /** Means over the measured steps of one run. */
+  /**
+   * Per step after the warm-up: means, and the medians of the step time and of the exposed and
+   * own collective time. On a shared 2-core machine one step now and then takes several times
+   * the others (another process, the kernel): the medians show what a typical step did.
+   */
   record Means(double tokensPerSecond, double step, double compute, double exchange,
-      double optimizer, double collective) {}
+      double optimizer, double collective, double medianStep, double medianExchange,
+      double medianCollective) {}
 
   @Override
   public Integer call() throws Exception {
@@ -126,11 +132,14 @@ final class BenchWorkersCommand implements Callable<Integer> {
         + " behind compute or not");
     print("2 workers, SHARD_GRAD_OP", base);
     print("2 workers, " + strategy.yamlName(), other);
-    System.out.printf("  %s gives %.3f x the tokens/s of SHARD_GRAD_OP (target >= 0.9 for FULL_SHARD)%n",
-        strategy.yamlName(), other.tokensPerSecond() / base.tokensPerSecond());
+    System.out.printf("  %s gives %.3f x the tokens/s of SHARD_GRAD_OP (target >= 0.9 for FULL_SHARD);"
+            + " median steps: %.3f x%n", strategy.yamlName(),
+        other.tokensPerSecond() / base.tokensPerSecond(), base.medianStep() / other.medianStep());
     System.out.printf("  %s: exposed communication %.1f ms of %.1f ms of collectives per step = %.3f"
-            + " (target <= 0.25)%n", strategy.yamlName(), other.exchange() * 1e3,
-        other.collective() * 1e3, other.exchange() / other.collective());
+            + " (target <= 0.25); medians: %.1f of %.1f ms = %.3f%n", strategy.yamlName(),
+        other.exchange() * 1e3, other.collective() * 1e3, other.exchange() / other.collective(),
+        other.medianExchange() * 1e3, other.medianCollective() * 1e3,
+        other.medianExchange() / other.medianCollective());
     return 0;
   }
 
@@ -152,9 +161,9 @@ final class BenchWorkersCommand implements Callable<Integer> {
   }
 
   private static void print(String what, Means m) {
-    System.out.printf("  %-36s %8.1f tokens/s  step %.3f  compute %.3f  exchange %.3f (%.1f%%)  optimizer %.3f%n",
-        what, m.tokensPerSecond(), m.step(), m.compute(), m.exchange(), 100 * m.exchange() / m.step(),
-        m.optimizer());
+    System.out.printf("  %-36s %8.1f tokens/s  step %.3f (median %.3f)  compute %.3f  exchange %.3f (%.1f%%)"
+            + "  optimizer %.3f%n", what, m.tokensPerSecond(), m.step(), m.medianStep(), m.compute(),
+        m.exchange(), 100 * m.exchange() / m.step(), m.optimizer());
   }
 
   private static List<String> concat(List<String> a, String... b) {
@@ -208,6 +217,9 @@ final class BenchWorkersCommand implements Callable<Integer> {
     double exchange = 0;
     double optimizer = 0;
     double collective = 0;
+    List<Double> steps = new ArrayList<>();
+    List<Double> exchanges = new ArrayList<>();
+    List<Double> collectives = new ArrayList<>();
     int n = 0;
     for (String line : Files.readAllLines(metrics)) {
       JsonNode j = JSON.readTree(line);
@@ -224,12 +236,21 @@ final class BenchWorkersCommand implements Callable<Integer> {
       exchange += j.get("exchange_s").asDouble();
       optimizer += j.get("optimizer_s").asDouble();
       collective += j.path("collective_s").asDouble();
+      steps.add(j.get("step_s").asDouble());
+      exchanges.add(j.get("exchange_s").asDouble());
+      collectives.add(j.path("collective_s").asDouble());
       n++;
     }
     if (n == 0 || tokensBefore < 0) {
       throw new IllegalStateException(metrics + " has no step after the warm-up of " + warmup);
     }
     return new Means((tokensAfter - tokensBefore) / step, step / n, compute / n, exchange / n,
-        optimizer / n, collective / n);
+        optimizer / n, collective / n, median(steps), median(exchanges), median(collectives));
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 }
