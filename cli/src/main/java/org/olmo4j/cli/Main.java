@@ -36,7 +36,17 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (Error e) {
+      // picocli hands exceptions to UserErrors but lets errors through (a class missing from a
+      // trimmed JRE, an OutOfMemoryError). Threads the command had started (an actor system half
+      // up) would keep the JVM alive with nothing left to do: say what failed and exit.
+      e.printStackTrace();
+      code = 70;
+    }
+    System.exit(code);
   }
 
   /** The configured command line (also used by tests). */
