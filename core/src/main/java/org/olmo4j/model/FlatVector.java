@@ -3,6 +3,7 @@ package org.olmo4j.model;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -57,6 +58,16 @@ public final class FlatVector implements AutoCloseable {
     PEAK.accumulateAndGet(LIVE.addAndGet(length * elementBytes), Math::max);
   }
 
+  /** The first {@code n} elements of {@code whole}, sharing its memory (see {@link #prefix}). */
+  private FlatVector(FlatVector whole, long n) {
+    this.length = n;
+    this.elementBytes = whole.elementBytes;
+    this.shift = whole.shift;
+    this.mask = whole.mask;
+    this.segments = Arrays.copyOf(whole.segments, (int) ((n + mask) >>> shift));
+    this.owners = null; // the whole vector frees the memory
+  }
+
   /** Bytes of all vectors of this JVM not yet closed (native memory; memory accounting). */
   public static long liveBytes() {
     return LIVE.get();
@@ -108,6 +119,17 @@ public final class FlatVector implements AutoCloseable {
 
   public long length() {
     return length;
+  }
+
+  /**
+   * The first {@code n} elements as a vector of their own that shares this one's memory: a
+   * staging vector sized for the longest contents, reused for shorter ones. Writes through either
+   * show in both; closing the prefix frees nothing, and it must not be used once this vector is
+   * closed.
+   */
+  public FlatVector prefix(long n) {
+    checkRange(0, n);
+    return new FlatVector(this, n);
   }
 
   /** 4 for fp32, 2 for bf16. */

@@ -1,5 +1,7 @@
 package org.olmo4j.train;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.olmo4j.io.Bf16;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.FlatVector;
@@ -22,13 +24,13 @@ final class UnitCollectives implements AutoCloseable {
   /** amp_bf16: units travel as bf16 (the master rounded), half the bytes. */
   private final boolean bf16;
   /**
-   * A block's buffers, reused from block to block (calls come from one thread at a time): the
-   * bf16 bits it travels as, and its reduce-scatter results over the shard group and the
-   * replica group. The embedding and the head get buffers of their own per call.
+   * Buffers kept from call to call (calls come from one thread at a time): the bf16 bits a unit
+   * travels as (grown to the longest unit gathered), and the reduce-scatter results of each unit
+   * length over the shard group and the replica group.
    */
-  private FlatVector blockBits;
-  private float[] blockPart;
-  private float[] blockPiece;
+  private FlatVector bits;
+  private final Map<Integer, float[]> parts = new HashMap<>();
+  private final Map<Integer, float[]> pieces = new HashMap<>();
 
   UnitCollectives(Collectives shard, Collectives replicas, boolean bf16) {
     this.shard = shard;
@@ -47,31 +49,22 @@ final class UnitCollectives implements AutoCloseable {
 
   /**
    * Fills {@code unit} with every rank's piece: this rank's is {@code master[from ..]}, rounded
-   * to bf16 under amp_bf16 (the values ZeRO-2's bf16 all-gather gives). {@code block}: the unit
-   * is a block, whose buffers are kept for the next one.
+   * to bf16 under amp_bf16 (the values ZeRO-2's bf16 all-gather gives).
    */
-  void gather(FlatVector unit, float[] master, int from, boolean block) {
+  void gather(FlatVector unit, float[] master, int from) {
     FlatLayout.Range mine = mine(unit.length());
     if (!bf16) {
       unit.put(mine.start(), master, from, (int) mine.length());
       shard.allGatherInPlace(unit);
       return;
     }
-    if (blockBits != null && (!block || blockBits.length() != unit.length())) {
-      blockBits.close(); // the embedding's and head's bits take its place at their gather
-      blockBits = null;
-    }
-    if (block && blockBits == null) {
-      blockBits = FlatVector.bf16(unit.length());
-    }
-    FlatVector travel = block ? blockBits : FlatVector.bf16(unit.length());
-    try {
-      gatherBf16(unit, master, from, mine, travel);
-    } finally {
-      if (!block) {
-        travel.close();
+    if (bits == null || bits.length() < unit.length()) {
+      if (bits != null) {
+        bits.close();
       }
+      bits = FlatVector.bf16(unit.length());
     }
+    gatherBf16(unit, master, from, mine, bits.prefix(unit.length()));
   }
 
   private void gatherBf16(FlatVector unit, float[] master, int from, FlatLayout.Range mine,
@@ -94,48 +87,29 @@ final class UnitCollectives implements AutoCloseable {
 
   /**
    * This rank's piece of {@code grads} summed over the shard group and, for HYBRID_SHARD, over
-   * the replicas (a reduce-scatter and an all-gather over the replica group, in rank order). A
-   * block's array is the next block's too: read it before.
+   * the replicas (a reduce-scatter and an all-gather over the replica group, in rank order). The
+   * array is the next call's too for a unit of the same length: read it before.
    */
-  float[] reduce(FlatVector grads, boolean block) {
-    int length = (int) mine(grads.length()).length();
-    float[] part;
-    if (block) {
-      blockPart = reuse(blockPart, length);
-      part = blockPart;
-    } else {
-      part = new float[length];
-    }
+  float[] reduce(FlatVector grads) {
+    float[] part = parts.computeIfAbsent((int) mine(grads.length()).length(), float[]::new);
     shard.reduceScatter(grads, part);
     if (replicas != null) {
-      int pieceLength = (int) ShardPlan.slice(length, replicas.rank(), replicas.worldSize())
-          .length();
-      float[] piece;
-      if (block) {
-        blockPiece = reuse(blockPiece, pieceLength);
-        piece = blockPiece;
-      } else {
-        piece = new float[pieceLength];
-      }
+      float[] piece = pieces.computeIfAbsent((int) ShardPlan.slice(part.length, replicas.rank(),
+          replicas.worldSize()).length(), float[]::new);
       replicas.reduceScatter(part, piece);
       replicas.allGather(piece, part);
     }
     return part;
   }
 
-  /** {@code a} when it has {@code length} elements, else a new array. */
-  private static float[] reuse(float[] a, int length) {
-    return a != null && a.length == length ? a : new float[length];
-  }
-
   /** Frees the bf16 buffer (once no collective runs). */
   @Override
   public void close() {
-    if (blockBits != null) {
-      blockBits.close();
-      blockBits = null;
+    if (bits != null) {
+      bits.close();
+      bits = null;
     }
-    blockPart = null;
-    blockPiece = null;
+    parts.clear();
+    pieces.clear();
   }
 }

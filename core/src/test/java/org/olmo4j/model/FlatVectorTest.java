@@ -91,4 +91,30 @@ class FlatVectorTest {
       w.close();
     }
   }
+
+  /** A prefix shares the vector's memory across segment seams; closing it leaves the vector whole. */
+  @Test
+  void aPrefixSharesTheMemoryAndClosingItLeavesTheVectorWhole() {
+    FlatVector whole = FlatVector.fp32(1000, 256);
+    FlatVector prefix = whole.prefix(600); // three segments, the last one partly
+    assertEquals(600, prefix.length());
+    float[] values = new float[600];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = i + 0.5f;
+    }
+    prefix.put(0, values, 0, values.length);
+    float[] back = new float[600];
+    whole.get(0, back, 0, back.length);
+    assertArrayEquals(values, back);
+    assertEquals(256 - 100, prefix.contiguous(356), "seams as in the whole vector");
+    assertThrows(IndexOutOfBoundsException.class, () -> prefix.get(590, new float[20], 0, 20));
+    assertThrows(IndexOutOfBoundsException.class, () -> whole.prefix(1001));
+    whole.put(10, new float[] {-1f}, 0, 1);
+    assertEquals(-1f, prefix.toFloatArray()[10], "writes to the whole vector show in the prefix");
+    prefix.close();
+    whole.put(999, new float[] {7f}, 0, 1); // still its own memory after the prefix closed
+    assertEquals(599.5f, whole.toFloatArray()[599]);
+    assertEquals(7f, whole.toFloatArray()[999]);
+    whole.close();
+  }
 }
