@@ -95,10 +95,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
   /**
    * The README's per-rank formula for parameters, gradients and optimizer state. SHARD_GRAD_OP:
    * 16Ψ/N + 12Ψ (compute copy, flat gradient, autograd's gradients; + 2Ψ for the bf16 copy).
-   * FULL_SHARD: 16Ψ/N + 8·P_block (two block slots) + the most of: 8·P_block (a block's
-   * gradients and their copy for the reduce-scatter), 12·E (the embedding's or head's gathered
-   * values, gradients and copy; E = the larger unit); a tied embedding is held, with its
-   * gradient, through the blocks: + 8·E beside the blocks' 8·P_block.
+   * FULL_SHARD: 16Ψ/N + 8·P_block (two block slots) + 4·S (the gradient staging vector, kept;
+   * S = the longest unit) + the most of: 4·P_block (a block's gradients), 8·E (the embedding's or
+   * head's gathered values and gradients; E = the larger of them); a tied embedding is held, with
+   * its gradient, through the blocks: + 8·E beside the block's 4·P_block.
    */
   static long formula(TrainConfig cfg, Architecture arch, int n) {
     long psi = arch.layout().totalElements();
@@ -110,8 +110,9 @@ final class BenchMemoryCommand implements Callable<Integer> {
     long block = units.get(1).range().length();
     long outer = Math.max(units.get(0).range().length(),
         units.get(units.size() - 1).range().length());
-    long during = cfg.model().weightTying() ? 8 * block + 8 * outer : 8 * block;
-    return shards + 8 * block + Math.max(during, 12 * outer);
+    long staging = 4 * Math.max(block, outer);
+    long during = cfg.model().weightTying() ? 4 * block + 8 * outer : 4 * block;
+    return shards + 8 * block + staging + Math.max(during, 8 * outer);
   }
 
   private static String name(ActivationCheckpointing a) {
