@@ -2,18 +2,12 @@ package org.olmo4j.exchange;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The contract every {@link TensorExchange} implementation satisfies; one subclass per implementation. */
-abstract class TensorExchangeContractTest {
+abstract class TensorExchangeContractTest implements ExchangeFailureContract {
 
   static final ExchangeOptions OPTIONS = ExchangeOptions.DEFAULTS
       .withTimeout(Duration.ofSeconds(3)).withChunkBytes(4096);
@@ -51,7 +45,8 @@ abstract class TensorExchangeContractTest {
     rankThreads.forEach(ExecutorService::shutdownNow);
   }
 
-  List<TensorExchange> world(int n, long generation, ExchangeOptions options) {
+  @Override
+  public List<TensorExchange> world(int n, long generation, ExchangeOptions options) {
     List<TensorExchange> w = newWorld(n, generation, options);
     opened.addAll(w);
     for (int r = 0; r < n; r++) {
@@ -62,7 +57,8 @@ abstract class TensorExchangeContractTest {
     return w;
   }
 
-  <T> List<Future<T>> start(List<TensorExchange> ranks, RankBody<T> body) {
+  @Override
+  public <T> List<Future<T>> start(List<TensorExchange> ranks, RankBody<T> body) {
     List<Future<T>> out = new ArrayList<>();
     for (TensorExchange ex : ranks) {
       out.add(threads.submit(() -> body.run(ex)));
@@ -70,34 +66,13 @@ abstract class TensorExchangeContractTest {
     return out;
   }
 
-  <T> List<T> onAll(List<TensorExchange> world, RankBody<T> body) throws Exception {
+  @Override
+  public <T> List<T> onAll(List<TensorExchange> world, RankBody<T> body) throws Exception {
     List<T> results = new ArrayList<>();
     for (Future<T> f : start(world, body)) {
       results.add(f.get(20, TimeUnit.SECONDS));
     }
     return results;
-  }
-
-  /**
-   * Returns once {@code count} threads have entered a collective (added themselves to
-   * {@code threads} just before) and wait inside it for their peers: a rank's calling thread
-   * waits only for its send and receive tasks, so WAITING means blocked in the collective.
-   */
-  static void awaitWaitingInside(List<Thread> threads, int count) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (threads.size() < count || !threads.stream().allMatch(t ->
-        t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the ranks did not block in the collective: "
-            + threads.stream().map(Thread::getState).toList());
-      }
-      Thread.yield();
-    }
-  }
-
-  static Throwable failureOf(Future<?> f) throws Exception {
-    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
-    return e.getCause();
   }
 
   /** Values spanning many magnitudes, so that a different summation order changes the bits. */
@@ -367,86 +342,5 @@ abstract class TensorExchangeContractTest {
       int op = i;
       ops.get(i).checkAll(n, got.stream().map(results -> results.get(op)).toList());
     }
-  }
-
-  @Test
-  void abortFailsBlockedPeersFastThenANewGenerationWorks() throws Exception {
-    List<TensorExchange> w = world(3, 4, OPTIONS);
-    int psi = 100_000;
-    List<Thread> inside = new CopyOnWriteArrayList<>();
-    List<Future<Object>> blocked = start(w.subList(1, 3), ex -> {
-      float[] g = gradient(ex.rank(), psi);
-      inside.add(Thread.currentThread());
-      ex.reduceScatter(g, new float[new ShardRanges(psi, 3).length(ex.rank())]);
-      return null;
-    });
-    awaitWaitingInside(inside, 2);
-    long t0 = System.nanoTime();
-    w.get(0).abort(5);
-    for (Future<Object> f : blocked) {
-      Throwable e = failureOf(f);
-      ExchangeAbortedException aborted = assertInstanceOf(ExchangeAbortedException.class, e);
-      assertEquals(4, aborted.generation());
-      assertEquals(5, aborted.newGeneration());
-      assertTrue(e.getMessage().contains("4") && e.getMessage().contains("5"), e.getMessage());
-    }
-    assertTrue(System.nanoTime() - t0 < OPTIONS.timeout().toNanos(), "abort was not faster than the timeout");
-    assertThrows(ExchangeAbortedException.class, () -> w.get(0).allReduceSum(1.0));
-
-    List<TensorExchange> next = world(3, 5, OPTIONS);
-    List<Double> sums = onAll(next, ex -> ex.allReduceSum(ex.rank() + 1.0));
-    assertEquals(List.of(6.0, 6.0, 6.0), sums);
-  }
-
-  @Test
-  void aPeerThatDisappearsFailsTheOthersWithinTheBound() throws Exception {
-    List<TensorExchange> w = world(3, 1, OPTIONS);
-    int psi = 100_000;
-    List<Thread> inside = new CopyOnWriteArrayList<>();
-    List<Future<Object>> blocked = start(w.subList(0, 2), ex -> {
-      float[] g = gradient(ex.rank(), psi);
-      inside.add(Thread.currentThread());
-      ex.reduceScatter(g, new float[new ShardRanges(psi, 3).length(ex.rank())]);
-      return null;
-    });
-    awaitWaitingInside(inside, 2);
-    long t0 = System.nanoTime();
-    w.get(2).close();
-    for (Future<Object> f : blocked) {
-      Throwable e = failureOf(f);
-      assertInstanceOf(ExchangeException.class, e);
-      assertFalse(e instanceof ExchangeAbortedException, e.toString());
-      assertTrue(e.getMessage().contains("rank 2"), e.getMessage());
-    }
-    assertTrue(System.nanoTime() - t0 < OPTIONS.timeout().toNanos() + 1_000_000_000L);
-    assertThrows(ExchangeException.class, () -> w.get(0).allReduceSum(1.0));
-  }
-
-  @Test
-  void aSilentPeerTimesOutNamingIt() throws Exception {
-    ExchangeOptions quick = OPTIONS.withTimeout(Duration.ofMillis(800));
-    List<TensorExchange> w = world(2, 1, quick);
-    Throwable e = failureOf(start(w.subList(0, 1), ex -> ex.allReduceSum(1.0)).get(0));
-    assertInstanceOf(ExchangeException.class, e);
-    assertTrue(e.getMessage().contains("timed out") && e.getMessage().contains("rank 1"), e.getMessage());
-  }
-
-  @Test
-  void mismatchedCallsAreRejectedWithTheSizes() throws Exception {
-    List<TensorExchange> w = world(2, 1, OPTIONS);
-    List<Future<Object>> calls = start(w, ex -> ex.allReduceSum(new double[2 + ex.rank()]));
-    for (Future<Object> f : calls) {
-      Throwable e = failureOf(f);
-      assertInstanceOf(ExchangeException.class, e);
-      assertTrue(e.getMessage().contains("2") && e.getMessage().contains("3"), e.getMessage());
-    }
-  }
-
-  @Test
-  void aShardOfTheWrongLengthIsRefusedLocally() {
-    List<TensorExchange> w = world(2, 1, OPTIONS);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> w.get(1).reduceScatter(new float[11], new float[6]));
-    assertTrue(e.getMessage().contains("owns 5 of 11"), e.getMessage());
   }
 }

@@ -62,7 +62,7 @@ class TwoJvmExchangeTest {
         inside.add(Thread.currentThread());
         ex.reduceScatter(new float[psi], new float[shard.length]);
       });
-      TensorExchangeContractTest.awaitWaitingInside(inside, 1);
+      ExchangeFailureContract.awaitWaitingInside(inside, 1);
       long t0 = System.nanoTime();
       child.destroyForcibly();
       ExecutionException e = assertThrows(ExecutionException.class, () -> blocked.get(20, TimeUnit.SECONDS));
