@@ -65,11 +65,9 @@ public final class FullShardStep implements TrainStep {
   private final Deque<Future<?>> reductions = new ArrayDeque<>();
   /**
    * Where a unit's gradients are copied for their reduce-scatter: one vector of the longest
-   * unit's length, allocated at the first reduction and reused by every unit after (one reduction
-   * runs at a time), as FSDP's caching allocator keeps its blocks. Allocating and freeing a
-   * unit-sized vector per unit and micro-batch cost page faults on every one: 2.6 of 16 s per
-   * step at N = 1, and 0.78 instead of 0.89 × SHARD_GRAD_OP's tokens/s on two JVMs, on a 237 M
-   * model, even with only the embedding and head allocating.
+   * unit's length, reused by every unit (one reduction runs at a time), as FSDP's caching
+   * allocator keeps its blocks. A vector per unit and micro-batch cost page faults on each (on a
+   * 237 M model: 2.6 of 16 s per step at N = 1; 0.78 × SHARD_GRAD_OP instead of 0.89 on 2 JVMs).
    */
   private FlatVector gradStaging;
   private long waitNanos;

@@ -55,18 +55,27 @@ interface ExchangeFailureContract {
     return e.getCause();
   }
 
-  @Test
-  default void abortFailsBlockedPeersFastThenANewGenerationWorks() throws Exception {
-    List<TensorExchange> w = world(3, 4, OPTIONS);
+  /**
+   * {@code ranks} (two of a world of three) inside a reduce-scatter that waits for the third,
+   * once both are blocked in it.
+   */
+  private List<Future<Object>> blockedInAReduceScatter(List<TensorExchange> ranks) {
     int psi = 100_000;
     List<Thread> inside = new CopyOnWriteArrayList<>();
-    List<Future<Object>> blocked = start(w.subList(1, 3), ex -> {
+    List<Future<Object>> blocked = start(ranks, ex -> {
       float[] g = gradient(ex.rank(), psi);
       inside.add(Thread.currentThread());
       ex.reduceScatter(g, new float[new ShardRanges(psi, 3).length(ex.rank())]);
       return null;
     });
-    awaitWaitingInside(inside, 2);
+    awaitWaitingInside(inside, ranks.size());
+    return blocked;
+  }
+
+  @Test
+  default void abortFailsBlockedPeersFastThenANewGenerationWorks() throws Exception {
+    List<TensorExchange> w = world(3, 4, OPTIONS);
+    List<Future<Object>> blocked = blockedInAReduceScatter(w.subList(1, 3));
     long t0 = System.nanoTime();
     w.get(0).abort(5);
     for (Future<Object> f : blocked) {
@@ -87,15 +96,7 @@ interface ExchangeFailureContract {
   @Test
   default void aPeerThatDisappearsFailsTheOthersWithinTheBound() throws Exception {
     List<TensorExchange> w = world(3, 1, OPTIONS);
-    int psi = 100_000;
-    List<Thread> inside = new CopyOnWriteArrayList<>();
-    List<Future<Object>> blocked = start(w.subList(0, 2), ex -> {
-      float[] g = gradient(ex.rank(), psi);
-      inside.add(Thread.currentThread());
-      ex.reduceScatter(g, new float[new ShardRanges(psi, 3).length(ex.rank())]);
-      return null;
-    });
-    awaitWaitingInside(inside, 2);
+    List<Future<Object>> blocked = blockedInAReduceScatter(w.subList(0, 2));
     long t0 = System.nanoTime();
     w.get(2).close();
     for (Future<Object> f : blocked) {
