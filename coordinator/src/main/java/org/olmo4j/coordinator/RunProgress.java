@@ -99,7 +99,12 @@ final class RunProgress implements AutoCloseable {
     long rss = 0;
     double[] rankSteps = new double[worldSize];
     double[] rankWaits = new double[worldSize];
+    // The slowest rank computes longest; a faster one's wait for it is imbalance, not transfer.
+    WorkerEvent.StepDone slowest = null;
     for (WorkerEvent.StepDone r : ranks.values()) {
+      if (slowest == null || r.computeSeconds() > slowest.computeSeconds()) {
+        slowest = r;
+      }
       compute = Math.max(compute, r.computeSeconds());
       exchange = Math.max(exchange, r.exchangeSeconds());
       optimizer = Math.max(optimizer, r.optimizerSeconds());
@@ -116,7 +121,8 @@ final class RunProgress implements AutoCloseable {
     WorkerEvent.StepDone r0 = ranks.get(0);
     StepMetrics m = new StepMetrics(d.step(), r0.loss(), r0.zLoss(), r0.lr(), r0.gradNorm(),
         r0.clipCoefficient(), stateAt(d.step()).tokensSeen(), speed.tokensPerSecond(), speed.mfu(),
-        seconds, compute, exchange, optimizer, rss, r0.maskedInstances(), collective);
+        seconds, compute, exchange, optimizer, rss, r0.maskedInstances(), collective,
+        slowest.exchangeSeconds(), slowest.collectiveSeconds());
     metrics.write(m);
     events.step(m);
     last = m;

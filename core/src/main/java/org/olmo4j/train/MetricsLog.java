@@ -84,6 +84,8 @@ public final class MetricsLog implements AutoCloseable {
     o.put("exchange_s", m.exchangeSeconds());
     o.put("optimizer_s", m.optimizerSeconds());
     o.put("collective_s", m.collectiveSeconds());
+    o.put("slowest_rank_exchange_s", m.slowestRankExchangeSeconds());
+    o.put("slowest_rank_collective_s", m.slowestRankCollectiveSeconds());
     o.put("rss_bytes", m.rssBytes());
     o.put("masked_instances", m.maskedInstances());
     o.put("time", System.currentTimeMillis() / 1000.0);

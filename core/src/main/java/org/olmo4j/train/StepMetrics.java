@@ -28,5 +28,8 @@ public record StepMetrics(
     double optimizerSeconds,
     long rssBytes,
     long maskedInstances,
-    /* the collectives' own time (slowest rank), hidden behind compute or not */
-    double collectiveSeconds) {}
+    /* the collectives' own time (the most of any rank), hidden behind compute or not */
+    double collectiveSeconds,
+    /* the wait for collectives, and their own time, of the slowest rank (the longest compute) */
+    double slowestRankExchangeSeconds,
+    double slowestRankCollectiveSeconds) {}

@@ -117,7 +117,8 @@ public final class Trainer implements AutoCloseable {
     return new StepMetrics(done.step(), o.loss(), o.zLoss(), done.lr(), o.gradNorm(),
         o.clipCoefficient(), state.tokensSeen(), speed.tokensPerSecond(), speed.mfu(),
         done.seconds(), o.computeSeconds(), o.exchangeSeconds(), o.optimizerSeconds(),
-        ProcessMemory.rssBytes(), o.maskedInstances(), o.collectiveSeconds());
+        ProcessMemory.rssBytes(), o.maskedInstances(), o.collectiveSeconds(),
+        o.exchangeSeconds(), o.collectiveSeconds());
   }
 
   /** The single worker's hooks: a metrics line and the console progress per step, checkpoints. */
