@@ -99,6 +99,11 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
   private final TimerScheduler<Command> timers;
   private volatile RankTraining loop;
   /**
+   * The newest generation assigned: a loop still being built (its model, its exchange) when a
+   * newer world is assigned is not yet {@link #loop}, so it checks this once built.
+   */
+  private volatile long newestAssigned = -1;
+  /**
    * Training loops still running in this JVM: the process must not exit while one is inside a
    * libtorch call (native teardown under a running op crashes the JVM).
    */
@@ -164,6 +169,7 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
 
   private Behavior<Command> onAssign(Assign a) {
     lastWorld = new WorkerEvent.RestartPoint(a.generation(), a.checkpointDir(), a.weightsOnly());
+    newestAssigned = Math.max(newestAssigned, a.generation());
     if (running) {
       // One loop at a time: stop the old generation's, start this one when it has ended.
       pending = a;
@@ -203,6 +209,10 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
     CompletableFuture<Long> run = CompletableFuture.supplyAsync(() -> {
       try (RankTraining l = new RankTraining(cfg, a, dataPlane, queue, shards)) {
         loop = l;
+        long newer = newestAssigned;
+        if (newer > a.generation()) {
+          l.abort(newer); // assigned while this loop was being built: it ends before a step
+        }
         return l.run();
       } catch (RuntimeException e) {
         throw e;
