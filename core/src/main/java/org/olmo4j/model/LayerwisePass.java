@@ -41,6 +41,23 @@ public final class LayerwisePass {
     default void beforeBackward(int unit) {}
 
     default void afterBackward(int unit) {}
+
+    /**
+     * Unit 0 of this micro-batch ({@code ids}) computed by the hooks rather than on its gathered
+     * parameters (a vocabulary-sharded lookup), or null. Called before {@code beforeForward(0)}.
+     */
+    default Lookup lookup(NDArray ids) {
+      return null;
+    }
+  }
+
+  /** The embedding's forward and backward done by the hooks (see {@link Units#lookup}). */
+  public interface Lookup {
+    /** The token embeddings {@code [B, T, D]} (fp32, not recorded) of the micro-batch. */
+    NDArray forward(NDArray ids);
+
+    /** Adds to the embedding's gradient that of its output, {@code dy} (the caller closes it). */
+    void backward(NDArray ids, NDArray dy);
   }
 
   /** The micro-batch's summed cross-entropy and z-loss (host values) and its label tokens. */
@@ -59,10 +76,11 @@ public final class LayerwisePass {
     NDArray[] outputs = new NDArray[n];
     boolean[] checkpointed = new boolean[n];
 
+    Lookup lookup = units.lookup(ids);
     units.beforeForward(0);
     NDArray x;
     try (NDScope scope = new NDScope()) {
-      x = withoutRecording(() -> model.embedUnit(ids));
+      x = withoutRecording(() -> lookup != null ? lookup.forward(ids) : model.embedUnit(ids));
       NDScope.unregister(x);
     }
     units.afterForward(0);
@@ -133,7 +151,11 @@ public final class LayerwisePass {
 
     units.beforeBackward(0);
     try (NDScope scope = new NDScope()) {
-      backward(model.embedUnit(ids), dy);
+      if (lookup != null) {
+        lookup.backward(ids, dy);
+      } else {
+        backward(model.embedUnit(ids), dy);
+      }
       dy.close();
     }
     units.afterBackward(0);

@@ -1,12 +1,8 @@
 package org.olmo4j.train;
 
-import java.util.ArrayDeque;
+import ai.djl.ndarray.NDArray;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.config.Precision;
@@ -26,17 +22,21 @@ import org.olmo4j.optim.GradClip;
  * <p>Before a unit computes, its parameters are all-gathered (fp32) from every rank's piece into
  * the unit's vector; as soon as its backward is done, its gradients are reduce-scattered (fp32)
  * and each rank adds its piece into its gradient shard. The collectives run on one thread of
- * their own, in program order (the same on every rank): the next unit's all-gather is issued
- * before the current unit computes (forward and backward prefetch), and a unit's reduce-scatter
- * runs while the unit below computes its backward (one in flight at a time).
- * Blocks compute in two slots (block i in slot i mod 2), so the last two blocks of the forward
- * are still present for the first two of the backward; every other block is gathered again. A
- * unit's parameter arrays and autograd's gradients exist from its gather to the end of its
- * backward, so one block's gradients plus one copy being reduce-scattered are held (the copy in
- * one staging vector of the longest unit's length, kept and reused; and a tied
- * embedding's gradient, from the head's backward to its own). The embedding's values stay from
- * one micro-batch's backward to the next one's forward, which starts without gathering them again
- * (only the step's first forward waits for the embedding).
+ * their own ({@link CollectivesThread}), in program order (the same on every rank): the next
+ * unit's all-gather is issued before the current unit computes (forward and backward prefetch),
+ * and a unit's reduce-scatter runs while the unit below computes its backward. Blocks compute in
+ * two slots (block i in slot i mod 2), so the last two blocks of the forward are still present
+ * for the first two of the backward; every other block is gathered again. A unit's parameter
+ * arrays and autograd's gradients exist from its gather to the end of its backward, so one
+ * block's gradients plus one copy being reduce-scattered (in one staging vector of the longest
+ * unit's length, kept) are held.
+ *
+ * <p>The embedding: when a micro-batch's tokens over the shard group are no more than the
+ * table's rows, it is looked up without being gathered ({@link ShardedLookup}); a tied table is
+ * then gathered behind block 0 for the head, and the head's part of its gradient is
+ * reduce-scattered behind the blocks' backward. Otherwise it is gathered, and its values stay
+ * from one micro-batch's backward to the next one's forward (a tied table's with its gradient
+ * from the head's backward to its own).
  *
  * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
  * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
@@ -51,18 +51,20 @@ public final class FullShardStep implements TrainStep {
   private final Collectives collectives;
   /** Each unit's gather and reduce-scatter (over the shard group, and the replicas). */
   private final UnitCollectives unitCollectives;
+  /** The embedding's lookup without its gather, for micro-batches where that moves less. */
+  private final ShardedLookup lookup;
   private final ShardPlan plan;
   private final List<Architecture.Unit> units;
   private final ActivationCheckpointing checkpointing;
   private final boolean tied;
+  private final int dModel;
   private final float[] shardGrads;
-  private final ExecutorService comm;
+  private final CollectivesThread comm;
   private final Hooks hooks;
   /** Per unit: the gather in flight or done, null when the unit's values are not present. */
   private final Future<FlatVector>[] gathers;
   /** Per slot: the block whose values it holds (or is being gathered), -1 for none. */
   private final int[] slotHolder = {-1, -1};
-  private final Deque<Future<?>> reductions = new ArrayDeque<>();
   /**
    * Where a unit's gradients are copied for their reduce-scatter: one vector of the longest
    * unit's length, reused by every unit (one reduction runs at a time), as FSDP's caching
@@ -70,8 +72,6 @@ public final class FullShardStep implements TrainStep {
    * 237 M model: 2.6 of 16 s per step at N = 1; 0.78 × SHARD_GRAD_OP instead of 0.89 on 2 JVMs).
    */
   private FlatVector gradStaging;
-  private long waitNanos;
-  private long collectiveNanos;
 
   public FullShardStep(OlmoModel model, AdamWShard optimizer, Collectives collectives,
       Precision precision, ActivationCheckpointing checkpointing) {
@@ -98,6 +98,8 @@ public final class FullShardStep implements TrainStep {
     this.optimizer = optimizer;
     this.collectives = world;
     this.unitCollectives = new UnitCollectives(shard, replicas, precision == Precision.AMP_BF16);
+    this.lookup = new ShardedLookup(unitCollectives, arch.config().dModel(),
+        arch.units().get(0).range().length(), precision == Precision.AMP_BF16);
     this.plan = ShardPlan.of(arch, org.olmo4j.config.ShardingStrategy.FULL_SHARD,
         shard.rank(), shard.worldSize());
     if (!plan.pieces().equals(optimizer.plan().pieces())) {
@@ -107,16 +109,12 @@ public final class FullShardStep implements TrainStep {
     this.units = arch.units();
     this.checkpointing = checkpointing;
     this.tied = arch.config().weightTying();
+    this.dModel = arch.config().dModel();
     this.shardGrads = new float[Math.toIntExact(plan.length())];
     this.gathers = new Future[units.size()];
     this.hooks = new Hooks(false);
     model.useInferenceUnits(new Hooks(true));
-    int rank = world.rank();
-    this.comm = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "full-shard-collectives-" + rank);
-      t.setDaemon(true);
-      return t;
-    });
+    this.comm = new CollectivesThread(world.rank());
   }
 
   @Override
@@ -124,41 +122,42 @@ public final class FullShardStep implements TrainStep {
       Double maxGradNorm, double[] votes) {
     long t0 = System.nanoTime();
     forgetGathers(); // what an evaluation since the last step left present
-    waitNanos = 0;
-    collectiveNanos = 0;
+    comm.resetTimes();
     long labelTokens = 0;
     long masked = 0;
     for (Batch b : microBatches) {
       labelTokens += b.labelTokens();
       masked += b.maskedInstances();
     }
+    Arrays.fill(shardGrads, 0f);
     long c0 = System.nanoTime();
     long globalTokens = StepSums.labelTokens(collectives, labelTokens);
     long normaliser = Math.max(1, globalTokens);
-    Arrays.fill(shardGrads, 0f);
     long scalarNanos = System.nanoTime() - c0;
     GradientStep.Result local;
     try {
       local = GradientStep.run(model, microBatches, zLossMultiplier, normaliser, checkpointing,
           hooks);
-      drain();
+      comm.awaitReductions();
     } catch (RuntimeException | Error e) {
       abandon(e);
       throw e;
     }
     forgetGathers();
+    double sumOfSquares = GradClip.sumOfSquares(shardGrads); // compute: before the collectives
     long t1 = System.nanoTime();
-    StepSums.Loss sums = StepSums.loss(collectives, local, masked, votes, normaliser, step);
     // The shard group's pieces make up the whole gradient once (replicas hold the same pieces).
-    double gradNorm = StepSums.gradNorm(unitCollectives.shard(), shardGrads, step);
+    StepSums.Loss sums = StepSums.lossAndGradNorm(collectives, unitCollectives.shard(), local,
+        masked, votes, normaliser, sumOfSquares, step);
+    double gradNorm = sums.gradNorm();
     long t2 = System.nanoTime();
     double clip = maxGradNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxGradNorm);
     optimizer.step(shardGrads, lr, clip, step);
     long t3 = System.nanoTime();
-    double exposed = (waitNanos + scalarNanos + (t2 - t1)) / 1e9;
+    double exposed = (comm.waitNanos() + scalarNanos + (t2 - t1)) / 1e9;
     return new Outcome(sums.loss(), sums.zLoss(), gradNorm, clip, globalTokens,
         sums.maskedInstances(), (t1 - t0) / 1e9 - exposed + (t2 - t1) / 1e9, exposed,
-        (t3 - t2) / 1e9, sums.votes(), (collectiveNanos + scalarNanos + (t2 - t1)) / 1e9);
+        (t3 - t2) / 1e9, sums.votes(), (comm.collectiveNanos() + scalarNanos + (t2 - t1)) / 1e9);
   }
 
   /** Nothing to publish: every unit is gathered from the master shard when it computes. */
@@ -167,13 +166,7 @@ public final class FullShardStep implements TrainStep {
 
   @Override
   public boolean awaitCollectivesStopped(java.time.Duration wait) {
-    comm.shutdownNow();
-    try {
-      return comm.awaitTermination(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return comm.stop(wait);
   }
 
   @Override
@@ -186,6 +179,7 @@ public final class FullShardStep implements TrainStep {
         gradStaging = null;
       }
       unitCollectives.close();
+      lookup.close();
     }
   }
 
@@ -196,13 +190,28 @@ public final class FullShardStep implements TrainStep {
   private final class Hooks implements LayerwisePass.Units {
     private final int head = gathers.length - 1;
     private final boolean inference;
+    /** This micro-batch's embedding is looked up without its gather ({@link ShardedLookup}). */
+    private boolean sharded;
 
     Hooks(boolean inference) {
       this.inference = inference;
     }
 
     @Override
+    public LayerwisePass.Lookup lookup(NDArray ids) {
+      sharded = !inference && ShardedLookup.pays(unitCollectives.shard().worldSize(), ids.size(),
+          units.get(0).range().length() / dModel);
+      return sharded ? shardedLookup : null;
+    }
+
+    @Override
     public void beforeForward(int u) {
+      if (u == 0 && sharded) {
+        return; // the lookup issues its exchange, then the prefetches
+      }
+      if (u == head && tied) {
+        present(0); // the head's projection (a sharded lookup did not gather it)
+      }
       present(u);
       if (u < head) {
         prefetch(u + 1);
@@ -225,25 +234,60 @@ public final class FullShardStep implements TrainStep {
 
     @Override
     public void beforeBackward(int u) {
+      if (u == 0 && sharded) {
+        return;
+      }
       present(u);
-      if (u > 0) {
+      if (u > 1 || (u == 1 && !sharded)) {
         prefetch(u - 1);
       }
     }
 
     @Override
     public void afterBackward(int u) {
+      if (u == 0 && sharded) {
+        return; // the lookup's backward reduces its gradient
+      }
       reduce(u);
       if (u == head) {
         release(u);
+        if (tied && sharded) {
+          // The head's part of the tied table's gradient goes now, behind the blocks' backward;
+          // the values stay for the next micro-batch's head.
+          reduce(0);
+          model.unbindUnit(0);
+        }
       } else {
-        // The arrays and gradients go. A block's slot keeps its values; the embedding's gathered
-        // values are kept for the next micro-batch's forward, which starts with them (they do not
-        // change within a step; the step's end frees them).
+        // The arrays and gradients go; a block's slot and the embedding's vector keep their values
+        // (unchanged within a step) for the next micro-batch; the step's end frees them.
         model.unbindUnit(u);
       }
     }
   }
+
+  /**
+   * The embedding of a micro-batch by {@link ShardedLookup}: its exchange goes first, then block
+   * 0's gather (and a tied table's, for the head); its backward queues behind the reductions.
+   */
+  private final LayerwisePass.Lookup shardedLookup = new LayerwisePass.Lookup() {
+    @Override
+    public NDArray forward(NDArray ids) {
+      long[] tokens = ids.toLongArray();
+      int from = Math.toIntExact(plan.unitOffset(0));
+      Future<float[]> rows = comm.submit(() -> lookup.forward(tokens, optimizer.master(), from));
+      prefetch(1);
+      if (tied) {
+        prefetch(0);
+      }
+      return ids.getManager().create(comm.await(rows), ids.getShape().add(dModel));
+    }
+
+    @Override
+    public void backward(NDArray ids, NDArray dy) {
+      float[] grads = dy.toFloatArray();
+      comm.reduce(() -> lookup.backward(grads, shardGrads, Math.toIntExact(plan.unitOffset(0))));
+    }
+  };
 
   /** Issues unit {@code u}'s all-gather unless its values are present or on their way. */
   private void prefetch(int u) {
@@ -266,10 +310,8 @@ public final class FullShardStep implements TrainStep {
     long length = unit.range().length();
     int from = Math.toIntExact(plan.unitOffset(u));
     gathers[u] = comm.submit(() -> {
-      long c = System.nanoTime();
       FlatVector v = target != null ? target : FlatVector.fp32(length);
       unitCollectives.gather(v, optimizer.master(), from);
-      collectiveNanos += System.nanoTime() - c;
       return v;
     });
   }
@@ -280,7 +322,7 @@ public final class FullShardStep implements TrainStep {
       return;
     }
     prefetch(u);
-    model.bindUnit(u, await(gathers[u]));
+    model.bindUnit(u, comm.await(gathers[u]));
   }
 
   /** Frees the embedding's or head's gathered vector. */
@@ -289,7 +331,7 @@ public final class FullShardStep implements TrainStep {
     gathers[u] = null;
     if (g != null) {
       model.unbindUnit(u);
-      await(g).close();
+      comm.await(g).close();
     }
   }
 
@@ -300,11 +342,9 @@ public final class FullShardStep implements TrainStep {
     if (length == 0) {
       return;
     }
-    while (!reductions.isEmpty()) {
-      // One in flight: it ran while this unit computed its backward; a second would only hold
-      // another unit's gradient copy without hiding more.
-      await(reductions.removeFirst());
-    }
+    // One in flight: it ran while this unit computed its backward, and its staging vector is
+    // written next (a second would only hold another copy without hiding more).
+    comm.awaitReductions();
     if (gradStaging == null) {
       gradStaging = FlatVector.fp32(units.stream().mapToLong(x -> x.range().length()).max()
           .orElseThrow());
@@ -312,15 +352,12 @@ public final class FullShardStep implements TrainStep {
     FlatVector grads = gradStaging.prefix(length);
     model.takeUnitGrads(u, grads);
     int at = Math.toIntExact(plan.unitOffset(u));
-    reductions.addLast(comm.submit(() -> {
-      long c = System.nanoTime();
+    comm.reduce(() -> {
       float[] part = unitCollectives.reduce(grads);
       for (int i = 0; i < part.length; i++) {
         shardGrads[at + i] += part[i];
       }
-      collectiveNanos += System.nanoTime() - c;
-      return null;
-    }));
+    });
   }
 
   /**
@@ -329,13 +366,8 @@ public final class FullShardStep implements TrainStep {
    * unit; their errors join {@code cause} as suppressed.
    */
   private void abandon(Throwable cause) {
-    List<Future<?>> pending = new java.util.ArrayList<>(reductions);
-    for (Future<FlatVector> g : gathers) {
-      if (g != null) {
-        pending.add(g);
-      }
-    }
-    pending.forEach(f -> f.cancel(false));
+    comm.cancelReductions();
+    Arrays.stream(gathers).filter(java.util.Objects::nonNull).forEach(g -> g.cancel(false));
     for (int u = 0; u < gathers.length; u++) {
       Future<FlatVector> g = gathers[u];
       gathers[u] = null;
@@ -348,24 +380,8 @@ public final class FullShardStep implements TrainStep {
         }
       }
     }
-    for (Future<?> r : reductions) {
-      if (!r.isCancelled()) {
-        try {
-          r.get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-          cause.addSuppressed(e);
-        }
-      }
-    }
-    reductions.clear();
+    comm.forgetReductions(cause);
     Arrays.fill(slotHolder, -1);
-  }
-
-  /** Waits for every collective issued so far. */
-  private void drain() {
-    while (!reductions.isEmpty()) {
-      await(reductions.removeFirst());
-    }
   }
 
   /** At the end of a step (and before the next): no unit is present (slots will be refilled). */
@@ -378,22 +394,5 @@ public final class FullShardStep implements TrainStep {
       gathers[u] = null;
     }
     Arrays.fill(slotHolder, -1);
-  }
-
-  private <T> T await(Future<T> f) {
-    long w = System.nanoTime();
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for a collective", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(e.getCause());
-    } finally {
-      waitNanos += System.nanoTime() - w;
-    }
   }
 }

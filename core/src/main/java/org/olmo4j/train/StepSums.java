@@ -10,8 +10,11 @@ import org.olmo4j.optim.GradClip;
  */
 final class StepSums {
 
-  /** The step's global loss terms, masked instances and votes. */
-  record Loss(double loss, double zLoss, long maskedInstances, double[] votes) {}
+  /**
+   * The step's global loss terms, masked instances and votes; the gradient norm when it was
+   * summed with them ({@link #lossAndGradNorm}), else NaN.
+   */
+  record Loss(double loss, double zLoss, long maskedInstances, double[] votes, double gradNorm) {}
 
   private StepSums() {}
 
@@ -27,23 +30,55 @@ final class StepSums {
   /** The loss terms summed over the ranks; a loss that is not finite ends the run. */
   static Loss loss(Collectives c, GradientStep.Result local, long masked, double[] votes,
       long normaliser, long step) {
-    double[] mine = new double[3 + votes.length];
+    return sums(c, local, masked, votes, normaliser, step, null);
+  }
+
+  /**
+   * The loss terms and the gradient norm of the shards, whose sums of squares are {@code
+   * shardSumOfSquares}, summed over {@code shard} (the ranks whose shards make up the gradient
+   * once): in one all-reduce with the loss terms when those ranks are every rank of {@code
+   * world}, else (HYBRID_SHARD's shard group) in one of its own.
+   */
+  static Loss lossAndGradNorm(Collectives world, Collectives shard, GradientStep.Result local,
+      long masked, double[] votes, long normaliser, double shardSumOfSquares, long step) {
+    if (shard.worldSize() == world.worldSize()) {
+      return sums(world, local, masked, votes, normaliser, step, shardSumOfSquares);
+    }
+    Loss l = loss(world, local, masked, votes, normaliser, step);
+    return new Loss(l.loss(), l.zLoss(), l.maskedInstances(), l.votes(),
+        gradNorm(shard, shardSumOfSquares, step));
+  }
+
+  private static Loss sums(Collectives c, GradientStep.Result local, long masked,
+      double[] votes, long normaliser, long step, Double shardSumOfSquares) {
+    int extra = shardSumOfSquares == null ? 0 : 1;
+    double[] mine = new double[3 + votes.length + extra];
     mine[0] = local.ceSum();
     mine[1] = local.zSum();
     mine[2] = masked;
     System.arraycopy(votes, 0, mine, 3, votes.length);
+    if (shardSumOfSquares != null) {
+      mine[mine.length - 1] = shardSumOfSquares;
+    }
     double[] sums = c.allReduceSum(mine);
     double loss = sums[0] / normaliser;
     if (!Double.isFinite(loss)) {
       throw new TrainingDivergedException("loss is " + loss + " at step " + step);
     }
+    double norm = shardSumOfSquares == null ? Double.NaN : Math.sqrt(sums[sums.length - 1]);
+    if (shardSumOfSquares != null && !Double.isFinite(norm)) {
+      throw new TrainingDivergedException("gradient norm is " + norm + " at step " + step);
+    }
     return new Loss(loss, sums[1] / normaliser, (long) sums[2],
-        Arrays.copyOfRange(sums, 3, sums.length));
+        Arrays.copyOfRange(sums, 3, 3 + votes.length), norm);
   }
 
-  /** The global gradient norm from the ranks' disjoint shards; not finite ends the run. */
-  static double gradNorm(Collectives c, float[] shardGrads, long step) {
-    double norm = Math.sqrt(c.allReduceSum(new double[] {GradClip.sumOfSquares(shardGrads)})[0]);
+  /**
+   * The global gradient norm from the sums of squares of the ranks' disjoint shards ({@link
+   * GradClip#sumOfSquares}); not finite ends the run.
+   */
+  static double gradNorm(Collectives c, double shardSumOfSquares, long step) {
+    double norm = Math.sqrt(c.allReduceSum(new double[] {shardSumOfSquares})[0]);
     if (!Double.isFinite(norm)) {
       throw new TrainingDivergedException("gradient norm is " + norm + " at step " + step);
     }

@@ -93,12 +93,33 @@ final class UnitCollectives implements AutoCloseable {
   float[] reduce(FlatVector grads) {
     float[] part = parts.computeIfAbsent((int) mine(grads.length()).length(), float[]::new);
     shard.reduceScatter(grads, part);
+    sumOverReplicas(part);
+    return part;
+  }
+
+  /** Whether a piece summed over the shard group is still to be summed over replica groups. */
+  boolean hasReplicas() {
+    return replicas != null;
+  }
+
+  /**
+   * HYBRID_SHARD: replaces {@code part}, this rank's piece summed over its shard group, by its
+   * sum over the replicas (a reduce-scatter and an all-gather over the replica group, in rank
+   * order); nothing to do otherwise.
+   */
+  void sumOverReplicas(float[] part) {
     if (replicas != null) {
       float[] piece = pieces.computeIfAbsent((int) ShardPlan.slice(part.length, replicas.rank(),
           replicas.worldSize()).length(), float[]::new);
       replicas.reduceScatter(part, piece);
       replicas.allGather(piece, part);
     }
+  }
+
+  /** A piece-sized array kept for {@code length} elements, as {@link #reduce} uses (zeroed). */
+  float[] zeroedPart(int length) {
+    float[] part = parts.computeIfAbsent(length, float[]::new);
+    java.util.Arrays.fill(part, 0f);
     return part;
   }
 

@@ -85,7 +85,7 @@ public final class ZeroStep implements TrainStep {
     long t1 = System.nanoTime();
     StepSums.Loss sums = StepSums.loss(collectives, local, masked, votes, normaliser, step);
     collectives.reduceScatter(fullGrads, shardGrads);
-    double gradNorm = StepSums.gradNorm(collectives, shardGrads, step);
+    double gradNorm = StepSums.gradNorm(collectives, GradClip.sumOfSquares(shardGrads), step);
     long t2 = System.nanoTime();
     double clip = maxGradNorm == null ? 1.0 : GradClip.clipCoefficient(gradNorm, maxGradNorm);
     optimizer.step(shardGrads, lr, clip, step);

@@ -76,19 +76,29 @@ class FullShardStepTest {
 
   /** The global batch of step {@code step}: the same on every rank and every run. */
   private static Batch globalBatch(long step) {
+    return globalBatch(step, GLOBAL_BATCH);
+  }
+
+  private static Batch globalBatch(long step, int sequences) {
     SplittableRandom rnd = new SplittableRandom(1000 + step);
-    long[] tokens = new long[GLOBAL_BATCH * SEQ];
+    long[] tokens = new long[sequences * SEQ];
     long start = rnd.nextInt(60);
     for (int i = 0; i < tokens.length; i++) {
       // Counting with noise: learnable, so the losses move.
       tokens[i] = rnd.nextInt(10) == 0 ? rnd.nextInt(60) : (start + i) % 60;
     }
-    return new Batch(tokens, null, GLOBAL_BATCH, SEQ);
+    return new Batch(tokens, null, sequences, SEQ);
   }
 
   /** Losses of steps {@code from+1 .. to} on {@code n} ranks; loads {@code load} if set, saves to {@code save}. */
   private static List<Double> train(TrainConfig cfg, int n, int from, int to, Path load,
       Path save) throws Exception {
+    return train(cfg, n, 2, from, to, load, save);
+  }
+
+  /** As above, each rank's part of the batch in {@code microBatches} micro-batches (or fewer). */
+  private static List<Double> train(TrainConfig cfg, int n, int microBatches, int from, int to,
+      Path load, Path save) throws Exception {
     List<TensorExchange> exchanges =
         InProcessGroup.newWorld(n, 1, ExchangeOptions.DEFAULTS).exchanges();
     ExecutorService pool = Executors.newFixedThreadPool(n);
@@ -96,7 +106,7 @@ class FullShardStepTest {
       List<Future<List<Double>>> futures = new ArrayList<>();
       for (int r = 0; r < n; r++) {
         TensorExchange ex = exchanges.get(r);
-        futures.add(pool.submit(() -> rank(cfg, ex, from, to, load, save)));
+        futures.add(pool.submit(() -> rank(cfg, ex, microBatches, from, to, load, save)));
       }
       List<Double> losses = futures.get(0).get();
       for (Future<List<Double>> f : futures) {
@@ -114,8 +124,8 @@ class FullShardStepTest {
     }
   }
 
-  private static List<Double> rank(TrainConfig cfg, TensorExchange ex, int from, int to,
-      Path load, Path save) throws Exception {
+  private static List<Double> rank(TrainConfig cfg, TensorExchange ex, int microBatches,
+      int from, int to, Path load, Path save) throws Exception {
     int n = ex.worldSize();
     try (NDManager m = NDManager.newBaseManager();
         OlmoModel model = TrainStep.model(cfg, m)) {
@@ -137,7 +147,7 @@ class FullShardStepTest {
         int per = GLOBAL_BATCH / n;
         for (int s = from + 1; s <= to; s++) {
           Batch part = globalBatch(s).slice(ex.rank() * per, per);
-          losses.add(step.run(part, Math.max(1, per / 2), 1e-4, s, LR, 1.0).loss());
+          losses.add(step.run(part, Math.max(1, per / microBatches), 1e-4, s, LR, 1.0).loss());
         }
       }
       if (save != null) {
@@ -165,20 +175,25 @@ class FullShardStepTest {
     return worst;
   }
 
-  @ParameterizedTest(name = "{0}, N = {1}")
-  @CsvSource({"olmo2, 2", "olmo2, 4", "olmo, 4"})
-  void fullShardMatchesShardGradOpFor20Steps(String family, int n) throws Exception {
-    List<Double> zero2 = train(config(family, "SHARD_GRAD_OP", "null"), n, 0, 20, null, null);
-    List<Double> zero3 = train(config(family, "FULL_SHARD", "null"), n, 0, 20, null, null);
-    System.out.printf("FULL_SHARD vs SHARD_GRAD_OP, %s N=%d: max relative loss difference %.2e%n",
-        family, n, maxRelative(zero2, zero3));
+  /**
+   * With two micro-batches per rank, N·T = 64 tokens ≤ the 64-row table: the embedding is looked
+   * up sharded ({@code ShardedLookup}); with one, N·T = 128 and the table is gathered.
+   */
+  @ParameterizedTest(name = "{0}, N = {1}, {2} micro-batches")
+  @CsvSource({"olmo2, 2, 2", "olmo2, 4, 2", "olmo, 4, 2", "olmo2, 2, 1", "olmo, 2, 1"})
+  void fullShardMatchesShardGradOpFor20Steps(String family, int n, int micro) throws Exception {
+    List<Double> zero2 = train(config(family, "SHARD_GRAD_OP", "null"), n, micro, 0, 20, null,
+        null);
+    List<Double> zero3 = train(config(family, "FULL_SHARD", "null"), n, micro, 0, 20, null, null);
+    System.out.printf("FULL_SHARD vs SHARD_GRAD_OP, %s N=%d, %d micro-batches: max relative loss"
+        + " difference %.2e%n", family, n, micro, maxRelative(zero2, zero3));
     assertClose(zero2, zero3, 1e-5, "FULL_SHARD vs SHARD_GRAD_OP");
     assertTrue(zero2.get(19) < zero2.get(0) - 0.05, "the run learns: " + zero2);
-    List<Double> checkpointed = train(config(family, "FULL_SHARD", "whole_layer"), n, 0, 20,
-        null, null);
+    List<Double> checkpointed = train(config(family, "FULL_SHARD", "whole_layer"), n, micro, 0,
+        20, null, null);
     assertClose(zero3, checkpointed, 1e-6, "whole_layer vs no checkpointing under FULL_SHARD");
-    List<Double> oneInTwo = train(config(family, "SHARD_GRAD_OP", "one_in_two"), n, 0, 20, null,
-        null);
+    List<Double> oneInTwo = train(config(family, "SHARD_GRAD_OP", "one_in_two"), n, micro, 0, 20,
+        null, null);
     assertClose(zero2, oneInTwo, 1e-6, "one_in_two vs no checkpointing under SHARD_GRAD_OP");
   }
 
@@ -281,21 +296,28 @@ class FullShardStepTest {
   }
 
   /**
-   * Per micro-batch of the 5-block model: the embedding, 5 blocks and the head in the forward; 3
-   * blocks (the last two are still present) and the embedding again (untied: freed after its
-   * forward) in the backward. The backward ends with the embedding and blocks 0 and 1 gathered,
-   * and the next micro-batch's forward starts with them: 3 gathers fewer.
+   * Per micro-batch of the 5-block model whose table is gathered (2 ranks × 64 tokens > 64 rows):
+   * the embedding, 5 blocks and the head in the forward; 3 blocks (the last two are still
+   * present) and the embedding again (untied: freed after its forward) in the backward. The
+   * backward ends with the embedding and blocks 0 and 1 gathered, and the next micro-batch's
+   * forward starts with them: 3 gathers fewer. Looked up sharded (2 × 32 tokens ≤ 64 rows), a
+   * micro-batch gathers the token ids instead of the embedding, and its embeddings' gradients
+   * instead of the embedding again; the next one starts with blocks 0 and 1.
    */
   @Test
   void theNextMicroBatchStartsWithTheEmbeddingStillGathered() throws Exception {
     int blocks = 5;
     int perMicroBatch = 1 + blocks + 1 + (blocks - 2) + 1;
-    assertEquals(perMicroBatch, gathersOfOneStep(4), "one micro-batch");
-    assertEquals(2 * perMicroBatch - 3, gathersOfOneStep(2), "two micro-batches");
+    assertEquals(perMicroBatch, gathersOfOneStep(4, 4), "gathered table, one micro-batch");
+    assertEquals(2 * perMicroBatch - 3, gathersOfOneStep(8, 4), "gathered, two micro-batches");
+    assertEquals(2 * perMicroBatch - 2, gathersOfOneStep(4, 2), "sharded lookup, two");
   }
 
-  /** The all-gathers rank 0 of 2 enters in one FULL_SHARD step of micro-batches of {@code size}. */
-  private static int gathersOfOneStep(int size) throws Exception {
+  /**
+   * The all-gathers rank 0 of 2 enters in one FULL_SHARD step of {@code sequences} sequences per
+   * rank in micro-batches of {@code size}.
+   */
+  private static int gathersOfOneStep(int sequences, int size) throws Exception {
     TrainConfig cfg = config("olmo2", "FULL_SHARD", "null");
     List<TensorExchange> exchanges =
         InProcessGroup.newWorld(2, 1, ExchangeOptions.DEFAULTS).exchanges();
@@ -338,7 +360,8 @@ class FullShardStepTest {
                 cfg.optimizer());
             TrainCheckpoints.initShard(cfg, model.layout(), opt);
             try (TrainStep step = TrainStep.create(cfg, model, opt, counted)) {
-              step.run(globalBatch(1).slice(ex.rank() * 4, 4), size, 1e-4, 1, LR, 1.0);
+              step.run(globalBatch(1, 2 * sequences).slice(ex.rank() * sequences, sequences),
+                  size, 1e-4, 1, LR, 1.0);
             }
           }
           return gathers.get();
