@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.olmo4j.checkpoint.DurableFiles;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.Architecture;
@@ -84,6 +85,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         System.out.printf("rss step %-5d           %.1f MiB%n", r[0], r[1] / (1024.0 * 1024.0));
       }
     }
+    DurableFiles.deleteRecursively(tmp); // the run's folder, its checkpoints included
     return 0;
   }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.olmo4j.checkpoint.DurableFiles;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.Precision;
 import org.olmo4j.config.ShardingStrategy;
@@ -72,6 +73,14 @@ final class BenchWorkersCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--threads must be even and >= 2 (split over two workers), got " + threads);
     }
     Path tmp = Files.createTempDirectory("olmo4j-bench-workers");
+    int rc = runIn(tmp);
+    // The runs' checkpoints (their final one is the model's size: 5 GB on the 237 M config) go;
+    // after a failure the folder stays, with the logs its message names.
+    DurableFiles.deleteRecursively(tmp);
+    return rc;
+  }
+
+  private int runIn(Path tmp) throws Exception {
     TrainConfig cfg = run.loadForTraining("--save_folder=" + tmp.resolve("unused"));
     Path cfgFile = tmp.resolve("config.yaml");
     Files.writeString(cfgFile, ConfigLoader.toYaml(cfg));

@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /** fsync, atomic replace, recursive delete and CRC32C of files. */
-final class DurableFiles {
+public final class DurableFiles {
 
   private DurableFiles() {}
 
@@ -58,7 +58,8 @@ final class DurableFiles {
     return crc.getValue();
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
+  /** Deletes {@code dir} and everything under it (nothing when it does not exist). */
+  public static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

@@ -75,19 +75,13 @@ final class ShardedLookup implements AutoCloseable {
     zero(rows);
     FlatLayout.Range piece = collectives.mine(tableLength);
     float[] row = new float[dModel];
-    for (int k = 0; k < ids.length; k++) {
-      long rowStart = (long) ids[k] * dModel;
-      long lo = Math.max(rowStart, piece.start());
-      long hi = Math.min(rowStart + dModel, piece.end());
-      if (lo < hi) {
-        int len = (int) (hi - lo);
-        System.arraycopy(master, from + (int) (lo - piece.start()), row, 0, len);
-        if (bf16) {
-          Bf16.roundInPlace(row, 0, len);
-        }
-        rows.put((long) k * dModel + (lo - rowStart), row, 0, len);
+    forEachPart(piece, (k, inRow, inPiece, len) -> {
+      System.arraycopy(master, from + inPiece, row, 0, len);
+      if (bf16) {
+        Bf16.roundInPlace(row, 0, len);
       }
-    }
+      rows.put((long) k * dModel + inRow, row, 0, len);
+    });
     float[] out = new float[t * dModel];
     shard.reduceScatter(rows, out);
     return out;
@@ -110,23 +104,34 @@ final class ShardedLookup implements AutoCloseable {
         : shardGrads;
     int base = collectives.hasReplicas() ? 0 : at;
     float[] row = new float[dModel];
+    forEachPart(piece, (k, inRow, inPiece, len) -> {
+      rows.get((long) k * dModel + inRow, row, 0, len);
+      for (int j = 0; j < len; j++) {
+        sums[base + inPiece + j] += row[j];
+      }
+    });
+    if (collectives.hasReplicas()) {
+      collectives.sumOverReplicas(sums);
+      for (int i = 0; i < sums.length; i++) {
+        shardGrads[at + i] += sums[i];
+      }
+    }
+  }
+
+  /** The part of one token's row that lies in this rank's piece of the table. */
+  private interface RowPart {
+    /** Token {@code k}'s row from {@code inRow} is the piece's {@code len} from {@code inPiece}. */
+    void accept(int k, int inRow, int inPiece, int len);
+  }
+
+  /** Each token of {@link #ids}, in order, whose row meets {@code piece}. */
+  private void forEachPart(FlatLayout.Range piece, RowPart part) {
     for (int k = 0; k < ids.length; k++) {
       long rowStart = (long) ids[k] * dModel;
       long lo = Math.max(rowStart, piece.start());
       long hi = Math.min(rowStart + dModel, piece.end());
       if (lo < hi) {
-        int len = (int) (hi - lo);
-        rows.get((long) k * dModel + (lo - rowStart), row, 0, len);
-        int to = base + (int) (lo - piece.start());
-        for (int j = 0; j < len; j++) {
-          sums[to + j] += row[j];
-        }
-      }
-    }
-    if (collectives.hasReplicas()) {
-      collectives.sumOverReplicas(sums);
-      for (int i = 0; i < sums.length; i++) {
-        shardGrads[at + i] += sums[i];
+        part.accept(k, (int) (lo - rowStart), (int) (lo - piece.start()), (int) (hi - lo));
       }
     }
   }
