@@ -9,19 +9,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.olmo4j.checkpoint.CheckpointStore;
+import org.olmo4j.checkpoint.DurableFiles;
 import org.olmo4j.checkpoint.Manifest;
 import org.olmo4j.config.OptimizerConfig;
 import org.olmo4j.config.OptimizerName;
@@ -89,7 +88,7 @@ public final class CheckpointBenchmark {
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      deleteRecursively(work);
+      DurableFiles.deleteRecursively(work);
     }
   }
 
@@ -190,7 +189,7 @@ public final class CheckpointBenchmark {
     double seconds = (System.nanoTime() - t0) / 1e9;
     commitSeconds = (System.nanoTime() - c0) / 1e9;
     bytes = written;
-    deleteRecursively(folder);
+    DurableFiles.deleteRecursively(folder);
     return seconds;
   }
 
@@ -215,7 +214,7 @@ public final class CheckpointBenchmark {
       tmp = Path.of(done.file()).getParent();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    deleteRecursively(tmp);
+    DurableFiles.deleteRecursively(tmp);
     return new double[] {seconds, stall};
   }
 
@@ -227,17 +226,6 @@ public final class CheckpointBenchmark {
     double[] s = xs.clone();
     Arrays.sort(s);
     return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (p == null || !Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
-    }
   }
 
   public static void main(String[] args) throws Exception {

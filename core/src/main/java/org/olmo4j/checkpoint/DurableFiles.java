@@ -58,9 +58,9 @@ public final class DurableFiles {
     return crc.getValue();
   }
 
-  /** Deletes {@code dir} and everything under it (nothing when it does not exist). */
+  /** Deletes {@code dir} and everything under it (nothing when it is null or does not exist). */
   public static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
+    if (dir == null || !Files.exists(dir)) {
       return;
     }
     try (Stream<Path> s = Files.walk(dir)) {

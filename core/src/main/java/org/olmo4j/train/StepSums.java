@@ -65,10 +65,8 @@ final class StepSums {
     if (!Double.isFinite(loss)) {
       throw new TrainingDivergedException("loss is " + loss + " at step " + step);
     }
-    double norm = shardSumOfSquares == null ? Double.NaN : Math.sqrt(sums[sums.length - 1]);
-    if (shardSumOfSquares != null && !Double.isFinite(norm)) {
-      throw new TrainingDivergedException("gradient norm is " + norm + " at step " + step);
-    }
+    double norm = shardSumOfSquares == null ? Double.NaN
+        : checkedNorm(sums[sums.length - 1], step);
     return new Loss(loss, sums[1] / normaliser, (long) sums[2],
         Arrays.copyOfRange(sums, 3, 3 + votes.length), norm);
   }
@@ -78,7 +76,12 @@ final class StepSums {
    * GradClip#sumOfSquares}); not finite ends the run.
    */
   static double gradNorm(Collectives c, double shardSumOfSquares, long step) {
-    double norm = Math.sqrt(c.allReduceSum(new double[] {shardSumOfSquares})[0]);
+    return checkedNorm(c.allReduceSum(new double[] {shardSumOfSquares})[0], step);
+  }
+
+  /** The norm of a summed square; not finite ends the run. */
+  private static double checkedNorm(double sumOfSquares, long step) {
+    double norm = Math.sqrt(sumOfSquares);
     if (!Double.isFinite(norm)) {
       throw new TrainingDivergedException("gradient norm is " + norm + " at step " + step);
     }
