@@ -29,6 +29,8 @@ final class UnitCollectives implements AutoCloseable {
    * length over the shard group and the replica group.
    */
   private FlatVector bits;
+  /** fp32: where the parts of a unit gathered in parts travel (grown to the longest). */
+  private FlatVector floats;
   private final Map<Integer, float[]> parts = new HashMap<>();
   private final Map<Integer, float[]> pieces = new HashMap<>();
 
@@ -58,13 +60,75 @@ final class UnitCollectives implements AutoCloseable {
       shard.allGatherInPlace(unit);
       return;
     }
-    if (bits == null || bits.length() < unit.length()) {
-      if (bits != null) {
-        bits.close();
-      }
-      bits = FlatVector.bf16(unit.length());
-    }
+    bits = grown(bits, unit.length(), true);
     gatherBf16(unit, master, from, mine, bits.prefix(unit.length()));
+  }
+
+  /**
+   * Part {@code part} of {@code parts} of {@link #gather}: the same values in the same places of
+   * {@code unit}, for that share of every rank's piece, so that a long unit's gather can run in
+   * parts between others. The ranks exchange {@code parts} slices of equal length (the short last
+   * piece padded), each rank's taken from the same place in its piece.
+   */
+  void gatherPart(FlatVector unit, float[] master, int from, int part, int parts) {
+    int n = shard.worldSize();
+    long pieceSize = ShardPlan.slice(unit.length(), 0, n).length(); // every piece but the last
+    FlatLayout.Range share = ShardPlan.slice(pieceSize, part, parts);
+    long len = share.length();
+    if (len == 0) {
+      return;
+    }
+    FlatVector travel;
+    if (bf16) {
+      bits = grown(bits, n * len, true);
+      travel = bits.prefix(n * len);
+    } else {
+      floats = grown(floats, n * len, false);
+      travel = floats.prefix(n * len);
+    }
+    long own = inShare(share, mine(unit.length()));
+    short[] b = new short[BLOCK];
+    for (long i = 0; i < own; i += BLOCK) {
+      int m = (int) Math.min(BLOCK, own - i);
+      int at = from + (int) (share.start() + i);
+      if (bf16) {
+        Bf16.fromFloats(master, at, b, 0, m);
+        travel.put(shard.rank() * len + i, b, 0, m);
+      } else {
+        travel.put(shard.rank() * len + i, master, at, m);
+      }
+    }
+    shard.allGatherInPlace(travel);
+    float[] f = new float[BLOCK];
+    for (int q = 0; q < n; q++) {
+      long valid = inShare(share, ShardPlan.slice(unit.length(), q, n));
+      long to = q * pieceSize + share.start();
+      if (!bf16) {
+        travel.copyTo(q * len, unit, to, valid);
+        continue;
+      }
+      for (long i = 0; i < valid; i += BLOCK) {
+        int m = (int) Math.min(BLOCK, valid - i);
+        travel.get(q * len + i, b, 0, m);
+        Bf16.toFloats(b, 0, f, 0, m);
+        unit.put(to + i, f, 0, m);
+      }
+    }
+  }
+
+  /** How much of {@code share} (positions within a piece) {@code piece} holds. */
+  private static long inShare(FlatLayout.Range share, FlatLayout.Range piece) {
+    return Math.max(0, Math.min(share.end(), piece.length()) - share.start());
+  }
+
+  private static FlatVector grown(FlatVector v, long length, boolean bf16) {
+    if (v != null && v.length() >= length) {
+      return v;
+    }
+    if (v != null) {
+      v.close();
+    }
+    return bf16 ? FlatVector.bf16(length) : FlatVector.fp32(length);
   }
 
   private void gatherBf16(FlatVector unit, float[] master, int from, FlatLayout.Range mine,
@@ -123,12 +187,16 @@ final class UnitCollectives implements AutoCloseable {
     return part;
   }
 
-  /** Frees the bf16 buffer (once no collective runs). */
+  /** Frees the buffers units travel in (once no collective runs). */
   @Override
   public void close() {
     if (bits != null) {
       bits.close();
       bits = null;
+    }
+    if (floats != null) {
+      floats.close();
+      floats = null;
     }
     parts.clear();
     pieces.clear();
