@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.olmo4j.checkpoint.DurableFiles;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.Precision;
@@ -107,8 +109,7 @@ final class BenchWorkersCommand implements Callable<Integer> {
         concat(world, "--port=" + port));
     Process node = start(cfgFile, threads / 2, tmp.resolve("node.log"), "node", common,
         concat(world, "--seed-nodes=127.0.0.1:" + port, "--port=0"));
-    await(seed, "2-worker run (seed)", tmp.resolve("seed.log"));
-    await(node, "2-worker run (node)", tmp.resolve("node.log"));
+    awaitBoth(seed, node, "2-worker run", tmp.resolve("seed.log"), tmp.resolve("node.log"));
     Means m2 = means(two.resolve("metrics.jsonl"));
 
     System.out.println("  step, compute, exchange, optimizer: mean seconds per step; exchange is the"
@@ -177,8 +178,8 @@ final class BenchWorkersCommand implements Callable<Integer> {
         concat(world, "--port=" + port));
     Process node = start(cfgFile, threads / 2, logs.resolve("node.log"), "node", common,
         concat(world, "--seed-nodes=127.0.0.1:" + port, "--port=0"));
-    await(seed, s.yamlName() + " run (seed)", logs.resolve("seed.log"));
-    await(node, s.yamlName() + " run (node)", logs.resolve("node.log"));
+    awaitBoth(seed, node, s.yamlName() + " run", logs.resolve("seed.log"),
+        logs.resolve("node.log"));
     return means(folder.resolve("metrics.jsonl"));
   }
 
@@ -205,10 +206,37 @@ final class BenchWorkersCommand implements Callable<Integer> {
     List<String> all = new ArrayList<>(List.of(command, cfg.toString()));
     all.addAll(common);
     all.addAll(List.of(args));
+    // A measurement, not a fault test: two JVMs setting up a 237 M model on two shared cores
+    // have stalled heartbeats for 6.6 s, and the default 3 s pause then removed a live node.
     List<String> cmd = ChildJvm.command(List.of("-Xmx4g", "-Dai.djl.offline=true",
-        "-Dai.djl.pytorch.num_threads=" + torchThreads, "-Dai.djl.pytorch.num_interop_threads=1"),
+        "-Dai.djl.pytorch.num_threads=" + torchThreads, "-Dai.djl.pytorch.num_interop_threads=1",
+        "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=30s"),
         "org.olmo4j.cli.Main", all);
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /**
+   * Waits for the two JVMs of a two-worker run. When one fails the other is stopped at once: the
+   * survivor would wait for cluster.min_workers = 2 for ever.
+   */
+  private static void awaitBoth(Process seed, Process node, String what, Path seedLog,
+      Path nodeLog) throws Exception {
+    try {
+      CompletableFuture.anyOf(seed.onExit(), node.onExit()).get(30, TimeUnit.MINUTES);
+    } catch (TimeoutException e) {
+      seed.destroyForcibly();
+      node.destroyForcibly();
+      throw new IllegalStateException(what + " did not finish in 30 min; see " + seedLog
+          + " and " + nodeLog);
+    }
+    boolean seedFirst = !seed.isAlive();
+    Process first = seedFirst ? seed : node;
+    if (first.exitValue() != 0) {
+      (seedFirst ? node : seed).destroyForcibly();
+    }
+    await(first, what + (seedFirst ? " (seed)" : " (node)"), seedFirst ? seedLog : nodeLog);
+    await(seedFirst ? node : seed, what + (seedFirst ? " (node)" : " (seed)"),
+        seedFirst ? nodeLog : seedLog);
   }
 
   private static void await(Process p, String what, Path log) throws Exception {
