@@ -3,6 +3,7 @@ package org.olmo4j.model;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -188,6 +189,27 @@ public final class FlatVector implements AutoCloseable {
     for (long done = 0; done < n; ) {
       int m = (int) Math.min(n - done, contiguous(at + done));
       view(at + done, m).put(0, src, pos + (int) done * elementBytes, m * elementBytes);
+      done += m;
+    }
+  }
+
+  /** Adds the fp32 elements in {@code src} (position to limit, native order) to {@code [at, ..)}. */
+  public void add(long at, ByteBuffer src) {
+    checkType(Float.BYTES);
+    FloatBuffer in = src.slice().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    long n = in.remaining();
+    checkRange(at, n);
+    float[] a = new float[Math.toIntExact(Math.min(n, 16 << 10))];
+    float[] b = new float[a.length];
+    for (long done = 0; done < n; ) {
+      int m = (int) Math.min(Math.min(n - done, a.length), contiguous(at + done));
+      FloatBuffer out = view(at + done, m).asFloatBuffer();
+      in.get(a, 0, m);
+      out.get(0, b, 0, m);
+      for (int i = 0; i < m; i++) {
+        b[i] += a[i];
+      }
+      out.put(0, b, 0, m);
       done += m;
     }
   }

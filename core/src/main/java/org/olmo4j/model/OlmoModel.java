@@ -121,6 +121,11 @@ public final class OlmoModel implements AutoCloseable {
     unitParams().takeGrads(u, dst);
   }
 
+  /** As {@link #takeUnitGrads}, adding them to {@code dst} (summing over micro-batches). */
+  public void addUnitGrads(int u, FlatVector dst) {
+    unitParams().addGrads(u, dst);
+  }
+
   private UnitParams unitParams() {
     if (units == null) {
       throw new IllegalStateException("this model holds every parameter; units are for a"

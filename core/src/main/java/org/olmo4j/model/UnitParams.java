@@ -136,6 +136,15 @@ final class UnitParams implements AutoCloseable {
   }
 
   void takeGrads(int u, FlatVector dst) {
+    moveGrads(u, dst, false);
+  }
+
+  /** As {@link #takeGrads}, adding them to {@code dst}. */
+  void addGrads(int u, FlatVector dst) {
+    moveGrads(u, dst, true);
+  }
+
+  private void moveGrads(int u, FlatVector dst, boolean add) {
     Architecture.Unit unit = units.get(u);
     if (dst.length() != unit.range().length()) {
       throw new IllegalArgumentException(unit.label() + " has " + unit.range().length()
@@ -146,7 +155,12 @@ final class UnitParams implements AutoCloseable {
       NDArray p = param(name);
       try (NDArray g = p.getGradient()) {
         // The gradient's own memory (no copy into a Java buffer first), read before g closes.
-        dst.put(at, g.toByteBuffer(true).order(ByteOrder.nativeOrder()));
+        ByteBuffer b = g.toByteBuffer(true).order(ByteOrder.nativeOrder());
+        if (add) {
+          dst.add(at, b);
+        } else {
+          dst.put(at, b);
+        }
       }
       at += p.size();
     }

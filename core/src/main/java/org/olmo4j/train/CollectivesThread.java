@@ -60,12 +60,14 @@ final class CollectivesThread {
     });
   }
 
-  /** Queues {@code reduction}, remembered until {@link #awaitReductions}. */
-  void reduce(Runnable reduction) {
-    reductions.addLast(submit(() -> {
+  /** Queues {@code reduction}, remembered until {@link #awaitReductions}; also returned. */
+  Future<?> reduce(Runnable reduction) {
+    Future<?> f = submit(() -> {
       reduction.run();
       return null;
-    }));
+    });
+    reductions.addLast(f);
+    return f;
   }
 
   /** Waits for every reduction issued so far (and so for everything issued before them). */

@@ -28,15 +28,16 @@ import org.olmo4j.optim.GradClip;
  * two slots (block i in slot i mod 2), so the last two blocks of the forward are still present
  * for the first two of the backward; every other block is gathered again. A unit's parameter
  * arrays and autograd's gradients exist from its gather to the end of its backward, so one
- * block's gradients plus one copy being reduce-scattered (in one staging vector of the longest
- * unit's length, kept) are held.
+ * block's gradients plus one copy being reduce-scattered (in one staging vector, kept) are
+ * held.
  *
  * <p>The embedding: when a micro-batch's tokens over the shard group are no more than the
  * table's rows, it is looked up without being gathered ({@link ShardedLookup}); a tied table is
  * then gathered for the head in parts, one behind each block's gather, and the head's part of
- * its gradient is reduce-scattered behind the blocks' backward. Otherwise it is gathered, and its
- * values stay from one micro-batch's backward to the next one's forward (a tied table's with its
- * gradient from the head's backward to its own).
+ * its gradient is summed over the step's micro-batches and reduce-scattered once, behind the
+ * last one's blocks' backward. Otherwise it is gathered, and its values stay from one
+ * micro-batch's backward to the next one's forward (a tied table's with its gradient from the
+ * head's backward to its own).
  *
  * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
  * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
@@ -66,12 +67,25 @@ public final class FullShardStep implements TrainStep {
   /** Per slot: the block whose values it holds (or is being gathered), -1 for none. */
   private final int[] slotHolder = {-1, -1};
   /**
-   * Where a unit's gradients are copied for their reduce-scatter: one vector of the longest
-   * unit's length, reused by every unit (one reduction runs at a time), as FSDP's caching
-   * allocator keeps its blocks. A vector per unit and micro-batch cost page faults on each (on a
-   * 237 M model: 2.6 of 16 s per step at N = 1; 0.78 × SHARD_GRAD_OP instead of 0.89 on 2 JVMs).
+   * Where a unit's gradients are copied for their reduce-scatter: one vector, grown to the
+   * longest unit staged, reused by every unit, as FSDP's caching allocator keeps its blocks. A
+   * vector per unit and micro-batch cost page faults on each (on a 237 M model: 2.6 of 16 s per
+   * step at N = 1; 0.78 × SHARD_GRAD_OP instead of 0.89 on 2 JVMs). The reduction reading it, or
+   * null: the next unit's gradients are copied in once it is done.
    */
   private FlatVector gradStaging;
+  private Future<?> stagingRead;
+  /**
+   * The head's part of a tied table's gradient while the embedding is looked up sharded: summed
+   * over the step's micro-batches here and reduce-scattered once, behind the last one's blocks'
+   * backward (a reduce-scatter per micro-batch moved the table's V·D fp32 values each time:
+   * 154 MB on a 237 M model with a 50 K vocabulary, more than two of its blocks' gradients).
+   * Whether it holds this step's sum not yet reduced; the head backwards of this step.
+   */
+  private FlatVector tableGrads;
+  private boolean tableGradsHeld;
+  private int headBackwards;
+  private int microBatchCount;
   /**
    * A tied table gathered for the head while the embedding is looked up without it ({@link
    * ShardedLookup}) is gathered in as many parts as there are blocks, one issued behind each
@@ -143,6 +157,8 @@ public final class FullShardStep implements TrainStep {
       masked += b.maskedInstances();
     }
     Arrays.fill(shardGrads, 0f);
+    headBackwards = 0;
+    microBatchCount = microBatches.size();
     long c0 = System.nanoTime();
     long globalTokens = StepSums.labelTokens(collectives, labelTokens);
     long normaliser = Math.max(1, globalTokens);
@@ -151,7 +167,11 @@ public final class FullShardStep implements TrainStep {
     try {
       local = GradientStep.run(model, microBatches, zLossMultiplier, normaliser, checkpointing,
           hooks);
+      if (tableGradsHeld) {
+        reduceTableGrads(); // a later micro-batch gathered the table: it reduced its own part
+      }
       comm.awaitReductions();
+      stagingRead = null;
     } catch (RuntimeException | Error e) {
       abandon(e);
       throw e;
@@ -190,6 +210,10 @@ public final class FullShardStep implements TrainStep {
       if (gradStaging != null) {
         gradStaging.close();
         gradStaging = null;
+      }
+      if (tableGrads != null) {
+        tableGrads.close();
+        tableGrads = null;
       }
       unitCollectives.close();
       lookup.close();
@@ -265,9 +289,13 @@ public final class FullShardStep implements TrainStep {
       if (u == head) {
         release(u);
         if (tied && sharded) {
-          // The head's part of the tied table's gradient goes now, behind the blocks' backward;
-          // the values stay for the next micro-batch's head.
-          reduce(0);
+          // The head's part of the tied table's gradient is summed over the micro-batches and
+          // goes after the last one's head, behind its blocks' backward; the values stay for the
+          // next micro-batch's head.
+          holdTableGrads();
+          if (++headBackwards == microBatchCount) {
+            reduceTableGrads();
+          }
           model.unbindUnit(0);
         }
       } else {
@@ -391,20 +419,47 @@ public final class FullShardStep implements TrainStep {
     }
     // One in flight: it ran while this unit computed its backward, and its staging vector is
     // written next (a second would only hold another copy without hiding more).
-    comm.awaitReductions();
-    if (gradStaging == null) {
-      gradStaging = FlatVector.fp32(units.stream().mapToLong(x -> x.range().length()).max()
-          .orElseThrow());
+    if (stagingRead != null) {
+      comm.await(stagingRead);
+    }
+    if (gradStaging == null || gradStaging.length() < length) {
+      if (gradStaging != null) {
+        gradStaging.close();
+      }
+      gradStaging = FlatVector.fp32(length);
     }
     FlatVector grads = gradStaging.prefix(length);
     model.takeUnitGrads(u, grads);
+    stagingRead = reduction(grads, u);
+  }
+
+  /** Queues the reduce-scatter of {@code grads}, unit {@code u}'s, into the gradient shard. */
+  private Future<?> reduction(FlatVector grads, int u) {
     int at = Math.toIntExact(plan.unitOffset(u));
-    comm.reduce(() -> {
+    return comm.reduce(() -> {
       float[] part = unitCollectives.reduce(grads);
       for (int i = 0; i < part.length; i++) {
         shardGrads[at + i] += part[i];
       }
     });
+  }
+
+  /** Adds the head's part of the tied table's gradient to this step's sum. */
+  private void holdTableGrads() {
+    if (tableGrads == null) {
+      tableGrads = FlatVector.fp32(units.get(0).range().length());
+    }
+    if (tableGradsHeld) {
+      model.addUnitGrads(0, tableGrads);
+    } else {
+      model.takeUnitGrads(0, tableGrads); // last step's reduction of it ended with that step
+      tableGradsHeld = true;
+    }
+  }
+
+  private void reduceTableGrads() {
+    tableGradsHeld = false;
+    reduction(tableGrads, 0);
   }
 
   /**
@@ -448,6 +503,8 @@ public final class FullShardStep implements TrainStep {
       }
     }
     comm.forgetReductions(cause);
+    stagingRead = null;
+    tableGradsHeld = false;
     Arrays.fill(slotHolder, -1);
   }
 

@@ -42,6 +42,15 @@ class FlatVectorTest {
     }
     w.put(100, bytes);
     assertEquals(-199f, w.toFloatArray()[299]);
+
+    // Adding bytes from their position on, across seams of 128: [100, 300) gets -i once more.
+    bytes.position(4 * 10);
+    w.add(110, bytes);
+    float[] sums = w.toFloatArray();
+    assertEquals(-9f, sums[109]);
+    assertEquals(-20f, sums[110]);
+    assertEquals(-2 * 199f, sums[299]);
+    assertEquals(a[10 + 200], sums[700]);
   }
 
   @Test
