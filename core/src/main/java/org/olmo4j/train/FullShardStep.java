@@ -76,14 +76,16 @@ public final class FullShardStep implements TrainStep {
   private FlatVector gradStaging;
   private Future<?> stagingRead;
   /**
-   * The head's part of a tied table's gradient while the embedding is looked up sharded: summed
-   * over the step's micro-batches here and reduce-scattered once, behind the last one's blocks'
-   * backward (a reduce-scatter per micro-batch moved the table's V·D fp32 values each time:
-   * 154 MB on a 237 M model with a 50 K vocabulary, more than two of its blocks' gradients).
-   * Whether it holds this step's sum not yet reduced; the head backwards of this step.
+   * The head's gradient (an untied head's, or the head's part of a tied table's while the
+   * embedding is looked up sharded): summed over the step's micro-batches here and
+   * reduce-scattered once, behind the last one's blocks' backward. A reduce-scatter per
+   * micro-batch moved the head's V·D fp32 values each time: 206 MB on a 237 M model with a 50 K
+   * vocabulary, as much as three of its blocks' gradients (OLMo 2 7B: 1.6 GB, two blocks').
+   * The unit whose gradient it holds, -1 when it holds no sum not yet reduced; the head
+   * backwards of this step.
    */
-  private FlatVector tableGrads;
-  private boolean tableGradsHeld;
+  private FlatVector headGrads;
+  private int headGradsOf = -1;
   private int headBackwards;
   private int microBatchCount;
   /**
@@ -167,8 +169,8 @@ public final class FullShardStep implements TrainStep {
     try {
       local = GradientStep.run(model, microBatches, zLossMultiplier, normaliser, checkpointing,
           hooks);
-      if (tableGradsHeld) {
-        reduceTableGrads(); // a later micro-batch gathered the table: it reduced its own part
+      if (headGradsOf >= 0) {
+        reduceHeadGrads(); // a later micro-batch gathered a tied table: it reduced its own part
       }
       comm.awaitReductions();
       stagingRead = null;
@@ -211,9 +213,9 @@ public final class FullShardStep implements TrainStep {
         gradStaging.close();
         gradStaging = null;
       }
-      if (tableGrads != null) {
-        tableGrads.close();
-        tableGrads = null;
+      if (headGrads != null) {
+        headGrads.close();
+        headGrads = null;
       }
       unitCollectives.close();
       lookup.close();
@@ -285,24 +287,23 @@ public final class FullShardStep implements TrainStep {
       if (u == 0 && sharded) {
         return; // the lookup's backward reduces its gradient
       }
-      reduce(u);
       if (u == head) {
-        release(u);
-        if (tied && sharded) {
-          // The head's part of the tied table's gradient is summed over the micro-batches and
-          // goes after the last one's head, behind its blocks' backward; the values stay for the
-          // next micro-batch's head.
-          holdTableGrads();
-          if (++headBackwards == microBatchCount) {
-            reduceTableGrads();
-          }
-          model.unbindUnit(0);
+        // The head's gradient is summed over the micro-batches and goes after the last one's
+        // head, behind its blocks' backward (a tied table gathered for the embedding too sums
+        // both parts in autograd and goes after the embedding's backward, every micro-batch).
+        if (!tied || sharded) {
+          holdHeadGrads(tied ? 0 : head);
         }
-      } else {
-        // The arrays and gradients go; a block's slot and the embedding's vector keep their values
-        // (unchanged within a step) for the next micro-batch; the step's end frees them.
-        model.unbindUnit(u);
+        release(head);
+        if (tied && sharded) {
+          model.unbindUnit(0); // the values stay for the next micro-batch's head
+        }
+        return;
       }
+      reduce(u);
+      // The arrays and gradients go; a block's slot and the embedding's vector keep their values
+      // (unchanged within a step) for the next micro-batch; the step's end frees them.
+      model.unbindUnit(u);
     }
   }
 
@@ -444,22 +445,28 @@ public final class FullShardStep implements TrainStep {
     });
   }
 
-  /** Adds the head's part of the tied table's gradient to this step's sum. */
-  private void holdTableGrads() {
-    if (tableGrads == null) {
-      tableGrads = FlatVector.fp32(units.get(0).range().length());
+  /**
+   * Adds the head's gradient, held by unit {@code u}, to this step's sum; after the step's last
+   * micro-batch, queues the sum's reduce-scatter.
+   */
+  private void holdHeadGrads(int u) {
+    if (headGrads == null) {
+      headGrads = FlatVector.fp32(units.get(u).range().length());
     }
-    if (tableGradsHeld) {
-      model.addUnitGrads(0, tableGrads);
+    if (headGradsOf == u) {
+      model.addUnitGrads(u, headGrads);
     } else {
-      model.takeUnitGrads(0, tableGrads); // last step's reduction of it ended with that step
-      tableGradsHeld = true;
+      model.takeUnitGrads(u, headGrads); // last step's reduction of it ended with that step
+      headGradsOf = u;
+    }
+    if (++headBackwards == microBatchCount) {
+      reduceHeadGrads();
     }
   }
 
-  private void reduceTableGrads() {
-    tableGradsHeld = false;
-    reduction(tableGrads, 0);
+  private void reduceHeadGrads() {
+    reduction(headGrads, headGradsOf);
+    headGradsOf = -1;
   }
 
   /**
@@ -504,7 +511,7 @@ public final class FullShardStep implements TrainStep {
     }
     comm.forgetReductions(cause);
     stagingRead = null;
-    tableGradsHeld = false;
+    headGradsOf = -1;
     Arrays.fill(slotHolder, -1);
   }
 
