@@ -7,6 +7,7 @@ import org.olmo4j.config.Precision;
 import org.olmo4j.config.ShardingStrategy;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.model.Architecture;
+import org.olmo4j.train.FullShardStep;
 import org.olmo4j.worker.MemoryBenchmark;
 import org.olmo4j.worker.MemoryBenchmark.RankFigures;
 import picocli.CommandLine.Command;
@@ -96,9 +97,13 @@ final class BenchMemoryCommand implements Callable<Integer> {
    * The README's per-rank formula for parameters, gradients and optimizer state. SHARD_GRAD_OP:
    * 16Ψ/N + 12Ψ (compute copy, flat gradient, autograd's gradients; + 2Ψ for the bf16 copy).
    * FULL_SHARD: 16Ψ/N + 8·P_block (two block slots) + 4·S (the gradient staging vector, kept;
-   * S = the longest unit) + the most of: 4·P_block (a block's gradients), 8·E (the embedding's or
-   * head's gathered values and gradients; E = the larger of them); a tied embedding is held, with
-   * its gradient, through the blocks: + 8·E beside the block's 4·P_block.
+   * S = the longest unit staged: a block, the embedding when it is gathered, the head's gradient
+   * in a step of one micro-batch) + 4·H (over several micro-batches, the head's gradient summed:
+   * an untied head's, or a tied table's when the embedding is looked up sharded; H = 0 for a
+   * tied table gathered) + the most of: 4·P_block (a block's gradients) and 8·E (the
+   * embedding's or head's gathered values and gradients; E = the larger of them). A tied table is
+   * held through the blocks: + 4·E beside the block's 4·P_block, and + 4·E more for its
+   * gradient when it was gathered for the embedding.
    */
   static long formula(TrainConfig cfg, Architecture arch, int n) {
     long psi = arch.layout().totalElements();
@@ -108,11 +113,20 @@ final class BenchMemoryCommand implements Callable<Integer> {
     }
     List<Architecture.Unit> units = arch.units();
     long block = units.get(1).range().length();
-    long outer = Math.max(units.get(0).range().length(),
-        units.get(units.size() - 1).range().length());
-    long staging = 4 * Math.max(block, outer);
-    long during = cfg.model().weightTying() ? 4 * block + 8 * outer : 4 * block;
-    return shards + 8 * block + staging + Math.max(during, 8 * outer);
+    long embed = units.get(0).range().length();
+    long head = units.get(units.size() - 1).range().length(); // 0 when tied
+    long outer = Math.max(embed, head);
+    boolean tied = cfg.model().weightTying();
+    boolean sharded = FullShardStep.looksUpSharded(n,
+        (long) cfg.deviceTrainMicrobatchSize() * cfg.model().maxSequenceLength(), arch);
+    boolean severalMicroBatches =
+        cfg.globalTrainBatchSize() > (long) n * cfg.deviceTrainMicrobatchSize();
+    long headGrads = tied ? (sharded ? embed : 0) : head;
+    long staging = 4 * Math.max(block, Math.max(sharded ? 0 : embed,
+        severalMicroBatches ? 0 : headGrads));
+    long summed = severalMicroBatches ? 4 * headGrads : 0;
+    long during = !tied ? 4 * block : 4 * block + (sharded ? 4 : 8) * embed;
+    return shards + 8 * block + staging + summed + Math.max(during, 8 * outer);
   }
 
   private static String name(ActivationCheckpointing a) {

@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -51,6 +52,11 @@ final class BenchWorkersCommand implements Callable<Integer> {
   @Option(names = "--strategy",
       description = "Compare 2 workers under SHARD_GRAD_OP and this fsdp.sharding_strategy instead of 1 vs 2 workers")
   ShardingStrategy strategy;
+
+  @Option(names = "--rounds", defaultValue = "1",
+      description = "With --strategy: SHARD_GRAD_OP and the strategy run in turn this many times;"
+          + " the ratio over all rounds too (default ${DEFAULT-VALUE})")
+  int rounds;
 
   /** Means over the measured steps of one run. */
   /**
@@ -140,10 +146,51 @@ final class BenchWorkersCommand implements Callable<Integer> {
    * rank's wait for collectives over the collectives' own time).
    */
   private Integer compareStrategies(Path cfgFile, Path tmp, List<String> common) throws Exception {
+    if (rounds < 1) {
+      throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+    }
     List<String> all = new ArrayList<>(common);
     all.add("--evaluators=[]");
-    Means base = twoWorkers(cfgFile, tmp.resolve("zero2"), all, ShardingStrategy.SHARD_GRAD_OP);
-    Means other = twoWorkers(cfgFile, tmp.resolve("other"), all, strategy);
+    double[] ratios = new double[rounds];
+    double baseTokens = 0;
+    double otherTokens = 0;
+    double exposed = 0;
+    double collectives = 0;
+    for (int r = 0; r < rounds; r++) {
+      // In turn, so that a slower spell of a shared machine falls on both strategies alike.
+      Path zero2 = tmp.resolve("zero2-" + r);
+      Path strat = tmp.resolve("other-" + r);
+      Means base = twoWorkers(cfgFile, zero2, all, ShardingStrategy.SHARD_GRAD_OP);
+      Means other = twoWorkers(cfgFile, strat, all, strategy);
+      DurableFiles.deleteRecursively(zero2);
+      DurableFiles.deleteRecursively(strat);
+      if (rounds > 1) {
+        System.out.printf("round %d of %d%n", r + 1, rounds);
+      }
+      report(base, other);
+      ratios[r] = other.tokensPerSecond() / base.tokensPerSecond();
+      baseTokens += base.tokensPerSecond();
+      otherTokens += other.tokensPerSecond();
+      exposed += other.slowest().exchange();
+      collectives += other.slowest().collective();
+    }
+    if (rounds > 1) {
+      double[] sorted = ratios.clone();
+      Arrays.sort(sorted);
+      double median = rounds % 2 == 1 ? sorted[rounds / 2]
+          : (sorted[rounds / 2 - 1] + sorted[rounds / 2]) / 2;
+      System.out.printf("over %d rounds: %s gives %.3f x the tokens/s of SHARD_GRAD_OP (mean"
+              + " tokens/s over mean tokens/s; target >= 0.9 for FULL_SHARD), the rounds' ratios"
+              + " %s (median %.3f); exposed communication of the slowest rank %.3f of its"
+              + " collectives (target <= 0.25)%n", rounds, strategy.yamlName(),
+          otherTokens / baseTokens, Arrays.toString(
+              Arrays.stream(ratios).map(x -> Math.round(x * 1000) / 1000.0).toArray()),
+          median, exposed / collectives);
+    }
+    return 0;
+  }
+
+  private void report(Means base, Means other) {
     System.out.println("  step, compute, exchange, optimizer: mean seconds per step, the most of any"
         + " rank; exchange: time a rank waited for collectives; collectives: their own time,"
         + " hidden behind compute or not");
@@ -163,7 +210,6 @@ final class BenchWorkersCommand implements Callable<Integer> {
             + " one's compute included%n", strategy.yamlName(), other.exchange() * 1e3,
         other.collective() * 1e3, other.exchange() / other.collective(),
         other.medianExchange() / other.medianCollective());
-    return 0;
   }
 
   private Means twoWorkers(Path cfgFile, Path folder, List<String> common, ShardingStrategy s)

@@ -77,8 +77,8 @@ public final class FullShardStep implements TrainStep {
   private Future<?> stagingRead;
   /**
    * The head's gradient (an untied head's, or the head's part of a tied table's while the
-   * embedding is looked up sharded): summed over the step's micro-batches here and
-   * reduce-scattered once, behind the last one's blocks' backward. A reduce-scatter per
+   * embedding is looked up sharded) when a step has several micro-batches: summed over them here
+   * and reduce-scattered once, behind the last one's blocks' backward. A reduce-scatter per
    * micro-batch moved the head's V·D fp32 values each time: 206 MB on a 237 M model with a 50 K
    * vocabulary, as much as three of its blocks' gradients (OLMo 2 7B: 1.6 GB, two blocks').
    * The unit whose gradient it holds, -1 when it holds no sum not yet reduced; the head
@@ -195,6 +195,15 @@ public final class FullShardStep implements TrainStep {
         (t3 - t2) / 1e9, sums.votes(), (comm.collectiveNanos() + scalarNanos + (t2 - t1)) / 1e9);
   }
 
+  /**
+   * Whether micro-batches of {@code microBatchTokens} tokens over a shard group of {@code
+   * shardRanks} look the embedding up without gathering it ({@link ShardedLookup#pays}).
+   */
+  public static boolean looksUpSharded(int shardRanks, long microBatchTokens, Architecture arch) {
+    return ShardedLookup.pays(shardRanks, microBatchTokens,
+        arch.units().get(0).range().length() / arch.config().dModel());
+  }
+
   /** Nothing to publish: every unit is gathered from the master shard when it computes. */
   @Override
   public void publishParameters() {}
@@ -238,8 +247,8 @@ public final class FullShardStep implements TrainStep {
 
     @Override
     public LayerwisePass.Lookup lookup(NDArray ids) {
-      sharded = !inference && ShardedLookup.pays(unitCollectives.shard().worldSize(), ids.size(),
-          units.get(0).range().length() / dModel);
+      sharded = !inference
+          && looksUpSharded(unitCollectives.shard().worldSize(), ids.size(), model.architecture());
       return sharded ? shardedLookup : null;
     }
 
@@ -288,11 +297,14 @@ public final class FullShardStep implements TrainStep {
         return; // the lookup's backward reduces its gradient
       }
       if (u == head) {
-        // The head's gradient is summed over the micro-batches and goes after the last one's
-        // head, behind its blocks' backward (a tied table gathered for the embedding too sums
+        // The head's gradient goes behind the blocks' backward: over several micro-batches,
+        // summed and after the last one's head (a tied table gathered for the embedding too sums
         // both parts in autograd and goes after the embedding's backward, every micro-batch).
-        if (!tied || sharded) {
-          holdHeadGrads(tied ? 0 : head);
+        int gradsOf = !tied ? head : sharded ? 0 : -1;
+        if (gradsOf >= 0 && microBatchCount > 1) {
+          holdHeadGrads(gradsOf);
+        } else if (gradsOf >= 0) {
+          reduce(gradsOf);
         }
         release(head);
         if (tied && sharded) {
