@@ -32,12 +32,11 @@ import org.olmo4j.optim.GradClip;
  * held.
  *
  * <p>The embedding: when a micro-batch's tokens over the shard group are no more than the
- * table's rows, it is looked up without being gathered ({@link ShardedLookup}); a tied table is
- * then gathered for the head in parts, one behind each block's gather, and the head's part of
- * its gradient is summed over the step's micro-batches and reduce-scattered once, behind the
- * last one's blocks' backward. Otherwise it is gathered, and its values stay from one
- * micro-batch's backward to the next one's forward (a tied table's with its gradient from the
- * head's backward to its own).
+ * table's rows, it is looked up without being gathered ({@link ShardedLookup}) and a tied table
+ * is gathered for the head in parts ({@link PartedGather}); otherwise it is gathered, and its
+ * values stay from one micro-batch's backward to the next one's forward (a tied table's with its
+ * gradient from the head's backward to its own). Over several micro-batches the head's gradient
+ * is summed, then reduce-scattered once ({@link UnitReductions}).
  *
  * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
  * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
@@ -66,40 +65,10 @@ public final class FullShardStep implements TrainStep {
   private final Future<FlatVector>[] gathers;
   /** Per slot: the block whose values it holds (or is being gathered), -1 for none. */
   private final int[] slotHolder = {-1, -1};
-  /**
-   * Where a unit's gradients are copied for their reduce-scatter: one vector, grown to the
-   * longest unit staged, reused by every unit, as FSDP's caching allocator keeps its blocks. A
-   * vector per unit and micro-batch cost page faults on each (on a 237 M model: 2.6 of 16 s per
-   * step at N = 1; 0.78 × SHARD_GRAD_OP instead of 0.89 on 2 JVMs). The reduction reading it, or
-   * null: the next unit's gradients are copied in once it is done.
-   */
-  private FlatVector gradStaging;
-  private Future<?> stagingRead;
-  /**
-   * The head's gradient (an untied head's, or the head's part of a tied table's while the
-   * embedding is looked up sharded) when a step has several micro-batches: summed over them here
-   * and reduce-scattered once, behind the last one's blocks' backward. A reduce-scatter per
-   * micro-batch moved the head's V·D fp32 values each time: 206 MB on a 237 M model with a 50 K
-   * vocabulary, as much as three of its blocks' gradients (OLMo 2 7B: 1.6 GB, two blocks').
-   * The unit whose gradient it holds, -1 when it holds no sum not yet reduced; the head
-   * backwards of this step.
-   */
-  private FlatVector headGrads;
-  private int headGradsOf = -1;
-  private int headBackwards;
-  private int microBatchCount;
-  /**
-   * A tied table gathered for the head while the embedding is looked up without it ({@link
-   * ShardedLookup}) is gathered in as many parts as there are blocks, one issued behind each
-   * block's gather, so that no block's gather waits behind the whole table (on olmo-tiny under
-   * amp_bf16 the table's 26 MB took 69 ms, twice a block's forward, and delayed block 1's gather
-   * by up to 27 ms). Here: the parts still to issue, and those issued (their vector is allocated
-   * by the first, on the collectives thread).
-   */
-  private final int tableParts;
-  private int tablePartsLeft;
-  private final List<Future<FlatVector>> tablePartsIssued = new java.util.ArrayList<>();
-  private final FlatVector[] partedTable = new FlatVector[1];
+  /** Each unit's gradients into the gradient shard. */
+  private final UnitReductions reductions;
+  /** A tied table gathered for the head in parts, when the embedding is looked up sharded. */
+  private final PartedGather table;
 
   public FullShardStep(OlmoModel model, AdamWShard optimizer, Collectives collectives,
       Precision precision, ActivationCheckpointing checkpointing) {
@@ -140,10 +109,13 @@ public final class FullShardStep implements TrainStep {
     this.dModel = arch.config().dModel();
     this.shardGrads = new float[Math.toIntExact(plan.length())];
     this.gathers = new Future[units.size()];
-    this.tableParts = Math.max(1, arch.config().nLayers());
     this.hooks = new Hooks(false);
     model.useInferenceUnits(new Hooks(true));
     this.comm = new CollectivesThread(world.rank());
+    this.reductions = new UnitReductions(model, plan, unitCollectives, comm, shardGrads);
+    this.table = new PartedGather(comm, unitCollectives, optimizer::master,
+        units.get(0).range().length(), Math.toIntExact(plan.unitOffset(0)),
+        Math.max(1, arch.config().nLayers()));
   }
 
   @Override
@@ -158,9 +130,7 @@ public final class FullShardStep implements TrainStep {
       labelTokens += b.labelTokens();
       masked += b.maskedInstances();
     }
-    Arrays.fill(shardGrads, 0f);
-    headBackwards = 0;
-    microBatchCount = microBatches.size();
+    reductions.startStep(microBatches.size());
     long c0 = System.nanoTime();
     long globalTokens = StepSums.labelTokens(collectives, labelTokens);
     long normaliser = Math.max(1, globalTokens);
@@ -169,11 +139,7 @@ public final class FullShardStep implements TrainStep {
     try {
       local = GradientStep.run(model, microBatches, zLossMultiplier, normaliser, checkpointing,
           hooks);
-      if (headGradsOf >= 0) {
-        reduceHeadGrads(); // a later micro-batch gathered a tied table: it reduced its own part
-      }
-      comm.awaitReductions();
-      stagingRead = null;
+      reductions.finishStep();
     } catch (RuntimeException | Error e) {
       abandon(e);
       throw e;
@@ -218,14 +184,7 @@ public final class FullShardStep implements TrainStep {
     // The buffers the collectives thread uses are freed only once it has stopped; if it has not,
     // they are left to the garbage collector rather than freed under it.
     if (awaitCollectivesStopped(java.time.Duration.ofSeconds(30))) {
-      if (gradStaging != null) {
-        gradStaging.close();
-        gradStaging = null;
-      }
-      if (headGrads != null) {
-        headGrads.close();
-        headGrads = null;
-      }
+      reductions.close();
       unitCollectives.close();
       lookup.close();
     }
@@ -300,11 +259,8 @@ public final class FullShardStep implements TrainStep {
         // The head's gradient goes behind the blocks' backward: over several micro-batches,
         // summed and after the last one's head (a tied table gathered for the embedding too sums
         // both parts in autograd and goes after the embedding's backward, every micro-batch).
-        int gradsOf = !tied ? head : sharded ? 0 : -1;
-        if (gradsOf >= 0 && microBatchCount > 1) {
-          holdHeadGrads(gradsOf);
-        } else if (gradsOf >= 0) {
-          reduce(gradsOf);
+        if (!tied || sharded) {
+          reductions.head(tied ? 0 : head);
         }
         release(head);
         if (tied && sharded) {
@@ -312,7 +268,7 @@ public final class FullShardStep implements TrainStep {
         }
         return;
       }
-      reduce(u);
+      reductions.reduce(u);
       // The arrays and gradients go; a block's slot and the embedding's vector keep their values
       // (unchanged within a step) for the next micro-batch; the step's end frees them.
       model.unbindUnit(u);
@@ -332,9 +288,7 @@ public final class FullShardStep implements TrainStep {
       Future<float[]> rows = comm.submit(() -> lookup.forward(tokens, optimizer.master(), from));
       prefetch(1);
       if (tied && gathers[0] == null) {
-        tablePartsLeft = tableParts; // one now, one behind each later block's gather
-        tablePartsIssued.clear();
-        issueTablePart();
+        gathers[0] = table.start(); // one part now, one behind each later block's gather
       }
       return ids.getManager().create(comm.await(rows), ids.getShape().add(dModel));
     }
@@ -371,26 +325,9 @@ public final class FullShardStep implements TrainStep {
       unitCollectives.gather(v, optimizer.master(), from);
       return v;
     });
-    if (unit.block() >= 0 && tablePartsLeft > 0) {
-      issueTablePart();
+    if (unit.block() >= 0 && table.pending()) {
+      gathers[0] = table.next();
     }
-  }
-
-  /** Issues the next part of the tied table's gather (the last part's future is unit 0's). */
-  private void issueTablePart() {
-    int part = tableParts - tablePartsLeft--;
-    long length = units.get(0).range().length();
-    int from = Math.toIntExact(plan.unitOffset(0));
-    Future<FlatVector> f = comm.submit(() -> {
-      if (part == 0) {
-        partedTable[0] = FlatVector.fp32(length);
-      }
-      FlatVector v = partedTable[0];
-      unitCollectives.gatherPart(v, optimizer.master(), from, part, tableParts);
-      return v;
-    });
-    tablePartsIssued.add(f);
-    gathers[0] = f;
   }
 
   /** Waits for unit {@code u}'s values (gathering them now if not prefetched) and binds them. */
@@ -398,8 +335,8 @@ public final class FullShardStep implements TrainStep {
     if (units.get(u).range().length() == 0) {
       return;
     }
-    while (u == 0 && tablePartsLeft > 0) {
-      issueTablePart();
+    if (u == 0 && table.pending()) {
+      gathers[0] = table.rest();
     }
     prefetch(u);
     model.bindUnit(u, comm.await(gathers[u]));
@@ -416,69 +353,9 @@ public final class FullShardStep implements TrainStep {
       }
     } finally {
       if (u == 0) {
-        tablePartsLeft = 0;
-        tablePartsIssued.clear();
-        partedTable[0] = null;
+        table.forget();
       }
     }
-  }
-
-  /** Copies unit {@code u}'s gradients out and reduce-scatters them into the gradient shard. */
-  private void reduce(int u) {
-    Architecture.Unit unit = units.get(u);
-    long length = unit.range().length();
-    if (length == 0) {
-      return;
-    }
-    // One in flight: it ran while this unit computed its backward, and its staging vector is
-    // written next (a second would only hold another copy without hiding more).
-    if (stagingRead != null) {
-      comm.await(stagingRead);
-    }
-    if (gradStaging == null || gradStaging.length() < length) {
-      if (gradStaging != null) {
-        gradStaging.close();
-      }
-      gradStaging = FlatVector.fp32(length);
-    }
-    FlatVector grads = gradStaging.prefix(length);
-    model.takeUnitGrads(u, grads);
-    stagingRead = reduction(grads, u);
-  }
-
-  /** Queues the reduce-scatter of {@code grads}, unit {@code u}'s, into the gradient shard. */
-  private Future<?> reduction(FlatVector grads, int u) {
-    int at = Math.toIntExact(plan.unitOffset(u));
-    return comm.reduce(() -> {
-      float[] part = unitCollectives.reduce(grads);
-      for (int i = 0; i < part.length; i++) {
-        shardGrads[at + i] += part[i];
-      }
-    });
-  }
-
-  /**
-   * Adds the head's gradient, held by unit {@code u}, to this step's sum; after the step's last
-   * micro-batch, queues the sum's reduce-scatter.
-   */
-  private void holdHeadGrads(int u) {
-    if (headGrads == null) {
-      headGrads = FlatVector.fp32(units.get(u).range().length());
-    }
-    if (headGradsOf == u) {
-      model.addUnitGrads(u, headGrads);
-    } else {
-      model.takeUnitGrads(u, headGrads); // last step's reduction of it ended with that step
-      headGradsOf = u;
-    }
-    if (++headBackwards == microBatchCount) {
-      reduceHeadGrads();
-    }
-  }
-
-  private void reduceHeadGrads() {
-    reduction(headGrads, headGradsOf);
-    headGradsOf = -1;
   }
 
   /**
@@ -489,25 +366,8 @@ public final class FullShardStep implements TrainStep {
   private void abandon(Throwable cause) {
     comm.cancelReductions();
     Arrays.stream(gathers).filter(java.util.Objects::nonNull).forEach(g -> g.cancel(false));
-    tablePartsIssued.forEach(g -> g.cancel(false));
-    if (!tablePartsIssued.isEmpty()) {
-      // A table gathered in parts: wait for the parts that started, then free their vector.
-      gathers[0] = null;
-      tablePartsLeft = 0;
-      for (Future<FlatVector> g : tablePartsIssued) {
-        try {
-          if (!g.isCancelled()) {
-            g.get(30, java.util.concurrent.TimeUnit.SECONDS);
-          }
-        } catch (Exception e) {
-          cause.addSuppressed(e);
-        }
-      }
-      if (partedTable[0] != null) {
-        partedTable[0].close();
-      }
-      partedTable[0] = null;
-      tablePartsIssued.clear();
+    if (table.abandon(cause)) {
+      gathers[0] = null; // its vector is freed
     }
     for (int u = 0; u < gathers.length; u++) {
       Future<FlatVector> g = gathers[u];
@@ -522,8 +382,7 @@ public final class FullShardStep implements TrainStep {
       }
     }
     comm.forgetReductions(cause);
-    stagingRead = null;
-    headGradsOf = -1;
+    reductions.forget();
     Arrays.fill(slotHolder, -1);
   }
 
