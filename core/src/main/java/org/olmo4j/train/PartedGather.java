@@ -68,10 +68,10 @@ final class PartedGather {
 
   /** Issues every part left; the last one's future (the whole vector's). */
   Future<FlatVector> rest() {
-    while (left > 1) {
+    while (left > 0) {
       next();
     }
-    return left == 1 ? next() : issued.get(issued.size() - 1);
+    return issued.get(issued.size() - 1);
   }
 
   /** Once the vector is released (its last part awaited): nothing is left to issue or free. */

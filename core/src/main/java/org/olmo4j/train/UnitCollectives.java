@@ -51,17 +51,17 @@ final class UnitCollectives implements AutoCloseable {
 
   /**
    * Fills {@code unit} with every rank's piece: this rank's is {@code master[from ..]}, rounded
-   * to bf16 under amp_bf16 (the values ZeRO-2's bf16 all-gather gives).
+   * to bf16 under amp_bf16 (the values ZeRO-2's bf16 all-gather gives). In fp32 the unit itself
+   * travels; in bf16 its bits, as the one part of {@link #gatherPart}.
    */
   void gather(FlatVector unit, float[] master, int from) {
-    FlatLayout.Range mine = mine(unit.length());
-    if (!bf16) {
-      unit.put(mine.start(), master, from, (int) mine.length());
-      shard.allGatherInPlace(unit);
+    if (bf16) {
+      gatherPart(unit, master, from, 0, 1);
       return;
     }
-    bits = grown(bits, unit.length(), true);
-    gatherBf16(unit, master, from, mine, bits.prefix(unit.length()));
+    FlatLayout.Range mine = mine(unit.length());
+    unit.put(mine.start(), master, from, (int) mine.length());
+    shard.allGatherInPlace(unit);
   }
 
   /**
@@ -129,24 +129,6 @@ final class UnitCollectives implements AutoCloseable {
       v.close();
     }
     return bf16 ? FlatVector.bf16(length) : FlatVector.fp32(length);
-  }
-
-  private void gatherBf16(FlatVector unit, float[] master, int from, FlatLayout.Range mine,
-      FlatVector travel) {
-    short[] b = new short[BLOCK];
-    float[] f = new float[BLOCK];
-    for (long i = 0; i < mine.length(); i += BLOCK) {
-      int len = (int) Math.min(BLOCK, mine.length() - i);
-      Bf16.fromFloats(master, from + (int) i, b, 0, len);
-      travel.put(mine.start() + i, b, 0, len);
-    }
-    shard.allGatherInPlace(travel);
-    for (long i = 0; i < unit.length(); i += BLOCK) {
-      int len = (int) Math.min(BLOCK, unit.length() - i);
-      travel.get(i, b, 0, len);
-      Bf16.toFloats(b, 0, f, 0, len);
-      unit.put(i, f, 0, len);
-    }
   }
 
   /**

@@ -4,18 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.olmo4j.exchange.ExchangeOptions;
-import org.olmo4j.exchange.InProcessGroup;
-import org.olmo4j.exchange.TensorExchange;
 import org.olmo4j.io.Bf16;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ShardPlan;
@@ -51,60 +44,47 @@ class ShardedLookupTest {
         dy[r][i] = (float) rnd.nextGaussian();
       }
     }
-    List<TensorExchange> world =
-        InProcessGroup.newWorld(RANKS, 1, ExchangeOptions.DEFAULTS).exchanges();
-    ExecutorService pool = Executors.newFixedThreadPool(RANKS);
-    try {
-      List<Future<float[][]>> results = new ArrayList<>();
-      for (TensorExchange ex : world) {
-        results.add(pool.submit(() -> {
-          int r = ex.rank();
-          FlatLayout.Range piece = ShardPlan.slice(table.length, r, RANKS);
-          // The master array holds other units before the table's piece: it starts at 2.
-          float[] master = new float[2 + (int) piece.length()];
-          System.arraycopy(table, (int) piece.start(), master, 2, (int) piece.length());
-          float[] shardGrads = new float[master.length];
-          shardGrads[2] = 1f; // what an earlier part of the gradient left there
-          try (UnitCollectives c = new UnitCollectives(ex, null, bf16);
-              ShardedLookup lookup = new ShardedLookup(c, D, table.length, bf16)) {
-            float[] rows = lookup.forward(tokens[r], master, 2);
-            lookup.backward(dy[r], shardGrads, 2);
-            return new float[][] {rows, shardGrads};
-          }
-        }));
+    List<float[][]> results = InProcessRanks.run(RANKS, ex -> {
+      int r = ex.rank();
+      FlatLayout.Range piece = ShardPlan.slice(table.length, r, RANKS);
+      // The master array holds other units before the table's piece: it starts at 2.
+      float[] master = new float[2 + (int) piece.length()];
+      System.arraycopy(table, (int) piece.start(), master, 2, (int) piece.length());
+      float[] shardGrads = new float[master.length];
+      shardGrads[2] = 1f; // what an earlier part of the gradient left there
+      try (UnitCollectives c = new UnitCollectives(ex, null, bf16);
+          ShardedLookup lookup = new ShardedLookup(c, D, table.length, bf16)) {
+        float[] rows = lookup.forward(tokens[r], master, 2);
+        lookup.backward(dy[r], shardGrads, 2);
+        return new float[][] {rows, shardGrads};
       }
-      for (int r = 0; r < RANKS; r++) {
-        float[][] got = results.get(r).get();
-        float[] expectedRows = new float[TOKENS * D];
+    });
+    for (int r = 0; r < RANKS; r++) {
+      float[][] got = results.get(r);
+      float[] expectedRows = new float[TOKENS * D];
+      for (int t = 0; t < TOKENS; t++) {
+        for (int j = 0; j < D; j++) {
+          float v = table[(int) tokens[r][t] * D + j];
+          expectedRows[t * D + j] = bf16 ? Bf16.round(v) : v;
+        }
+      }
+      assertArrayEquals(expectedRows, got[0], "rank " + r + "'s embeddings, bit for bit");
+      // What the rank's piece held (1 at its first element), plus every rank's embedding
+      // gradients that fall in the piece, in rank order, then token order.
+      FlatLayout.Range piece = ShardPlan.slice(table.length, r, RANKS);
+      float[] expectedShard = new float[got[1].length];
+      expectedShard[2] = 1f;
+      for (int s = 0; s < RANKS; s++) {
         for (int t = 0; t < TOKENS; t++) {
           for (int j = 0; j < D; j++) {
-            float v = table[(int) tokens[r][t] * D + j];
-            expectedRows[t * D + j] = bf16 ? Bf16.round(v) : v;
-          }
-        }
-        assertArrayEquals(expectedRows, got[0], "rank " + r + "'s embeddings, bit for bit");
-        // What the rank's piece held (1 at its first element), plus every rank's embedding
-        // gradients that fall in the piece, in rank order, then token order.
-        FlatLayout.Range piece = ShardPlan.slice(table.length, r, RANKS);
-        float[] expectedShard = new float[got[1].length];
-        expectedShard[2] = 1f;
-        for (int s = 0; s < RANKS; s++) {
-          for (int t = 0; t < TOKENS; t++) {
-            for (int j = 0; j < D; j++) {
-              long e = tokens[s][t] * D + j;
-              if (e >= piece.start() && e < piece.end()) {
-                expectedShard[2 + (int) (e - piece.start())] += dy[s][t * D + j];
-              }
+            long e = tokens[s][t] * D + j;
+            if (e >= piece.start() && e < piece.end()) {
+              expectedShard[2 + (int) (e - piece.start())] += dy[s][t * D + j];
             }
           }
         }
-        assertArrayEquals(expectedShard, got[1], "rank " + r + "'s piece of the gradient");
       }
-    } finally {
-      pool.shutdown();
-      for (TensorExchange ex : world) {
-        ex.close();
-      }
+      assertArrayEquals(expectedShard, got[1], "rank " + r + "'s piece of the gradient");
     }
   }
 

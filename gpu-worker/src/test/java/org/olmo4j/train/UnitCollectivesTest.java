@@ -2,27 +2,20 @@ package org.olmo4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.olmo4j.exchange.ExchangeOptions;
-import org.olmo4j.exchange.InProcessGroup;
-import org.olmo4j.exchange.TensorExchange;
 import org.olmo4j.io.Bf16;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.FlatVector;
 import org.olmo4j.model.ShardPlan;
 
 /**
- * A unit gathered in parts over 3 in-process ranks (pieces of 15, 15 and 14 elements; vectors in
- * segments of 8, so copies cross seams) is the unit gathered whole, bit for bit: the master's
- * values in fp32, their bf16 roundings under amp_bf16; also with more parts than a piece has
- * elements (empty parts).
+ * A unit gathered whole and gathered in parts over 3 in-process ranks (pieces of 15, 15 and 14
+ * elements, the last padded in bf16's single part; vectors in segments of 8, so copies cross
+ * seams) holds, bit for bit, the master's values in fp32 and their bf16 roundings under
+ * amp_bf16; also with more parts than a piece has elements (empty parts).
  */
 class UnitCollectivesTest {
 
@@ -37,40 +30,29 @@ class UnitCollectivesTest {
     for (int i = 0; i < unit.length; i++) {
       unit[i] = (float) rnd.nextGaussian();
     }
-    List<TensorExchange> world =
-        InProcessGroup.newWorld(RANKS, 1, ExchangeOptions.DEFAULTS).exchanges();
-    ExecutorService pool = Executors.newFixedThreadPool(RANKS);
-    try {
-      List<Future<float[][]>> results = new ArrayList<>();
-      for (TensorExchange ex : world) {
-        results.add(pool.submit(() -> {
-          FlatLayout.Range piece = ShardPlan.slice(LENGTH, ex.rank(), RANKS);
-          // The master array holds other units before the unit's piece: it starts at 3.
-          float[] master = new float[3 + (int) piece.length()];
-          System.arraycopy(unit, (int) piece.start(), master, 3, (int) piece.length());
-          try (UnitCollectives c = new UnitCollectives(ex, null, bf16);
-              FlatVector whole = FlatVector.fp32(LENGTH, 8);
-              FlatVector inParts = FlatVector.fp32(LENGTH, 8)) {
-            c.gather(whole, master, 3);
-            for (int p = 0; p < parts; p++) {
-              c.gatherPart(inParts, master, 3, p, parts);
-            }
-            return new float[][] {whole.toFloatArray(), inParts.toFloatArray()};
-          }
-        }));
+    List<float[][]> results = InProcessRanks.run(RANKS, ex -> {
+      FlatLayout.Range piece = ShardPlan.slice(LENGTH, ex.rank(), RANKS);
+      // The master array holds other units before the unit's piece: it starts at 3.
+      float[] master = new float[3 + (int) piece.length()];
+      System.arraycopy(unit, (int) piece.start(), master, 3, (int) piece.length());
+      try (UnitCollectives c = new UnitCollectives(ex, null, bf16);
+          FlatVector whole = FlatVector.fp32(LENGTH, 8);
+          FlatVector inParts = FlatVector.fp32(LENGTH, 8)) {
+        c.gather(whole, master, 3);
+        for (int p = 0; p < parts; p++) {
+          c.gatherPart(inParts, master, 3, p, parts);
+        }
+        return new float[][] {whole.toFloatArray(), inParts.toFloatArray()};
       }
-      float[] expected = unit.clone();
-      if (bf16) {
-        Bf16.roundInPlace(expected, 0, expected.length);
-      }
-      for (int r = 0; r < RANKS; r++) {
-        float[][] got = results.get(r).get();
-        assertArrayEquals(expected, got[0], "rank " + r + ", gathered whole");
-        assertArrayEquals(expected, got[1], "rank " + r + ", gathered in " + parts + " parts");
-      }
-    } finally {
-      pool.shutdownNow();
-      world.forEach(TensorExchange::close);
+    });
+    float[] expected = unit.clone();
+    if (bf16) {
+      Bf16.roundInPlace(expected, 0, expected.length);
+    }
+    for (int r = 0; r < RANKS; r++) {
+      assertArrayEquals(expected, results.get(r)[0], "rank " + r + ", gathered whole");
+      assertArrayEquals(expected, results.get(r)[1], "rank " + r + ", gathered in " + parts
+          + " parts");
     }
   }
 }
