@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import org.olmo4j.io.Bf16;
+import org.olmo4j.io.Bf16Kernel;
 
 /**
  * A flat vector of Ψ fp32 or bf16 elements in native memory (direct buffers, native byte order),
@@ -224,6 +226,31 @@ public final class FlatVector implements AutoCloseable {
   public void get(long at, short[] dst, int off, int n) {
     checkType(Short.BYTES);
     pieces(at, n, (v, done, m) -> v.asShortBuffer().get(dst, off + done, m));
+  }
+
+  /**
+   * Writes the bf16 roundings of {@code src[off .. off + n)} to elements {@code [at, at + n)} of
+   * this bf16 vector (round to nearest even, as {@link Bf16#fromFloat}).
+   */
+  public void putRounded(long at, float[] src, int off, int n) {
+    checkType(Short.BYTES);
+    pieces(at, n, (v, done, m) -> Bf16Kernel.BEST.narrow(src, off + done, v, m));
+  }
+
+  /**
+   * Widens elements {@code [from, from + n)} of this bf16 vector to fp32 elements {@code [to, to
+   * + n)} of {@code dst} (exact).
+   */
+  public void widenTo(long from, FlatVector dst, long to, long n) {
+    checkType(Short.BYTES);
+    dst.checkType(Float.BYTES);
+    checkRange(from, n);
+    dst.checkRange(to, n);
+    for (long done = 0; done < n; ) {
+      int m = (int) Math.min(n - done, Math.min(contiguous(from + done), dst.contiguous(to + done)));
+      Bf16Kernel.BEST.widen(view(from + done, m), dst.view(to + done, m), m);
+      done += m;
+    }
   }
 
   /** Copies elements {@code [from, from + n)} of this vector to {@code [to, to + n)} of {@code dst}. */

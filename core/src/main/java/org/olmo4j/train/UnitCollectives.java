@@ -2,7 +2,6 @@ package org.olmo4j.train;
 
 import java.util.HashMap;
 import java.util.Map;
-import org.olmo4j.io.Bf16;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.FlatVector;
 import org.olmo4j.model.ShardPlan;
@@ -13,9 +12,6 @@ import org.olmo4j.model.ShardPlan;
  * gradient over the shard group, summed across the replica groups for HYBRID_SHARD.
  */
 final class UnitCollectives implements AutoCloseable {
-
-  /** Elements per pass of the bf16 casts. */
-  private static final int BLOCK = 16 << 10;
 
   /** The ranks a unit is sharded over (FULL_SHARD: every rank). */
   private final Collectives shard;
@@ -87,31 +83,20 @@ final class UnitCollectives implements AutoCloseable {
       travel = floats.prefix(n * len);
     }
     long own = inShare(share, mine(unit.length()));
-    short[] b = new short[BLOCK];
-    for (long i = 0; i < own; i += BLOCK) {
-      int m = (int) Math.min(BLOCK, own - i);
-      int at = from + (int) (share.start() + i);
-      if (bf16) {
-        Bf16.fromFloats(master, at, b, 0, m);
-        travel.put(shard.rank() * len + i, b, 0, m);
-      } else {
-        travel.put(shard.rank() * len + i, master, at, m);
-      }
+    int at = from + (int) share.start();
+    if (bf16) {
+      travel.putRounded(shard.rank() * len, master, at, (int) own);
+    } else {
+      travel.put(shard.rank() * len, master, at, (int) own);
     }
     shard.allGatherInPlace(travel);
-    float[] f = new float[BLOCK];
     for (int q = 0; q < n; q++) {
       long valid = inShare(share, ShardPlan.slice(unit.length(), q, n));
       long to = q * pieceSize + share.start();
-      if (!bf16) {
+      if (bf16) {
+        travel.widenTo(q * len, unit, to, valid);
+      } else {
         travel.copyTo(q * len, unit, to, valid);
-        continue;
-      }
-      for (long i = 0; i < valid; i += BLOCK) {
-        int m = (int) Math.min(BLOCK, valid - i);
-        travel.get(q * len + i, b, 0, m);
-        Bf16.toFloats(b, 0, f, 0, m);
-        unit.put(to + i, f, 0, m);
       }
     }
   }

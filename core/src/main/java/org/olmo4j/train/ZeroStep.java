@@ -3,7 +3,6 @@ package org.olmo4j.train;
 import java.util.List;
 import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.config.Precision;
-import org.olmo4j.io.Bf16;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.FlatVector;
 import org.olmo4j.model.OlmoModel;
@@ -23,10 +22,6 @@ import org.olmo4j.optim.GradClip;
  */
 public final class ZeroStep implements TrainStep {
 
-  /** Elements per pass of the bf16 casts: 64 KiB of fp32 stays in L1/L2. */
-  private static final int BLOCK = 16 << 10;
-
-
   private final OlmoModel model;
   private final AdamWShard optimizer;
   private final Collectives collectives;
@@ -40,8 +35,6 @@ public final class ZeroStep implements TrainStep {
   private final int shardStart;
   private final int shardLength;
   private final FlatVector fullBf16;
-  private final short[] bitsBlock = new short[BLOCK];
-  private final float[] floatBlock = new float[BLOCK];
 
   public ZeroStep(OlmoModel model, AdamWShard optimizer, Collectives collectives, Precision precision) {
     this(model, optimizer, collectives, precision, null);
@@ -105,20 +98,9 @@ public final class ZeroStep implements TrainStep {
   public void publishParameters() {
     if (bf16Compute) {
       // Cast straight into this rank's range of the full vector: the all-gather sends it from there.
-      float[] master = optimizer.master();
-      for (int b = 0; b < shardLength; b += BLOCK) {
-        int len = Math.min(BLOCK, shardLength - b);
-        Bf16.fromFloats(master, b, bitsBlock, 0, len);
-        fullBf16.put(shardStart + b, bitsBlock, 0, len);
-      }
+      fullBf16.putRounded(shardStart, optimizer.master(), 0, shardLength);
       collectives.allGatherInPlace(fullBf16);
-      long total = fullParams.length();
-      for (long b = 0; b < total; b += BLOCK) {
-        int len = (int) Math.min(BLOCK, total - b);
-        fullBf16.get(b, bitsBlock, 0, len);
-        Bf16.toFloats(bitsBlock, 0, floatBlock, 0, len);
-        fullParams.put(b, floatBlock, 0, len);
-      }
+      fullBf16.widenTo(0, fullParams, 0, fullParams.length());
     } else {
       // The master shard goes into its range of the compute copy, which is sent from there.
       fullParams.put(shardStart, optimizer.master(), 0, shardLength);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
+import org.olmo4j.io.Bf16;
 
 /** Segmented native vectors: copies across seams, views within one, errors that name the range. */
 class FlatVectorTest {
@@ -51,6 +52,31 @@ class FlatVectorTest {
     assertEquals(-20f, sums[110]);
     assertEquals(-2 * 199f, sums[299]);
     assertEquals(a[10 + 200], sums[700]);
+  }
+
+  /** The bf16 casts in and out of a bf16 vector cross its and the fp32 vector's seams. */
+  @Test
+  void bf16RoundingsAndWideningsCrossSegmentSeams() {
+    float[] a = new float[700];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (i - 350) * 1.0009765625f + 1e-3f * i; // values that bf16 rounds, ties included
+    }
+    FlatVector bits = FlatVector.bf16(800, 64);
+    bits.putRounded(50, a, 10, 690);
+    short[] held = bits.toShortArray();
+    for (int i = 0; i < 690; i++) {
+      assertEquals(Bf16.fromFloat(a[10 + i]), held[50 + i], "element " + (50 + i));
+    }
+    FlatVector floats = FlatVector.fp32(900, 128);
+    bits.widenTo(50, floats, 7, 690);
+    float[] wide = floats.toFloatArray();
+    for (int i = 0; i < 690; i++) {
+      assertEquals(Bf16.round(a[10 + i]), wide[7 + i], "element " + (7 + i));
+    }
+    assertEquals(0f, wide[6]);
+    assertEquals(0f, wide[697]);
+    var e = assertThrows(IllegalArgumentException.class, () -> floats.putRounded(0, a, 0, 1));
+    assertTrue(e.getMessage().contains("fp32[900]"), e.getMessage());
   }
 
   @Test
