@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.olmo4j.checkpoint.DurableFiles;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.control.ControlConnection;
 import org.olmo4j.cli.ClusterNode;
@@ -91,6 +92,8 @@ final class BenchControlCommand implements Callable<Integer> {
       node.system().getWhenTerminated().toCompletableFuture().get(2, TimeUnit.MINUTES);
     } finally {
       node.system().terminate();
+      node.awaitExit();
+      DurableFiles.deleteRecursively(tmp); // the run's folder, its metrics and checkpoints
     }
     return 0;
   }

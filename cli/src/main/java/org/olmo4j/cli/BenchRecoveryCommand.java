@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.olmo4j.config.ConfigLoader;
+import org.olmo4j.checkpoint.DurableFiles;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.cli.ClusterNode;
 import org.olmo4j.train.ChildJvm;
@@ -115,10 +116,11 @@ final class BenchRecoveryCommand implements Callable<Integer> {
           stuck ? 20 : 15);
     } finally {
       if (child != null) {
-        child.destroyForcibly();
+        child.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
       }
       first.system().terminate();
       first.awaitExit();
+      DurableFiles.deleteRecursively(tmp); // the run's folder and the child's log
     }
     return 0;
   }
