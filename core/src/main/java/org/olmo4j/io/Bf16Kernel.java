@@ -11,11 +11,12 @@ import java.nio.ByteOrder;
  */
 public abstract class Bf16Kernel {
 
-  /** The SIMD kernel when the incubator module is present, else the scalar one. */
-  public static final Bf16Kernel BEST = best();
-
   /** The scalar kernel (what a JVM without the incubator module runs; tests compare the two). */
   public static final Bf16Kernel SCALAR = new Scalar();
+
+  /** The SIMD kernel when the incubator module is present, else {@link #SCALAR}. */
+  public static final Bf16Kernel BEST =
+      VectorModule.kernel(Bf16Kernel.class, "org.olmo4j.io.SimdBf16Kernel", SCALAR);
 
   /**
    * Writes the bf16 bits of {@code src[off .. off + n)} (round to nearest even, every NaN the
@@ -23,7 +24,10 @@ public abstract class Bf16Kernel {
    */
   public abstract void narrow(float[] src, int off, ByteBuffer dst, int n);
 
-  /** Writes the floats of the first {@code n} bf16 values of {@code src} to {@code dst} (both native order, from index 0). */
+  /**
+   * Writes the floats of the first {@code n} bf16 values of {@code src} to {@code dst} (both
+   * native order, from index 0).
+   */
   public abstract void widen(ByteBuffer src, ByteBuffer dst, int n);
 
   /** The kernel's name. */
@@ -53,15 +57,4 @@ public abstract class Bf16Kernel {
     }
   }
 
-  private static Bf16Kernel best() {
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-      try {
-        return (Bf16Kernel) Class.forName("org.olmo4j.io.SimdBf16Kernel")
-            .getDeclaredConstructor().newInstance();
-      } catch (ReflectiveOperationException | LinkageError e) {
-        return SCALAR;
-      }
-    }
-    return SCALAR;
-  }
 }

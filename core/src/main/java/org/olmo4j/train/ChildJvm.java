@@ -3,6 +3,7 @@ package org.olmo4j.train;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.olmo4j.io.VectorModule;
 
 /**
  * The command line of another JVM like this one, for benchmarks and tests that start nodes and
@@ -17,7 +18,7 @@ public final class ChildJvm {
   public static List<String> command(List<String> jvmArgs, String mainClass, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+    if (VectorModule.present()) {
       cmd.add("--add-modules=jdk.incubator.vector");
     }
     cmd.addAll(jvmArgs);

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Both bulk kernels give {@link Bf16#fromFloat} and {@link Bf16#toFloat}'s bits, lane by lane. */
@@ -15,6 +18,34 @@ class Bf16KernelTest {
   void testsRunTheSimdKernel() {
     assertTrue(Bf16Kernel.BEST != Bf16Kernel.SCALAR,
         "tests run with --add-modules=jdk.incubator.vector, so the SIMD kernel is chosen");
+  }
+
+  /**
+   * A JVM without the incubator module (the tests' child JVMs, a plain {@code java -cp}) runs the
+   * scalar kernel. The SIMD class's link failure was once answered with a field not yet
+   * initialised: {@code BEST} was null there, and every amp_bf16 gather of such a rank failed.
+   */
+  @Test
+  void aJvmWithoutTheVectorModuleRunsTheScalarKernel() throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), WithoutTheModule.class.getName())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertEquals("scalar", out);
+  }
+
+  /** Prints the kernel a JVM chose after using it once. */
+  static final class WithoutTheModule {
+    public static void main(String[] args) {
+      ByteBuffer bits = buffer(2 * Short.BYTES);
+      Bf16Kernel.BEST.narrow(new float[] {1f, -2f}, 0, bits, 2);
+      if (bits.getShort(0) != (short) 0x3f80 || bits.getShort(2) != (short) 0xc000) {
+        throw new AssertionError("wrong bits");
+      }
+      System.out.println(Bf16Kernel.BEST.name());
+    }
   }
 
   @Test

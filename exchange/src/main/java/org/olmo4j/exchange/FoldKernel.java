@@ -2,6 +2,7 @@ package org.olmo4j.exchange;
 
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import org.olmo4j.io.VectorModule;
 
 /**
  * The arithmetic of a reduce-scatter fold on one block: a peer's payload (and this rank's own
@@ -17,7 +18,8 @@ abstract class FoldKernel {
   static final int BLOCK = 16 << 10;
 
   /** The SIMD kernel when the incubator module is present, else the scalar one. */
-  static final FoldKernel BEST = best();
+  static final FoldKernel BEST =
+      VectorModule.kernel(FoldKernel.class, "org.olmo4j.exchange.SimdFoldKernel", new Scalar());
 
   /**
    * {@code shard[at, at + n)} gets the payload's {@code n} floats from byte {@code payloadAt} of
@@ -67,17 +69,5 @@ abstract class FoldKernel {
     String name() {
       return "scalar (heap scratch)";
     }
-  }
-
-  private static FoldKernel best() {
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-      try {
-        return (FoldKernel) Class.forName("org.olmo4j.exchange.SimdFoldKernel")
-            .getDeclaredConstructor().newInstance();
-      } catch (ReflectiveOperationException | LinkageError e) {
-        return new Scalar();
-      }
-    }
-    return new Scalar();
   }
 }
