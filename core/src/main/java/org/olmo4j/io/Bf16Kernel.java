@@ -56,5 +56,4 @@ public abstract class Bf16Kernel {
       return "scalar";
     }
   }
-
 }

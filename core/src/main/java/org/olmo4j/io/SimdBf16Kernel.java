@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link Bf16Kernel} in SIMD lanes, straight between the arrays and the buffers: a float's bits
  * plus the rounding bias, shifted down and narrowed to a short; a short widened and shifted up.
- * Loaded only when jdk.incubator.vector is in the boot layer.
+ * The elements past the last whole vector go through {@link #SCALAR}. Loaded only when
+ * jdk.incubator.vector is in the boot layer.
  */
 final class SimdBf16Kernel extends Bf16Kernel {
 
@@ -37,9 +38,8 @@ final class SimdBf16Kernel extends Bf16Kernel {
       rounded.convertShape(VectorOperators.I2S, S, 0).reinterpretAsShorts()
           .intoByteBuffer(dst, i * Short.BYTES, ORDER);
     }
-    ByteBuffer tail = dst.duplicate().order(ORDER);
-    for (; i < n; i++) {
-      tail.putShort(i * Short.BYTES, Bf16.fromFloat(src[off + i]));
+    if (i < n) {
+      SCALAR.narrow(src, off + i, dst.slice(i * Short.BYTES, (n - i) * Short.BYTES), n - i);
     }
   }
 
@@ -53,10 +53,9 @@ final class SimdBf16Kernel extends Bf16Kernel {
       ((IntVector) bits.convertShape(VectorOperators.S2I, I, 0))
           .lanewise(VectorOperators.LSHL, 16).intoByteBuffer(dst, i * Integer.BYTES, ORDER);
     }
-    ByteBuffer from = src.duplicate().order(ORDER);
-    ByteBuffer to = dst.duplicate().order(ORDER);
-    for (; i < n; i++) {
-      to.putInt(i * Integer.BYTES, (from.getShort(i * Short.BYTES) & 0xffff) << 16);
+    if (i < n) {
+      SCALAR.widen(src.slice(i * Short.BYTES, (n - i) * Short.BYTES),
+          dst.slice(i * Integer.BYTES, (n - i) * Integer.BYTES), n - i);
     }
   }
 
