@@ -6,11 +6,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code olmo4j bench exchange --workers 2 --mib 256}: reduce-scatter and all-gather bandwidth
- * between worker JVMs on loopback against raw java.nio sockets moving the same bytes.
+ * {@code olmo4j bench exchange --workers 2 --mib 256 [--transport unix|tcp]}: reduce-scatter and
+ * all-gather bandwidth between worker JVMs of this host against raw java.nio sockets moving the
+ * same bytes on the same transport (AF_UNIX, as workers of one host use by default, or TCP).
  */
 @Command(name = "exchange", mixinStandardHelpOptions = true,
-    description = "Collective bandwidth of the data plane between JVMs vs raw loopback sockets.")
+    description = "Collective bandwidth of the data plane between JVMs vs raw sockets on one host.")
 final class BenchExchangeCommand implements Callable<Integer> {
 
   @Option(names = "--workers", defaultValue = "2", description = "JVMs (ranks), default ${DEFAULT-VALUE}")
@@ -19,9 +20,13 @@ final class BenchExchangeCommand implements Callable<Integer> {
   @Option(names = "--mib", defaultValue = "256", description = "MiB per rank, default ${DEFAULT-VALUE}")
   int mib;
 
+  @Option(names = "--transport", defaultValue = "unix",
+      description = "unix (AF_UNIX, as workers of one host exchange) or tcp (loopback), default ${DEFAULT-VALUE}")
+  String transport;
+
   @Override
   public Integer call() throws Exception {
-    ExchangeBenchmark.run(workers, mib, System.out);
+    ExchangeBenchmark.run(workers, mib, ExchangeBenchmark.unix(transport), System.out);
     return 0;
   }
 }

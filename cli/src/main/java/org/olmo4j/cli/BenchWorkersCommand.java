@@ -126,7 +126,8 @@ final class BenchWorkersCommand implements Callable<Integer> {
 
     long psi = FlatLayout.of(cfg.model()).totalElements();
     int mib = (int) Math.max(1, (psi * Float.BYTES + (1 << 20) - 1) >> 20);
-    ExchangeBenchmark.Seconds c = ExchangeBenchmark.collectives(2, mib);
+    ExchangeBenchmark.Seconds c = ExchangeBenchmark.collectives(2, mib,
+        cfg.cluster().dataPlane().unixSockets());
     boolean bf16 = cfg.precision() == Precision.AMP_BF16;
     double transfer = c.reduceScatter() + (bf16 ? c.allGatherBf16() : c.allGatherFp32());
     System.out.printf("  the collectives alone at Ψ = %d (%d MiB fp32), 2 JVMs: reduce-scatter %.1f ms"

@@ -8,12 +8,15 @@ package org.olmo4j.config;
  * binds {@code port + 4i .. port + 4i + 3} (shard group's two, then replica group's two). Behind
  * NAT, a container's port mapping or a proxy, {@code advertised_host} / {@code advertised_port}
  * name the address peers connect to, mapped one to one onto the bound ports; null advertises
- * the bound address. May differ between nodes.
+ * the bound address. Workers of one host send bulk frames to each other over AF_UNIX sockets
+ * ({@code unix_sockets}, about half the CPU per byte of loopback TCP), except to a worker whose
+ * address is an advertised one; false keeps them on TCP. May differ between nodes.
  */
 public record DataPlaneConfig(
     int port,
     /* nullable: the node's --host */ String advertisedHost,
-    /* nullable: the bound ports */ Integer advertisedPort) {
+    /* nullable: the bound ports */ Integer advertisedPort,
+    boolean unixSockets) {
 
   /** Ports of one exchange server: one for the gRPC handshake, one for bulk frames. */
   public static final int PORTS_PER_SERVER = 2;

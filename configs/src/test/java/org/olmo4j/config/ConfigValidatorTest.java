@@ -108,10 +108,12 @@ class ConfigValidatorTest {
 
   @Test
   void theDataPlaneBindsAnyFreePortsAndAdvertisesThemByDefault() {
-    assertEquals(new DataPlaneConfig(0, null, null), VALID.cluster().dataPlane());
-    assertEquals(new DataPlaneConfig(20000, "gw.example", 30000), ConfigLoader.fromYaml(
+    assertEquals(new DataPlaneConfig(0, null, null, true), VALID.cluster().dataPlane());
+    assertEquals(new DataPlaneConfig(20000, "gw.example", 30000, true), ConfigLoader.fromYaml(
         "cluster: {workers_per_node: 4, data_plane: {port: 20000, advertised_host: gw.example, "
             + "advertised_port: 30000}}", List.of()).cluster().dataPlane());
+    assertEquals(new DataPlaneConfig(0, null, null, false), ConfigLoader.fromYaml(
+        "cluster: {data_plane: {unix_sockets: false}}", List.of()).cluster().dataPlane());
   }
 
   @Test

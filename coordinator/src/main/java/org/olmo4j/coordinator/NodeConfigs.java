@@ -12,7 +12,8 @@ final class NodeConfigs {
   /** The keys nodes may disagree on (accelerator counts and addresses differ). */
   static final List<String> PER_NODE_KEYS = List.of("cluster.workers_per_node",
       "cluster.seed_nodes", "cluster.port", "cluster.data_plane.port",
-      "cluster.data_plane.advertised_host", "cluster.data_plane.advertised_port");
+      "cluster.data_plane.advertised_host", "cluster.data_plane.advertised_port",
+      "cluster.data_plane.unix_sockets");
 
   private NodeConfigs() {}
 

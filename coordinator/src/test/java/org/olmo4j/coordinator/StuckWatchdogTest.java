@@ -109,7 +109,7 @@ class StuckWatchdogTest {
 
   private static ClusterConfig cluster(Double factor, double floor) {
     return new ClusterConfig(1, 1, 8, 120, List.of(), 0, null, null, null,
-        new StragglerConfig(null, 10), factor, floor, new DataPlaneConfig(0, null, null));
+        new StragglerConfig(null, 10), factor, floor, new DataPlaneConfig(0, null, null, true));
   }
 
   /** A world of one rank per node (the watchdog only reads the ranks' nodes). */

@@ -16,9 +16,11 @@ final class BulkSender implements AutoCloseable {
   private final ByteBuffer header = ByteBuffer.allocateDirect(FrameHeader.BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private final ByteBuffer payload;
   private final ByteBuffer[] frame;
+  private final boolean unix;
 
   BulkSender(SocketChannel channel, Peer peer, int chunkBytes) {
     this.channel = channel;
+    this.unix = UnixBulk.isUnix(channel);
     this.peer = peer;
     this.payload = ByteBuffer.allocateDirect(chunkBytes).order(ByteOrder.LITTLE_ENDIAN);
     this.frame = new ByteBuffer[] {header, payload};
@@ -59,6 +61,11 @@ final class BulkSender implements AutoCloseable {
 
   Peer peer() {
     return peer;
+  }
+
+  /** Whether this connection is an AF_UNIX one (the peer is on this host), not TCP. */
+  boolean unix() {
+    return unix;
   }
 
   @Override

@@ -46,7 +46,8 @@ final class CollectiveService extends CollectiveGrpc.CollectiveImplBase {
     HelloRequest mine = server.helloFrom(w.rank(), w.worldSize(), w.generation());
     return reply.setStatus(HelloReply.Status.READY).setRank(mine.getRank())
         .setWorldSize(mine.getWorldSize()).setGeneration(mine.getGeneration())
-        .addAllDtypes(mine.getDtypesList()).setBulkEndpoint(mine.getBulkEndpoint()).build();
+        .addAllDtypes(mine.getDtypesList()).setBulkEndpoint(mine.getBulkEndpoint())
+        .setUnixBulkPath(mine.getUnixBulkPath()).setHostId(mine.getHostId()).build();
   }
 
   @Override

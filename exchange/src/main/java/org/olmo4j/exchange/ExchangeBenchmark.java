@@ -1,6 +1,7 @@
 package org.olmo4j.exchange;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -12,8 +13,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Bandwidth of the network exchange between JVMs on loopback, against raw java.nio sockets moving
- * the same bytes in the same pattern. Usage: {@code ExchangeBenchmark --workers 2 --mib 256}.
+ * Bandwidth of the network exchange between JVMs of this host, against raw java.nio sockets
+ * moving the same bytes in the same pattern on the same transport: AF_UNIX, as workers of one
+ * host exchange by default, or TCP on loopback ({@code --transport tcp}, as {@code
+ * cluster.data_plane.unix_sockets: false}). Usage: {@code ExchangeBenchmark --workers 2 --mib
+ * 256 [--transport unix|tcp]}.
  */
 public final class ExchangeBenchmark {
 
@@ -38,24 +42,37 @@ public final class ExchangeBenchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
-      child(Integer.parseInt(args[1]));
+      child(Integer.parseInt(args[1]), unix(args[2]));
       return;
     }
     if (args.length > 0 && args[0].equals("--raw-sink")) {
-      RawLoopback.sink(Integer.parseInt(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]));
+      RawLoopback.sink(unix(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]),
+          Integer.parseInt(args[4]));
       return;
     }
     int workers = 2;
     int mib = 256;
+    boolean unix = true;
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
         case "--workers" -> workers = Integer.parseInt(value(args, i));
         case "--mib" -> mib = Integer.parseInt(value(args, i));
+        case "--transport" -> unix = unix(value(args, i));
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (expected --workers N --mib M)");
+            + " (expected --workers N --mib M --transport unix|tcp)");
       }
     }
-    run(workers, mib, System.out);
+    run(workers, mib, unix, System.out);
+  }
+
+  /** {@code unix} or {@code tcp}. */
+  public static boolean unix(String transport) {
+    return switch (transport) {
+      case "unix" -> true;
+      case "tcp" -> false;
+      default -> throw new IllegalArgumentException("--transport must be unix or tcp, got '"
+          + transport + "'");
+    };
   }
 
   private static String value(String[] args, int i) {
@@ -65,8 +82,11 @@ public final class ExchangeBenchmark {
     return args[i + 1];
   }
 
-  /** Measures with {@code workers} JVMs (this one is rank 0) and {@code mib} MiB of fp32 per rank. */
-  public static void run(int workers, int mib, PrintStream out) throws Exception {
+  /**
+   * Measures with {@code workers} JVMs (this one is rank 0) and {@code mib} MiB of fp32 per rank,
+   * the bulk frames and the raw references over AF_UNIX ({@code unix}) or loopback TCP.
+   */
+  public static void run(int workers, int mib, boolean unix, PrintStream out) throws Exception {
     if (workers < 2) {
       throw new IllegalArgumentException("--workers must be >= 2 to move bytes, got " + workers);
     }
@@ -75,12 +95,13 @@ public final class ExchangeBenchmark {
           + " that size in 2 GiB of direct memory), got " + mib);
     }
     long bytes = (long) mib << 20;
-    double oneWay = RawLoopback.oneDirection(bytes, ITERATIONS, CHILD_JVM);
-    double[] t = world(workers, mib);
+    double oneWay = RawLoopback.oneDirection(unix, bytes, ITERATIONS, CHILD_JVM);
+    double[] t = world(workers, mib, unix);
     double frac = (workers - 1) / (double) workers;
-    out.printf("exchange benchmark: %d JVMs on 127.0.0.1, %d MiB fp32 per rank, %d CPUs; best of %d"
-        + " rounds after %d warm-up rounds%n", workers, mib, Runtime.getRuntime().availableProcessors(),
-        ITERATIONS, WARMUP);
+    out.printf("exchange benchmark: %d JVMs on this host, bulk frames over %s, %d MiB fp32 per"
+        + " rank, %d CPUs; best of %d rounds after %d warm-up rounds%n", workers,
+        unix ? "AF_UNIX sockets" : "TCP on 127.0.0.1", mib,
+        Runtime.getRuntime().availableProcessors(), ITERATIONS, WARMUP);
     out.println("  S = bytes of the full vector; t = seconds of one call on rank 0; cpu = CPU time"
         + " (user + system) of rank 0's JVM threads during it (each the best of the rounds)");
     out.println("  bus bandwidth = (N-1)/N * S / t   (bytes each rank sends, and receives, per second)");
@@ -114,26 +135,29 @@ public final class ExchangeBenchmark {
   /** Seconds of one call of each collective (best of the rounds on rank 0) at one size. */
   public record Seconds(double reduceScatter, double allGatherFp32, double allGatherBf16) {}
 
-  /** The collectives' times among {@code workers} JVMs for {@code mib} MiB of fp32 per rank. */
-  public static Seconds collectives(int workers, int mib) throws Exception {
-    double[] t = world(workers, mib);
+  /**
+   * The collectives' times among {@code workers} JVMs for {@code mib} MiB of fp32 per rank, over
+   * AF_UNIX ({@code unix}) or loopback TCP.
+   */
+  public static Seconds collectives(int workers, int mib, boolean unix) throws Exception {
+    double[] t = world(workers, mib, unix);
     return new Seconds(t[1], t[2] + t[10], t[4]);
   }
 
   /** Best seconds on rank 0 of each measurement of {@link #measure}, in its order. */
-  private static double[] world(int workers, int mib) throws Exception {
+  private static double[] world(int workers, int mib, boolean unix) throws Exception {
     List<Process> children = new ArrayList<>();
-    try (ExchangeServer server = ExchangeServer.start(new InetSocketAddress(LoopbackRendezvous.HOST, 0))) {
+    try (ExchangeServer server = server(unix)) {
       List<BufferedReader> outputs = new ArrayList<>();
       for (int i = 1; i < workers; i++) {
         Process p = LoopbackRendezvous.spawn(ExchangeBenchmark.class.getName(), CHILD_JVM,
-            List.of("--child", String.valueOf(mib)));
+            List.of("--child", String.valueOf(mib), unix ? "unix" : "tcp"));
         children.add(p);
         outputs.add(LoopbackRendezvous.output(p));
       }
       List<InetSocketAddress> endpoints = LoopbackRendezvous.formWorld(server, children, outputs, 1);
       try (NetworkExchange ex = server.join(0, 1, endpoints, OPTIONS)) {
-        return measure(ex, mib);
+        return measure(ex, mib, unix);
       }
     } finally {
       for (Process p : children) {
@@ -144,11 +168,15 @@ public final class ExchangeBenchmark {
     }
   }
 
-  private static void child(int mib) throws Exception {
-    try (ExchangeServer server = ExchangeServer.start(new InetSocketAddress(LoopbackRendezvous.HOST, 0));
+  private static void child(int mib, boolean unix) throws Exception {
+    try (ExchangeServer server = server(unix);
         NetworkExchange ex = LoopbackRendezvous.joinAsChild(server, OPTIONS)) {
-      measure(ex, mib);
+      measure(ex, mib, unix);
     }
+  }
+
+  private static ExchangeServer server(boolean unix) throws IOException {
+    return ExchangeServer.start(ExchangeServer.Endpoints.anyPort(LoopbackRendezvous.HOST, unix));
   }
 
   /**
@@ -156,11 +184,11 @@ public final class ExchangeBenchmark {
    * loops, as in training), then rounds of raw same-pattern S, reduce-scatter, all-gather fp32, raw
    * same-pattern S/2, all-gather bf16, each after an all-reduce of one scalar that lines the ranks up.
    */
-  private static double[] measure(TensorExchange ex, int mib) throws Exception {
+  private static double[] measure(TensorExchange ex, int mib, boolean unix) throws Exception {
     int psi = (mib << 20) / Float.BYTES;
     double[] best = new double[11];
     Arrays.fill(best, Double.MAX_VALUE);
-    try (RawMesh raw = RawMesh.open(ex)) {
+    try (RawMesh raw = RawMesh.open(ex, unix)) {
       try (Vectors warm = new Vectors(ex, Math.min(psi, 1 << 20))) {
         for (int it = 0; it < WARMUP; it++) {
           warm.round(ex, raw);

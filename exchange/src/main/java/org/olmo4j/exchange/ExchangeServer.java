@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The data-plane endpoint of one worker process: a gRPC server (Hello, Abort) and a raw TCP
- * acceptor for bulk connections. It outlives worlds: {@link #join} forms the exchange of each new
- * generation on the same endpoint.
+ * acceptor for bulk connections, and an AF_UNIX one for peers on this host ({@link UnixBulk}).
+ * It outlives worlds: {@link #join} forms the exchange of each new generation on the same
+ * endpoint.
  */
 public final class ExchangeServer implements AutoCloseable {
 
@@ -28,9 +29,10 @@ public final class ExchangeServer implements AutoCloseable {
 
   private final Server grpc;
   private final ServerSocketChannel bulk;
+  /** The same-host bulk socket; null when not offered. */
+  private final UnixBulk.Listener unixBulk;
   private final InetSocketAddress advertisedControl;
   private final InetSocketAddress advertisedBulk;
-  private final Thread acceptor;
   private volatile NetworkExchange current;
   private volatile long lastGeneration = -1;
 
@@ -56,28 +58,44 @@ public final class ExchangeServer implements AutoCloseable {
         : new InetSocketAddress(e.controlBind().getHostString(), grpc.getPort());
     this.advertisedBulk = e.advertisedBulk() != null ? e.advertisedBulk()
         : new InetSocketAddress(e.bulkBind().getHostString(), bulkPort);
-    this.acceptor = new Thread(this::acceptLoop, "exchange-accept-" + grpc.getPort());
-    acceptor.setDaemon(true);
-    acceptor.start();
+    // Peers told to reach this server at another address (NAT, a proxy) must go through it.
+    this.unixBulk = e.unixSockets() && e.advertisedBulk() == null ? UnixBulk.listen(bulkPort) : null;
+    startAcceptor(bulk, "exchange-accept-" + grpc.getPort());
+    if (unixBulk != null) {
+      startAcceptor(unixBulk.channel(), "exchange-accept-unix-" + grpc.getPort());
+    }
+  }
+
+  private void startAcceptor(ServerSocketChannel channel, String name) {
+    Thread t = new Thread(() -> acceptLoop(channel), name);
+    t.setDaemon(true);
+    t.start();
   }
 
   /**
    * Where a server binds its two ports and what it tells peers. A null advertised address is the
    * bound one; another one is how peers reach it through NAT, a container's port mapping or a
-   * proxy ({@code cluster.data_plane}).
+   * proxy ({@code cluster.data_plane}). With {@code unixSockets}, peers on this host send bulk
+   * frames over an AF_UNIX socket instead, unless the bulk address is an advertised one (then
+   * every peer goes through it).
    */
   public record Endpoints(InetSocketAddress controlBind, InetSocketAddress bulkBind,
-      InetSocketAddress advertisedControl, InetSocketAddress advertisedBulk) {
+      InetSocketAddress advertisedControl, InetSocketAddress advertisedBulk, boolean unixSockets) {
 
     /** Both ports on {@code host}, any free ones, advertised as bound. */
-    public static Endpoints anyPort(String host) {
-      return new Endpoints(new InetSocketAddress(host, 0), new InetSocketAddress(host, 0), null, null);
+    public static Endpoints anyPort(String host, boolean unixSockets) {
+      return new Endpoints(new InetSocketAddress(host, 0), new InetSocketAddress(host, 0), null,
+          null, unixSockets);
     }
   }
 
-  /** Starts serving on {@code bind} (port 0 picks a free port); the bulk port is always ephemeral. */
+  /**
+   * Starts serving on {@code bind} (port 0 picks a free port); the bulk port is always ephemeral;
+   * peers on this host send over AF_UNIX.
+   */
   public static ExchangeServer start(InetSocketAddress bind) throws IOException {
-    return new ExchangeServer(new Endpoints(bind, new InetSocketAddress(bind.getAddress(), 0), null, null));
+    return new ExchangeServer(new Endpoints(bind, new InetSocketAddress(bind.getAddress(), 0),
+        null, null, true));
   }
 
   /** Starts serving as {@code endpoints} say. */
@@ -146,24 +164,27 @@ public final class ExchangeServer implements AutoCloseable {
 
   HelloRequest helloFrom(int rank, int worldSize, long generation) {
     HelloRequest.Builder b = HelloRequest.newBuilder().setRank(rank).setWorldSize(worldSize)
-        .setGeneration(generation).setBulkEndpoint(Handshake.endpoint(bulkAddress()));
+        .setGeneration(generation).setBulkEndpoint(Handshake.endpoint(bulkAddress()))
+        .setUnixBulkPath(unixBulk == null ? "" : unixBulk.path().toString())
+        .setHostId(unixBulk == null ? "" : UnixBulk.HOST_ID);
     for (DType t : DType.values()) {
       b.addDtypes(org.olmo4j.proto.collective.DType.forNumber(t.code()));
     }
     return b.build();
   }
 
-  private void acceptLoop() {
-    while (bulk.isOpen()) {
+  private void acceptLoop(ServerSocketChannel channel) {
+    while (channel.isOpen()) {
       try {
-        SocketChannel ch = bulk.accept();
+        SocketChannel ch = channel.accept();
         Thread t = new Thread(() -> admit(ch), "exchange-admit");
         t.setDaemon(true);
         t.start();
       } catch (ClosedChannelException e) {
         return;
       } catch (IOException e) {
-        log.warn("bulk accept on {} failed: {}", bulkAddress(), e.toString());
+        log.warn("bulk accept on {} failed: {}", channel == bulk ? bulkAddress() : unixBulk.path(),
+            e.toString());
       }
     }
   }
@@ -225,6 +246,9 @@ public final class ExchangeServer implements AutoCloseable {
       bulk.close();
     } catch (IOException ignored) {
       // Nothing left to release.
+    }
+    if (unixBulk != null) {
+      unixBulk.close();
     }
     grpc.shutdownNow();
     try {

@@ -11,17 +11,23 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.olmo4j.proto.collective.CollectiveGrpc;
 import org.olmo4j.proto.collective.HelloReply;
 import org.olmo4j.proto.collective.HelloRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Joining a world: Hello over gRPC to learn each peer's bulk endpoint, then one raw bulk
- * connection per ordered pair of ranks, opened with a preface the accepting side checks.
+ * Joining a world: Hello over gRPC to learn each peer's bulk endpoint (and, on this host, its
+ * AF_UNIX socket), then one raw bulk connection per ordered pair of ranks, opened with a preface
+ * the accepting side checks.
  */
 final class Handshake {
+
+  private static final Logger log = LoggerFactory.getLogger(Handshake.class);
 
   /** "OLMB" (little-endian on the wire). */
   static final int PREFACE_MAGIC = 0x424D4C4F;
@@ -95,16 +101,36 @@ final class Handshake {
         throw new ExchangeException(peer + " does not support dtype " + needed);
       }
     }
-    return new Peer(peer.rank(), peer.control(), parse(reply.getBulkEndpoint(), peer));
+    boolean sameHost = !reply.getHostId().isEmpty() && reply.getHostId().equals(UnixBulk.HOST_ID)
+        && !reply.getUnixBulkPath().isEmpty();
+    return new Peer(peer.rank(), peer.control(), parse(reply.getBulkEndpoint(), peer),
+        sameHost ? Path.of(reply.getUnixBulkPath()) : null);
   }
 
-  /** Opens the bulk connection from {@code myRank} to {@code peer} and waits for it to be accepted. */
+  /**
+   * Opens the bulk connection from {@code myRank} to {@code peer} and waits for it to be accepted:
+   * to its AF_UNIX socket when it is on this host, over TCP otherwise and when that socket cannot
+   * be reached.
+   */
   static SocketChannel openBulk(Peer peer, int myRank, int worldSize, long generation)
       throws IOException {
-    SocketChannel ch = SocketChannel.open();
+    SocketChannel ch = null;
+    if (peer.unixBulk() != null) {
+      try {
+        ch = UnixBulk.connect(peer.unixBulk());
+      } catch (IOException e) {
+        log.info("{}: its AF_UNIX bulk socket {} cannot be reached ({}); connecting over TCP",
+            peer, peer.unixBulk(), e.toString());
+      }
+    }
+    if (ch == null) {
+      ch = SocketChannel.open();
+    }
     try {
       BulkSockets.tune(ch);
-      ch.socket().connect(peer.bulk(), 10_000);
+      if (!ch.isConnected()) {
+        ch.socket().connect(peer.bulk(), 10_000);
+      }
       ByteBuffer b = ByteBuffer.allocate(PREFACE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
       b.putInt(PREFACE_MAGIC).putLong(generation).putInt(myRank).putInt(peer.rank()).putInt(worldSize);
       b.flip();

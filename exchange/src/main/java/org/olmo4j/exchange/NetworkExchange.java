@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A rank of a world whose peers are other processes: direct all-to-all over one raw TCP connection
- * per ordered pair of ranks, sends and receives on their own threads; gRPC for Hello and Abort.
+ * (AF_UNIX between ranks of one host) per ordered pair of ranks, sends and receives on their own
+ * threads; gRPC for Hello and Abort.
  * Created by {@link ExchangeServer#join}.
  */
 public final class NetworkExchange implements TensorExchange {
@@ -49,7 +50,14 @@ public final class NetworkExchange implements TensorExchange {
     links.connect(server.helloFrom(rank, worldSize, generation), deadline, () -> abortedBy,
         this::checkUsable);
     tasks = new BulkTasks(peers, rank, generation);
-    log.info("rank {} of {} joined generation {}", rank, worldSize, generation);
+    List<Integer> unix = links.unixPeers();
+    log.info("rank {} of {} joined generation {}{}", rank, worldSize, generation,
+        unix.isEmpty() ? "" : " (bulk frames to ranks " + unix + " over AF_UNIX, on this host)");
+  }
+
+  /** The peers this rank sends bulk frames to over AF_UNIX (on this host), in rank order. */
+  List<Integer> unixPeers() {
+    return links.unixPeers();
   }
 
   /** Registers the bulk connection from {@code src}; false when it cannot be used. */

@@ -1,16 +1,15 @@
 package org.olmo4j.exchange;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Raw java.nio reference for {@link ExchangeBenchmark}: one JVM writes to another, with the bulk
- * connections' socket options, 8 MiB writes from and reads into direct buffers.
+ * Raw java.nio reference for {@link ExchangeBenchmark}: one JVM writes to another, over TCP or
+ * AF_UNIX ({@link RawListener}), with the bulk connections' socket options, 8 MiB writes from and
+ * reads into direct buffers.
  */
 final class RawLoopback {
 
@@ -19,14 +18,13 @@ final class RawLoopback {
   private RawLoopback() {}
 
   /** Best seconds to write {@code bytes} from this JVM to a child JVM that reads them. */
-  static double oneDirection(long bytes, int iterations, List<String> jvm) throws Exception {
-    try (ServerSocketChannel listen = ServerSocketChannel.open()
-        .bind(new InetSocketAddress(LoopbackRendezvous.HOST, 0))) {
-      int port = ((InetSocketAddress) listen.getLocalAddress()).getPort();
+  static double oneDirection(boolean unix, long bytes, int iterations, List<String> jvm)
+      throws Exception {
+    try (RawListener listen = RawListener.open(unix)) {
       Process sink = LoopbackRendezvous.spawn(ExchangeBenchmark.class.getName(), jvm,
-          List.of("--raw-sink", String.valueOf(port), String.valueOf(bytes), String.valueOf(iterations)));
+          List.of("--raw-sink", unix ? "unix" : "tcp", String.valueOf(listen.id),
+              String.valueOf(bytes), String.valueOf(iterations)));
       try (SocketChannel ch = listen.accept()) {
-        BulkSockets.tune(ch);
         ByteBuffer buf = ByteBuffer.allocateDirect(IO_BYTES);
         ByteBuffer ack = ByteBuffer.allocate(1);
         double best = Double.MAX_VALUE;
@@ -46,9 +44,8 @@ final class RawLoopback {
   }
 
   /** The reading end of {@link #oneDirection}, in the child JVM. */
-  static void sink(int port, long bytes, int iterations) throws IOException {
-    try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(LoopbackRendezvous.HOST, port))) {
-      BulkSockets.tune(ch);
+  static void sink(boolean unix, long id, long bytes, int iterations) throws IOException {
+    try (SocketChannel ch = RawListener.connect(unix, id)) {
       ByteBuffer buf = ByteBuffer.allocateDirect(IO_BYTES);
       for (int it = 0; it <= iterations; it++) {
         read(ch, buf, bytes);

@@ -1,10 +1,8 @@
 package org.olmo4j.exchange;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +11,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The collectives' traffic pattern on raw java.nio sockets, among the JVMs of an exchange world:
- * one connection per ordered pair of ranks with the bulk connections' socket options, a thread per
+ * The collectives' traffic pattern on raw java.nio sockets (TCP or AF_UNIX, {@link RawListener}),
+ * among the JVMs of an exchange world: one connection per ordered pair of ranks with the bulk
+ * connections' socket options, a thread per
  * connection, 8 MiB writes from and reads into direct buffers; every rank sends {@code perPeer}
  * bytes to each other rank while receiving as much from each.
  */
@@ -38,25 +37,25 @@ final class RawMesh implements AutoCloseable {
     });
   }
 
-  /** Connects every rank of {@code ex}'s world to every other (ports are swapped over {@code ex}). */
-  static RawMesh open(TensorExchange ex) throws IOException {
+  /**
+   * Connects every rank of {@code ex}'s world to every other (the listeners' ids are swapped over
+   * {@code ex}).
+   */
+  static RawMesh open(TensorExchange ex, boolean unix) throws IOException {
     int n = ex.worldSize();
     RawMesh m = new RawMesh(ex.rank(), n);
-    try (ServerSocketChannel listen = ServerSocketChannel.open()
-        .bind(new InetSocketAddress(LoopbackRendezvous.HOST, 0))) {
-      double[] ports = new double[n];
-      ports[ex.rank()] = ((InetSocketAddress) listen.getLocalAddress()).getPort();
-      ports = ex.allReduceSum(ports);
+    try (RawListener listen = RawListener.open(unix)) {
+      double[] ids = new double[n];
+      ids[ex.rank()] = listen.id;
+      ids = ex.allReduceSum(ids);
       for (int j = 0; j < n; j++) {
         if (j != m.rank) {
-          m.out[j] = SocketChannel.open(new InetSocketAddress(LoopbackRendezvous.HOST, (int) ports[j]));
-          BulkSockets.tune(m.out[j]);
+          m.out[j] = RawListener.connect(unix, (long) ids[j]);
           m.out[j].write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, m.rank));
         }
       }
       for (int k = 1; k < n; k++) {
         SocketChannel ch = listen.accept();
-        BulkSockets.tune(ch);
         ByteBuffer who = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
         RawLoopback.read(ch, who, 4);
         m.in[who.getInt(0)] = ch;

@@ -4,13 +4,14 @@ import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
  * The connections of one rank to its world: a gRPC control channel to every peer (Hello, Abort)
- * and one raw bulk connection per ordered pair of ranks, outgoing ones opened here, incoming ones
- * attached by the {@link ExchangeServer}'s acceptor.
+ * and one raw bulk connection (TCP, or AF_UNIX on one host) per ordered pair of ranks, outgoing
+ * ones opened here, incoming ones attached by the {@link ExchangeServer}'s acceptors.
  */
 final class WorldLinks {
 
@@ -61,6 +62,17 @@ final class WorldLinks {
       }
     }
     awaitIncoming(deadline, usable);
+  }
+
+  /** The peers this rank sends to over AF_UNIX (on this host), in rank order. */
+  List<Integer> unixPeers() {
+    List<Integer> out = new ArrayList<>();
+    for (int j = 0; j < worldSize; j++) {
+      if (senders[j] != null && senders[j].unix()) {
+        out.add(j);
+      }
+    }
+    return out;
   }
 
   /** Registers the bulk connection from {@code src}; false when one is there or links are closed. */

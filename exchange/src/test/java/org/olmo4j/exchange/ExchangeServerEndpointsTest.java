@@ -1,16 +1,24 @@
 package org.olmo4j.exchange;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** A server binds one pair of ports and tells peers another (NAT, port mappings, proxies). */
+/**
+ * A server binds one pair of ports and tells peers another (NAT, port mappings, proxies); peers
+ * on its host reach it over AF_UNIX unless it is told to be reached elsewhere.
+ */
 class ExchangeServerEndpointsTest {
 
   private static int freePort() throws Exception {
@@ -24,11 +32,41 @@ class ExchangeServerEndpointsTest {
     ExchangeServer.Endpoints e = new ExchangeServer.Endpoints(
         new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         InetSocketAddress.createUnresolved("gw.example", 30000),
-        InetSocketAddress.createUnresolved("gw.example", 30001));
+        InetSocketAddress.createUnresolved("gw.example", 30001), true);
     try (ExchangeServer s = ExchangeServer.start(e)) {
       assertEquals("gw.example:30000", Handshake.endpoint(s.controlAddress()));
       assertEquals("gw.example:30001", s.helloFrom(0, 2, 1).getBulkEndpoint());
+      assertEquals("", s.helloFrom(0, 2, 1).getUnixBulkPath(),
+          "peers told to come through another address get no AF_UNIX shortcut around it");
     }
+  }
+
+  /**
+   * A peer whose AF_UNIX socket cannot be reached (here: its file removed; another mount
+   * namespace looks the same) is reached over TCP, the other direction stays on AF_UNIX; a
+   * closed server removes its socket file.
+   */
+  @Test
+  void aPeerWhoseUnixSocketIsGoneIsReachedOverTcp() throws Exception {
+    assumeFalse(UnixBulk.HOST_ID.isEmpty(), "no boot id: no AF_UNIX transport on this system");
+    Path socket;
+    try (ExchangeServer a = ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0));
+        ExchangeServer b = ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+      socket = Path.of(b.helloFrom(1, 2, 1).getUnixBulkPath());
+      assertTrue(Files.exists(socket), socket + " exists while its server runs");
+      Files.delete(socket);
+      List<TensorExchange> w = NetworkExchangeTest.join(List.of(a, b), 1,
+          TensorExchangeContractTest.OPTIONS);
+      assertEquals(List.of(), ((NetworkExchange) w.get(0)).unixPeers(), "rank 0 to rank 1");
+      assertEquals(List.of(0), ((NetworkExchange) w.get(1)).unixPeers(), "rank 1 to rank 0");
+      CompletableFuture<Double> other =
+          CompletableFuture.supplyAsync(() -> w.get(1).allReduceSum(2.0));
+      assertEquals(3.0, w.get(0).allReduceSum(1.0));
+      assertEquals(3.0, other.get(30, TimeUnit.SECONDS));
+      w.forEach(TensorExchange::close);
+      socket = Path.of(a.helloFrom(0, 2, 2).getUnixBulkPath());
+    }
+    assertFalse(Files.exists(socket), socket + " is removed with its server");
   }
 
   @Test
@@ -37,7 +75,7 @@ class ExchangeServerEndpointsTest {
     int bulk = freePort();
     ExchangeServer.Endpoints fixed = new ExchangeServer.Endpoints(
         new InetSocketAddress("127.0.0.1", control), new InetSocketAddress("127.0.0.1", bulk),
-        null, null);
+        null, null, true);
     for (int generation = 1; generation <= 2; generation++) { // the second: a restarted node
       try (ExchangeServer a = ExchangeServer.start(fixed);
           ExchangeServer b = ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0))) {

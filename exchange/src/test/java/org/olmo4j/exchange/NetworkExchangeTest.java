@@ -1,5 +1,7 @@
 package org.olmo4j.exchange;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -13,17 +15,53 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The exchange contract over real gRPC and TCP on 127.0.0.1, one {@link ExchangeServer} per rank. */
+/**
+ * The exchange contract over real gRPC and AF_UNIX bulk sockets on 127.0.0.1 (the ranks share
+ * this host), one {@link ExchangeServer} per rank; {@link TcpNetworkExchangeTest} runs it over
+ * TCP.
+ */
 class NetworkExchangeTest extends TensorExchangeContractTest {
 
   final List<ExchangeServer> servers = new ArrayList<>();
+
+  /** Whether the servers offer same-host peers their AF_UNIX bulk socket. */
+  boolean unixSockets() {
+    return true;
+  }
+
+  ExchangeServer startServer() throws IOException {
+    return ExchangeServer.start(ExchangeServer.Endpoints.anyPort("127.0.0.1", unixSockets()));
+  }
+
+  /** Ranks on one host send bulk frames to each other over AF_UNIX, unless that is turned off. */
+  @ParameterizedTest(name = "N={0}")
+  @ValueSource(ints = {2, 3})
+  void bulkFramesTakeTheTransportConfigured(int n) throws Exception {
+    List<TensorExchange> w = newWorld(n, 1, OPTIONS);
+    opened.addAll(w);
+    for (TensorExchange ex : w) {
+      List<Integer> others = new ArrayList<>();
+      for (int r = 0; r < n; r++) {
+        if (r != ex.rank()) {
+          others.add(r);
+        }
+      }
+      assertEquals(unixSockets() && !UnixBulk.HOST_ID.isEmpty() ? others : List.of(),
+          ((NetworkExchange) ex).unixPeers(), "rank " + ex.rank() + "'s AF_UNIX peers");
+    }
+    List<double[]> sums = onAll(w, ex -> ex.allReduceSum(new double[] {ex.rank() + 1}));
+    for (double[] sum : sums) {
+      assertEquals(n * (n + 1) / 2.0, sum[0]);
+    }
+  }
 
   @Override
   protected List<TensorExchange> newWorld(int n, long generation, ExchangeOptions options) {
     try {
       while (servers.size() < n) {
-        servers.add(ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0)));
+        servers.add(startServer());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -43,7 +81,7 @@ class NetworkExchangeTest extends TensorExchangeContractTest {
     List<ExchangeOptions> options = new ArrayList<>();
     for (int r = 0; r < n; r++) {
       options.add(OPTIONS.withChunkBytes(Integer.parseInt(chunks[r])));
-      servers.add(ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0)));
+      servers.add(startServer());
     }
     List<TensorExchange> w = join(servers, 1, options);
     opened.addAll(w);
@@ -70,7 +108,7 @@ class NetworkExchangeTest extends TensorExchangeContractTest {
   @org.junit.jupiter.api.Test
   void anAbortOfAnOldWorldDoesNotEndTheNewerOneItsPeersJoined() throws Exception {
     for (int r = 0; r < 3; r++) {
-      servers.add(ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0)));
+      servers.add(startServer());
     }
     List<TensorExchange> old = join(servers, 1, OPTIONS);
     opened.addAll(old);
@@ -81,7 +119,7 @@ class NetworkExchangeTest extends TensorExchangeContractTest {
     old.get(2).abort(Long.MAX_VALUE); // as a leaving node's worker does when it stops
     List<double[]> sums = onAll(next, ex -> ex.allReduceSum(new double[] {ex.rank() + 1}));
     for (double[] sum : sums) {
-      org.junit.jupiter.api.Assertions.assertEquals(3.0, sum[0], "the newer world still works");
+      assertEquals(3.0, sum[0], "the newer world still works");
     }
   }
 

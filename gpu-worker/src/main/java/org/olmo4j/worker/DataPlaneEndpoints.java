@@ -26,18 +26,18 @@ final class DataPlaneEndpoints {
   static ExchangeServer.Endpoints of(DataPlaneConfig d, String host, int localIndex, int server,
       int servers) {
     if (d.port() == 0) {
-      return ExchangeServer.Endpoints.anyPort(host);
+      return ExchangeServer.Endpoints.anyPort(host, d.unixSockets());
     }
     int offset = DataPlaneConfig.PORTS_PER_SERVER * (servers * localIndex + server);
     InetSocketAddress control = new InetSocketAddress(host, d.port() + offset);
     InetSocketAddress bulk = new InetSocketAddress(host, d.port() + offset + 1);
     if (d.advertisedHost() == null && d.advertisedPort() == null) {
-      return new ExchangeServer.Endpoints(control, bulk, null, null);
+      return new ExchangeServer.Endpoints(control, bulk, null, null, d.unixSockets());
     }
     String advertisedHost = d.advertisedHost() != null ? d.advertisedHost() : host;
     int advertisedPort = (d.advertisedPort() != null ? d.advertisedPort() : d.port()) + offset;
     return new ExchangeServer.Endpoints(control, bulk,
         InetSocketAddress.createUnresolved(advertisedHost, advertisedPort),
-        InetSocketAddress.createUnresolved(advertisedHost, advertisedPort + 1));
+        InetSocketAddress.createUnresolved(advertisedHost, advertisedPort + 1), d.unixSockets());
   }
 }

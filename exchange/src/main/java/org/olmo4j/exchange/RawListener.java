@@ -1,0 +1,77 @@
+package org.olmo4j.exchange;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A listening socket of the benchmark's raw references, on the transport the exchange under test
+ * uses between the JVMs of one host (TCP on {@link LoopbackRendezvous#HOST}, or AF_UNIX as {@link
+ * UnixBulk}), named by one number other JVMs connect to: the TCP port, or for AF_UNIX this
+ * process's id and a counter (the socket's file name).
+ */
+final class RawListener implements AutoCloseable {
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+
+  final ServerSocketChannel channel;
+  /** What {@link #connect} takes. */
+  final long id;
+  private final Path path;
+
+  private RawListener(ServerSocketChannel channel, long id, Path path) {
+    this.channel = channel;
+    this.id = id;
+    this.path = path;
+  }
+
+  static RawListener open(boolean unix) throws IOException {
+    if (!unix) {
+      ServerSocketChannel ch = ServerSocketChannel.open()
+          .bind(new InetSocketAddress(LoopbackRendezvous.HOST, 0));
+      return new RawListener(ch, ((InetSocketAddress) ch.getLocalAddress()).getPort(), null);
+    }
+    long id = ProcessHandle.current().pid() * 1000 + COUNTER.getAndIncrement() % 1000;
+    Path path = path(id);
+    ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      ch.bind(UnixDomainSocketAddress.of(path));
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    return new RawListener(ch, id, path);
+  }
+
+  /** Connects to the listener {@code id} of another JVM. */
+  static SocketChannel connect(boolean unix, long id) throws IOException {
+    SocketChannel ch = unix ? UnixBulk.connect(path(id))
+        : SocketChannel.open(new InetSocketAddress(LoopbackRendezvous.HOST, (int) id));
+    BulkSockets.tune(ch);
+    return ch;
+  }
+
+  SocketChannel accept() throws IOException {
+    SocketChannel ch = channel.accept();
+    BulkSockets.tune(ch);
+    return ch;
+  }
+
+  private static Path path(long id) {
+    return Path.of(System.getProperty("java.io.tmpdir")).resolve("olmo4j-raw-" + id + ".sock");
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+    if (path != null) {
+      Files.deleteIfExists(path);
+    }
+  }
+}
