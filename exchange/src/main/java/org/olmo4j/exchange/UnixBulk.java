@@ -5,8 +5,11 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,8 @@ final class UnixBulk {
 
   /** This kernel's boot id: equal for every process of one host; empty where it is not known. */
   static final String HOST_ID = readHostId();
+
+  private static final Pattern SOCKET_FILE = Pattern.compile("olmo4j-(\\d{1,18})-\\d+\\.sock");
 
   private UnixBulk() {}
 
@@ -53,14 +58,16 @@ final class UnixBulk {
   /**
    * Listens on {@code olmo4j-PID-PORT.sock} in the temporary directory, named after this
    * process and the server's TCP bulk port (unique on the host among live servers); null, with
-   * a warning, when that is not possible (the TCP port still serves every peer).
+   * a warning, when that is not possible (the TCP port still serves every peer). The files of
+   * processes that are gone (killed before they could remove them) are removed first.
    */
   static Listener listen(int tcpBulkPort) {
     if (HOST_ID.isEmpty()) {
       return null;
     }
-    Path path = Path.of(System.getProperty("java.io.tmpdir"))
-        .resolve("olmo4j-" + ProcessHandle.current().pid() + "-" + tcpBulkPort + ".sock");
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+    removeStale(dir);
+    Path path = dir.resolve("olmo4j-" + ProcessHandle.current().pid() + "-" + tcpBulkPort + ".sock");
     ServerSocketChannel ch = null;
     try {
       ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -77,6 +84,20 @@ final class UnixBulk {
         }
       }
       return null;
+    }
+  }
+
+  /** Removes {@code olmo4j-PID-PORT.sock} files in {@code dir} whose process is not running. */
+  static void removeStale(Path dir) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "olmo4j-*.sock")) {
+      for (Path f : files) {
+        Matcher m = SOCKET_FILE.matcher(f.getFileName().toString());
+        if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+          Files.deleteIfExists(f);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("could not remove stale AF_UNIX bulk sockets in {}: {}", dir, e.toString());
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A server binds one pair of ports and tells peers another (NAT, port mappings, proxies); peers
@@ -67,6 +68,20 @@ class ExchangeServerEndpointsTest {
       socket = Path.of(a.helloFrom(0, 2, 2).getUnixBulkPath());
     }
     assertFalse(Files.exists(socket), socket + " is removed with its server");
+  }
+
+  /** A killed process leaves its socket file; the next server on the host removes it. */
+  @Test
+  void socketFilesOfProcessesThatAreGoneAreRemoved(@TempDir Path dir) throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path stale = Files.createFile(dir.resolve("olmo4j-" + gone.pid() + "-20001.sock"));
+    Path live = Files.createFile(dir.resolve("olmo4j-" + ProcessHandle.current().pid() + "-20003.sock"));
+    Path other = Files.createFile(dir.resolve("olmo4j-raw-12.sock"));
+    UnixBulk.removeStale(dir);
+    assertFalse(Files.exists(stale), "the file of a process that is gone");
+    assertTrue(Files.exists(live), "a running process's file stays");
+    assertTrue(Files.exists(other), "a file not named PID-PORT stays");
   }
 
   @Test
