@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The same-host bulk transport: a server also listens on an AF_UNIX socket and peers on its host
- * connect there instead of to its TCP port. Same frames, same preface; the kernel moves each
- * byte with about half the CPU of loopback TCP (no TCP/IP stack, one copy each way), which on a
- * node of several workers is CPU the compute keeps. Like NCCL's intra-node transports, it is used
+ * connect there instead of to its TCP port. Same frames, same preface; without the TCP/IP stack
+ * the kernel moves each byte with about half the CPU of loopback TCP, which on a node of several
+ * workers is CPU the compute keeps. Like NCCL's intra-node transports, it is used
  * only between workers of one host: a peer is on this host when its Hello names this kernel's
  * boot id, and when its socket cannot be reached (another mount namespace, a removed file) the
  * connection falls back to TCP.
