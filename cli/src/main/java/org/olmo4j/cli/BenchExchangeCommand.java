@@ -1,6 +1,7 @@
 package org.olmo4j.cli;
 
 import java.util.concurrent.Callable;
+import org.olmo4j.exchange.BulkTransport;
 import org.olmo4j.exchange.ExchangeBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +27,7 @@ final class BenchExchangeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ExchangeBenchmark.run(workers, mib, ExchangeBenchmark.unix(transport), System.out);
+    ExchangeBenchmark.run(workers, mib, BulkTransport.parse(transport), System.out);
     return 0;
   }
 }

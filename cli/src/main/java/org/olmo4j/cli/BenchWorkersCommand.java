@@ -18,6 +18,7 @@ import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.Precision;
 import org.olmo4j.config.ShardingStrategy;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.exchange.BulkTransport;
 import org.olmo4j.exchange.ExchangeBenchmark;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.train.ChildJvm;
@@ -127,7 +128,7 @@ final class BenchWorkersCommand implements Callable<Integer> {
     long psi = FlatLayout.of(cfg.model()).totalElements();
     int mib = (int) Math.max(1, (psi * Float.BYTES + (1 << 20) - 1) >> 20);
     ExchangeBenchmark.Seconds c = ExchangeBenchmark.collectives(2, mib,
-        cfg.cluster().dataPlane().unixSockets());
+        cfg.cluster().dataPlane().unixSockets() ? BulkTransport.UNIX : BulkTransport.TCP);
     boolean bf16 = cfg.precision() == Precision.AMP_BF16;
     double transfer = c.reduceScatter() + (bf16 ? c.allGatherBf16() : c.allGatherFp32());
     System.out.printf("  the collectives alone at Ψ = %d (%d MiB fp32), 2 JVMs: reduce-scatter %.1f ms"

@@ -9,8 +9,8 @@ package org.olmo4j.config;
  * NAT, a container's port mapping or a proxy, {@code advertised_host} / {@code advertised_port}
  * name the address peers connect to, mapped one to one onto the bound ports; null advertises
  * the bound address. Workers of one host send bulk frames to each other over AF_UNIX sockets
- * ({@code unix_sockets}, about half the CPU per byte of loopback TCP), except to a worker whose
- * address is an advertised one; false keeps them on TCP. May differ between nodes.
+ * ({@code unix_sockets}: less CPU per byte than loopback TCP) where both ends have it on,
+ * except to a worker whose address is an advertised one. May differ between nodes.
  */
 public record DataPlaneConfig(
     int port,

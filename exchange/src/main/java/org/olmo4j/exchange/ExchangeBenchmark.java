@@ -42,37 +42,27 @@ public final class ExchangeBenchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
-      child(Integer.parseInt(args[1]), unix(args[2]));
+      child(Integer.parseInt(args[1]), BulkTransport.parse(args[2]));
       return;
     }
     if (args.length > 0 && args[0].equals("--raw-sink")) {
-      RawLoopback.sink(unix(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]),
+      RawLoopback.sink(BulkTransport.parse(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]),
           Integer.parseInt(args[4]));
       return;
     }
     int workers = 2;
     int mib = 256;
-    boolean unix = true;
+    BulkTransport transport = BulkTransport.UNIX;
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
         case "--workers" -> workers = Integer.parseInt(value(args, i));
         case "--mib" -> mib = Integer.parseInt(value(args, i));
-        case "--transport" -> unix = unix(value(args, i));
+        case "--transport" -> transport = BulkTransport.parse(value(args, i));
         default -> throw new IllegalArgumentException("unknown option " + args[i]
             + " (expected --workers N --mib M --transport unix|tcp)");
       }
     }
-    run(workers, mib, unix, System.out);
-  }
-
-  /** {@code unix} or {@code tcp}. */
-  public static boolean unix(String transport) {
-    return switch (transport) {
-      case "unix" -> true;
-      case "tcp" -> false;
-      default -> throw new IllegalArgumentException("--transport must be unix or tcp, got '"
-          + transport + "'");
-    };
+    run(workers, mib, transport, System.out);
   }
 
   private static String value(String[] args, int i) {
@@ -84,9 +74,10 @@ public final class ExchangeBenchmark {
 
   /**
    * Measures with {@code workers} JVMs (this one is rank 0) and {@code mib} MiB of fp32 per rank,
-   * the bulk frames and the raw references over AF_UNIX ({@code unix}) or loopback TCP.
+   * the bulk frames and the raw references over {@code transport}.
    */
-  public static void run(int workers, int mib, boolean unix, PrintStream out) throws Exception {
+  public static void run(int workers, int mib, BulkTransport transport, PrintStream out)
+      throws Exception {
     if (workers < 2) {
       throw new IllegalArgumentException("--workers must be >= 2 to move bytes, got " + workers);
     }
@@ -95,12 +86,12 @@ public final class ExchangeBenchmark {
           + " that size in 2 GiB of direct memory), got " + mib);
     }
     long bytes = (long) mib << 20;
-    double oneWay = RawLoopback.oneDirection(unix, bytes, ITERATIONS, CHILD_JVM);
-    double[] t = world(workers, mib, unix);
+    double oneWay = RawLoopback.oneDirection(transport, bytes, ITERATIONS, CHILD_JVM);
+    double[] t = world(workers, mib, transport);
     double frac = (workers - 1) / (double) workers;
     out.printf("exchange benchmark: %d JVMs on this host, bulk frames over %s, %d MiB fp32 per"
         + " rank, %d CPUs; best of %d rounds after %d warm-up rounds%n", workers,
-        unix ? "AF_UNIX sockets" : "TCP on 127.0.0.1", mib,
+        transport == BulkTransport.UNIX ? "AF_UNIX sockets" : "TCP on 127.0.0.1", mib,
         Runtime.getRuntime().availableProcessors(), ITERATIONS, WARMUP);
     out.println("  S = bytes of the full vector; t = seconds of one call on rank 0; cpu = CPU time"
         + " (user + system) of rank 0's JVM threads during it (each the best of the rounds)");
@@ -137,27 +128,29 @@ public final class ExchangeBenchmark {
 
   /**
    * The collectives' times among {@code workers} JVMs for {@code mib} MiB of fp32 per rank, over
-   * AF_UNIX ({@code unix}) or loopback TCP.
+   * {@code transport}.
    */
-  public static Seconds collectives(int workers, int mib, boolean unix) throws Exception {
-    double[] t = world(workers, mib, unix);
+  public static Seconds collectives(int workers, int mib, BulkTransport transport)
+      throws Exception {
+    double[] t = world(workers, mib, transport);
     return new Seconds(t[1], t[2] + t[10], t[4]);
   }
 
   /** Best seconds on rank 0 of each measurement of {@link #measure}, in its order. */
-  private static double[] world(int workers, int mib, boolean unix) throws Exception {
+  private static double[] world(int workers, int mib, BulkTransport transport)
+      throws Exception {
     List<Process> children = new ArrayList<>();
-    try (ExchangeServer server = server(unix)) {
+    try (ExchangeServer server = server(transport)) {
       List<BufferedReader> outputs = new ArrayList<>();
       for (int i = 1; i < workers; i++) {
         Process p = LoopbackRendezvous.spawn(ExchangeBenchmark.class.getName(), CHILD_JVM,
-            List.of("--child", String.valueOf(mib), unix ? "unix" : "tcp"));
+            List.of("--child", String.valueOf(mib), transport.label()));
         children.add(p);
         outputs.add(LoopbackRendezvous.output(p));
       }
       List<InetSocketAddress> endpoints = LoopbackRendezvous.formWorld(server, children, outputs, 1);
       try (NetworkExchange ex = server.join(0, 1, endpoints, OPTIONS)) {
-        return measure(ex, mib, unix);
+        return measure(ex, mib, transport);
       }
     } finally {
       for (Process p : children) {
@@ -168,15 +161,16 @@ public final class ExchangeBenchmark {
     }
   }
 
-  private static void child(int mib, boolean unix) throws Exception {
-    try (ExchangeServer server = server(unix);
+  private static void child(int mib, BulkTransport transport) throws Exception {
+    try (ExchangeServer server = server(transport);
         NetworkExchange ex = LoopbackRendezvous.joinAsChild(server, OPTIONS)) {
-      measure(ex, mib, unix);
+      measure(ex, mib, transport);
     }
   }
 
-  private static ExchangeServer server(boolean unix) throws IOException {
-    return ExchangeServer.start(ExchangeServer.Endpoints.anyPort(LoopbackRendezvous.HOST, unix));
+  private static ExchangeServer server(BulkTransport transport) throws IOException {
+    return ExchangeServer.start(ExchangeServer.Endpoints.anyPort(LoopbackRendezvous.HOST,
+        transport == BulkTransport.UNIX));
   }
 
   /**
@@ -184,11 +178,12 @@ public final class ExchangeBenchmark {
    * loops, as in training), then rounds of raw same-pattern S, reduce-scatter, all-gather fp32, raw
    * same-pattern S/2, all-gather bf16, each after an all-reduce of one scalar that lines the ranks up.
    */
-  private static double[] measure(TensorExchange ex, int mib, boolean unix) throws Exception {
+  private static double[] measure(TensorExchange ex, int mib, BulkTransport transport)
+      throws Exception {
     int psi = (mib << 20) / Float.BYTES;
     double[] best = new double[11];
     Arrays.fill(best, Double.MAX_VALUE);
-    try (RawMesh raw = RawMesh.open(ex, unix)) {
+    try (RawMesh raw = RawMesh.open(ex, transport)) {
       try (Vectors warm = new Vectors(ex, Math.min(psi, 1 << 20))) {
         for (int it = 0; it < WARMUP; it++) {
           warm.round(ex, raw);

@@ -60,9 +60,14 @@ public final class ExchangeServer implements AutoCloseable {
         : new InetSocketAddress(e.bulkBind().getHostString(), bulkPort);
     // Peers told to reach this server at another address (NAT, a proxy) must go through it.
     this.unixBulk = e.unixSockets() && e.advertisedBulk() == null ? UnixBulk.listen(bulkPort) : null;
-    startAcceptor(bulk, "exchange-accept-" + grpc.getPort());
-    if (unixBulk != null) {
-      startAcceptor(unixBulk.channel(), "exchange-accept-unix-" + grpc.getPort());
+    try {
+      startAcceptor(bulk, "exchange-accept-" + grpc.getPort());
+      if (unixBulk != null) {
+        startAcceptor(unixBulk.channel(), "exchange-accept-unix-" + grpc.getPort());
+      }
+    } catch (RuntimeException | Error failed) {
+      close();
+      throw failed;
     }
   }
 

@@ -101,36 +101,43 @@ final class Handshake {
         throw new ExchangeException(peer + " does not support dtype " + needed);
       }
     }
-    boolean sameHost = !reply.getHostId().isEmpty() && reply.getHostId().equals(UnixBulk.HOST_ID)
-        && !reply.getUnixBulkPath().isEmpty();
+    // Over AF_UNIX only when both ends offer it (each node's unix_sockets) on one kernel.
+    boolean sameHost = !request.getHostId().isEmpty()
+        && request.getHostId().equals(reply.getHostId()) && !reply.getUnixBulkPath().isEmpty();
     return new Peer(peer.rank(), peer.control(), parse(reply.getBulkEndpoint(), peer),
         sameHost ? Path.of(reply.getUnixBulkPath()) : null);
   }
 
   /**
    * Opens the bulk connection from {@code myRank} to {@code peer} and waits for it to be accepted:
-   * to its AF_UNIX socket when it is on this host, over TCP otherwise and when that socket cannot
-   * be reached.
+   * at its AF_UNIX socket when it is on this host, over TCP otherwise and when that socket cannot
+   * be reached or the connection there is refused.
    */
   static SocketChannel openBulk(Peer peer, int myRank, int worldSize, long generation)
       throws IOException {
-    SocketChannel ch = null;
     if (peer.unixBulk() != null) {
       try {
-        ch = UnixBulk.connect(peer.unixBulk());
-      } catch (IOException e) {
-        log.info("{}: its AF_UNIX bulk socket {} cannot be reached ({}); connecting over TCP",
+        return preface(UnixBulk.connect(peer.unixBulk()), peer, myRank, worldSize, generation);
+      } catch (IOException | ExchangeException e) {
+        log.info("{}: no bulk connection at its AF_UNIX socket {} ({}); connecting over TCP",
             peer, peer.unixBulk(), e.toString());
       }
     }
-    if (ch == null) {
-      ch = SocketChannel.open();
+    SocketChannel ch = SocketChannel.open();
+    try {
+      ch.socket().connect(peer.bulk(), 10_000);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
     }
+    return preface(ch, peer, myRank, worldSize, generation);
+  }
+
+  /** Sends the preface on {@code ch} and waits for it to be accepted; closes {@code ch} if not. */
+  private static SocketChannel preface(SocketChannel ch, Peer peer, int myRank, int worldSize,
+      long generation) throws IOException {
     try {
       BulkSockets.tune(ch);
-      if (!ch.isConnected()) {
-        ch.socket().connect(peer.bulk(), 10_000);
-      }
       ByteBuffer b = ByteBuffer.allocate(PREFACE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
       b.putInt(PREFACE_MAGIC).putLong(generation).putInt(myRank).putInt(peer.rank()).putInt(worldSize);
       b.flip();

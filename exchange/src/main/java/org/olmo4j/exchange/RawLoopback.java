@@ -18,11 +18,11 @@ final class RawLoopback {
   private RawLoopback() {}
 
   /** Best seconds to write {@code bytes} from this JVM to a child JVM that reads them. */
-  static double oneDirection(boolean unix, long bytes, int iterations, List<String> jvm)
+  static double oneDirection(BulkTransport transport, long bytes, int iterations, List<String> jvm)
       throws Exception {
-    try (RawListener listen = RawListener.open(unix)) {
+    try (RawListener listen = RawListener.open(transport)) {
       Process sink = LoopbackRendezvous.spawn(ExchangeBenchmark.class.getName(), jvm,
-          List.of("--raw-sink", unix ? "unix" : "tcp", String.valueOf(listen.id),
+          List.of("--raw-sink", transport.label(), String.valueOf(listen.id),
               String.valueOf(bytes), String.valueOf(iterations)));
       try (SocketChannel ch = listen.accept()) {
         ByteBuffer buf = ByteBuffer.allocateDirect(IO_BYTES);
@@ -44,8 +44,9 @@ final class RawLoopback {
   }
 
   /** The reading end of {@link #oneDirection}, in the child JVM. */
-  static void sink(boolean unix, long id, long bytes, int iterations) throws IOException {
-    try (SocketChannel ch = RawListener.connect(unix, id)) {
+  static void sink(BulkTransport transport, long id, long bytes, int iterations)
+      throws IOException {
+    try (SocketChannel ch = RawListener.connect(transport, id)) {
       ByteBuffer buf = ByteBuffer.allocateDirect(IO_BYTES);
       for (int it = 0; it <= iterations; it++) {
         read(ch, buf, bytes);

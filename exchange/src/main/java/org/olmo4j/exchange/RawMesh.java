@@ -41,16 +41,16 @@ final class RawMesh implements AutoCloseable {
    * Connects every rank of {@code ex}'s world to every other (the listeners' ids are swapped over
    * {@code ex}).
    */
-  static RawMesh open(TensorExchange ex, boolean unix) throws IOException {
+  static RawMesh open(TensorExchange ex, BulkTransport transport) throws IOException {
     int n = ex.worldSize();
     RawMesh m = new RawMesh(ex.rank(), n);
-    try (RawListener listen = RawListener.open(unix)) {
+    try (RawListener listen = RawListener.open(transport)) {
       double[] ids = new double[n];
       ids[ex.rank()] = listen.id;
       ids = ex.allReduceSum(ids);
       for (int j = 0; j < n; j++) {
         if (j != m.rank) {
-          m.out[j] = RawListener.connect(unix, (long) ids[j]);
+          m.out[j] = RawListener.connect(transport, (long) ids[j]);
           m.out[j].write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, m.rank));
         }
       }

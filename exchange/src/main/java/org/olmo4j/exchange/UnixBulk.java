@@ -8,6 +8,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -16,11 +17,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The same-host bulk transport: a server also listens on an AF_UNIX socket and peers on its host
  * connect there instead of to its TCP port. Same frames, same preface; without the TCP/IP stack
- * the kernel moves each byte with about half the CPU of loopback TCP, which on a node of several
- * workers is CPU the compute keeps. Like NCCL's intra-node transports, it is used
- * only between workers of one host: a peer is on this host when its Hello names this kernel's
- * boot id, and when its socket cannot be reached (another mount namespace, a removed file) the
- * connection falls back to TCP.
+ * the kernel moves each byte with less CPU than over loopback TCP, which on a node of several
+ * workers is CPU the compute keeps. Like NCCL's intra-node transports, it is used only between
+ * workers of one host: a peer is on this host when its Hello names this kernel's boot id, and
+ * when its socket cannot be reached or refuses the connection (another mount namespace, a removed
+ * file) the connection is made over TCP.
  */
 final class UnixBulk {
 
@@ -29,7 +30,9 @@ final class UnixBulk {
   /** This kernel's boot id: equal for every process of one host; empty where it is not known. */
   static final String HOST_ID = readHostId();
 
-  private static final Pattern SOCKET_FILE = Pattern.compile("olmo4j-(\\d{1,18})-\\d+\\.sock");
+  /** {@code olmo4j-PID-PORT-TOKEN.sock}: the process, its TCP bulk port, a random token. */
+  private static final Pattern SOCKET_FILE =
+      Pattern.compile("olmo4j-(\\d{1,18})-\\d+-[0-9a-f]+\\.sock");
 
   private UnixBulk() {}
 
@@ -48,64 +51,93 @@ final class UnixBulk {
     void close() {
       try {
         channel.close();
-        Files.deleteIfExists(path);
       } catch (IOException ignored) {
-        // Closed already, or the file went with it: nothing left to release.
+        // Closed already: the file goes below.
+      } finally {
+        try {
+          Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+          // Removed already, or not ours to remove.
+        }
       }
     }
   }
 
   /**
-   * Listens on {@code olmo4j-PID-PORT.sock} in the temporary directory, named after this
-   * process and the server's TCP bulk port (unique on the host among live servers); null, with
-   * a warning, when that is not possible (the TCP port still serves every peer). The files of
-   * processes that are gone (killed before they could remove them) are removed first.
+   * Listens on {@code olmo4j-PID-PORT-TOKEN.sock} in the temporary directory, named after this
+   * process, the server's TCP bulk port and a random token (no two servers share a name, even in
+   * containers that share the directory); null, with a warning, when that is not possible (the
+   * TCP port still serves every peer). The files of processes that are gone (killed before they
+   * could remove them) are removed first.
    */
   static Listener listen(int tcpBulkPort) {
     if (HOST_ID.isEmpty()) {
       return null;
     }
-    Path dir = Path.of(System.getProperty("java.io.tmpdir"));
-    removeStale(dir);
-    Path path = dir.resolve("olmo4j-" + ProcessHandle.current().pid() + "-" + tcpBulkPort + ".sock");
-    ServerSocketChannel ch = null;
+    Path path = null;
     try {
-      ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      ch.bind(UnixDomainSocketAddress.of(path));
-      return new Listener(ch, path);
+      Path dir = tmpDir();
+      removeStale(dir);
+      path = dir.resolve("olmo4j-" + ProcessHandle.current().pid() + "-" + tcpBulkPort + "-"
+          + Integer.toHexString(ThreadLocalRandom.current().nextInt()) + ".sock");
+      return new Listener(bind(path), path);
     } catch (IOException | RuntimeException e) {
-      log.warn("no AF_UNIX bulk socket at {} ({}): same-host peers connect over TCP", path,
-          e.toString());
-      if (ch != null) {
-        try {
-          ch.close();
-        } catch (IOException ignored) {
-          // Never bound.
-        }
-      }
+      log.warn("no AF_UNIX bulk socket{} ({}): same-host peers connect over TCP",
+          path == null ? "" : " at " + path, e.toString());
       return null;
     }
   }
 
-  /** Removes {@code olmo4j-PID-PORT.sock} files in {@code dir} whose process is not running. */
+  /** The temporary directory ({@code java.io.tmpdir}), absolute: peers are told paths in it. */
+  static Path tmpDir() {
+    return Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
+  }
+
+  /** An AF_UNIX socket listening at {@code path} (closed again if it cannot bind). */
+  static ServerSocketChannel bind(Path path) throws IOException {
+    ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      return ch.bind(UnixDomainSocketAddress.of(path));
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Removes the socket files in {@code dir} whose process is not running. Where processes of
+   * other PID namespaces share the directory, theirs look gone too: a removed file sends their
+   * new same-host connections over TCP; the connections they have stay.
+   */
   static void removeStale(Path dir) {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "olmo4j-*.sock")) {
       for (Path f : files) {
         Matcher m = SOCKET_FILE.matcher(f.getFileName().toString());
         if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
-          Files.deleteIfExists(f);
+          try {
+            Files.deleteIfExists(f);
+          } catch (IOException e) {
+            log.debug("could not remove stale AF_UNIX bulk socket {}: {}", f, e.toString());
+          }
         }
       }
     } catch (IOException | RuntimeException e) {
-      log.debug("could not remove stale AF_UNIX bulk sockets in {}: {}", dir, e.toString());
+      log.debug("could not list stale AF_UNIX bulk sockets in {}: {}", dir, e.toString());
     }
   }
 
-  /** Connects to the AF_UNIX socket at {@code path}. */
+  /**
+   * Connects to the AF_UNIX socket at {@code path}, without waiting: an AF_UNIX connect
+   * completes at once or fails (a listener whose backlog is full refuses rather than queues).
+   */
   static SocketChannel connect(Path path) throws IOException {
     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
     try {
-      ch.connect(UnixDomainSocketAddress.of(path));
+      ch.configureBlocking(false);
+      if (!ch.connect(UnixDomainSocketAddress.of(path))) {
+        throw new IOException(path + " did not accept the connection at once");
+      }
+      ch.configureBlocking(true);
       return ch;
     } catch (IOException | RuntimeException e) {
       ch.close();
@@ -116,7 +148,7 @@ final class UnixBulk {
   /** Whether {@code ch} is an AF_UNIX connection. */
   static boolean isUnix(SocketChannel ch) {
     try {
-      return ch.getLocalAddress() instanceof UnixDomainSocketAddress;
+      return ch.getRemoteAddress() instanceof UnixDomainSocketAddress;
     } catch (IOException e) {
       return false;
     }

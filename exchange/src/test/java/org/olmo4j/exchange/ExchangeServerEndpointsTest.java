@@ -70,13 +70,64 @@ class ExchangeServerEndpointsTest {
     assertFalse(Files.exists(socket), socket + " is removed with its server");
   }
 
+  /**
+   * A server whose own unix_sockets is off neither offers its socket nor uses a peer's: the
+   * bulk frames between it and a same-host peer go over TCP both ways.
+   */
+  @Test
+  void aServerWithUnixSocketsOffUsesTcpBothWays() throws Exception {
+    try (ExchangeServer off = ExchangeServer.start(
+            ExchangeServer.Endpoints.anyPort("127.0.0.1", false));
+        ExchangeServer on = ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+      assertEquals("", off.helloFrom(0, 2, 1).getUnixBulkPath());
+      List<TensorExchange> w = NetworkExchangeTest.join(List.of(off, on), 1,
+          TensorExchangeContractTest.OPTIONS);
+      assertEquals(List.of(), ((NetworkExchange) w.get(0)).unixPeers(), "rank 0 (off) to rank 1");
+      assertEquals(List.of(), ((NetworkExchange) w.get(1)).unixPeers(), "rank 1 to rank 0 (off)");
+      w.forEach(TensorExchange::close);
+    }
+  }
+
+  /**
+   * A connection refused at an AF_UNIX socket (another server's: a path that names another
+   * process in a shared directory looks the same) is made again over TCP to the peer's port.
+   */
+  @Test
+  void aConnectionRefusedAtAUnixSocketIsMadeOverTcp() throws Exception {
+    assumeFalse(UnixBulk.HOST_ID.isEmpty(), "no boot id: no AF_UNIX transport on this system");
+    try (ExchangeServer a = ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0));
+        ExchangeServer b = ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0));
+        ExchangeServer other = ExchangeServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+      // b joins generation 1 as rank 1 and accepts rank 0's bulk connection meanwhile; its join
+      // then gives up on Hello (a never joins), which is not what is tested.
+      CompletableFuture<Void> joining = CompletableFuture.runAsync(() -> {
+        try {
+          b.join(1, 1, List.of(a.controlAddress(), b.controlAddress()),
+              TensorExchangeContractTest.OPTIONS.withTimeout(java.time.Duration.ofSeconds(5)));
+        } catch (ExchangeException expected) {
+          // a never joins
+        }
+      });
+      while (b.current() == null) {
+        Thread.onSpinWait();
+      }
+      Path otherSocket = Path.of(other.helloFrom(0, 2, 1).getUnixBulkPath());
+      Peer peer = new Peer(1, b.controlAddress(), b.bulkAddress(), otherSocket);
+      try (java.nio.channels.SocketChannel ch = Handshake.openBulk(peer, 0, 2, 1)) {
+        assertFalse(UnixBulk.isUnix(ch), "refused at " + otherSocket + ": over TCP to b");
+      }
+      joining.get(30, TimeUnit.SECONDS);
+    }
+  }
+
   /** A killed process leaves its socket file; the next server on the host removes it. */
   @Test
   void socketFilesOfProcessesThatAreGoneAreRemoved(@TempDir Path dir) throws Exception {
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor();
-    Path stale = Files.createFile(dir.resolve("olmo4j-" + gone.pid() + "-20001.sock"));
-    Path live = Files.createFile(dir.resolve("olmo4j-" + ProcessHandle.current().pid() + "-20003.sock"));
+    Path stale = Files.createFile(dir.resolve("olmo4j-" + gone.pid() + "-20001-3fa2.sock"));
+    Path live = Files.createFile(dir.resolve("olmo4j-" + ProcessHandle.current().pid()
+        + "-20003-b7c1.sock"));
     Path other = Files.createFile(dir.resolve("olmo4j-raw-12.sock"));
     UnixBulk.removeStale(dir);
     assertFalse(Files.exists(stale), "the file of a process that is gone");
