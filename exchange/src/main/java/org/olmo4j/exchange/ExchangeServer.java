@@ -80,9 +80,9 @@ public final class ExchangeServer implements AutoCloseable {
   /**
    * Where a server binds its two ports and what it tells peers. A null advertised address is the
    * bound one; another one is how peers reach it through NAT, a container's port mapping or a
-   * proxy ({@code cluster.data_plane}). With {@code unixSockets}, peers on this host send bulk
-   * frames over an AF_UNIX socket instead, unless the bulk address is an advertised one (then
-   * every peer goes through it).
+   * proxy ({@code cluster.data_plane}). With {@code unixSockets} the server also offers peers on
+   * this host an AF_UNIX socket, which those that offer theirs use instead of TCP, unless the bulk
+   * address is an advertised one (then every peer goes through it).
    */
   public record Endpoints(InetSocketAddress controlBind, InetSocketAddress bulkBind,
       InetSocketAddress advertisedControl, InetSocketAddress advertisedBulk, boolean unixSockets) {
@@ -96,7 +96,7 @@ public final class ExchangeServer implements AutoCloseable {
 
   /**
    * Starts serving on {@code bind} (port 0 picks a free port); the bulk port is always ephemeral;
-   * peers on this host send over AF_UNIX.
+   * an AF_UNIX socket is offered to peers on this host.
    */
   public static ExchangeServer start(InetSocketAddress bind) throws IOException {
     return new ExchangeServer(new Endpoints(bind, new InetSocketAddress(bind.getAddress(), 0),
