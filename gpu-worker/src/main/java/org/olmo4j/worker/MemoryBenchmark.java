@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.olmo4j.checkpoint.DurableFiles;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.exchange.ExchangeOptions;
@@ -100,6 +101,10 @@ public final class MemoryBenchmark {
       for (Process p : ranks) {
         p.destroyForcibly();
       }
+      for (Process p : ranks) {
+        p.waitFor(30, TimeUnit.SECONDS); // the ranks' files go once nothing writes them
+      }
+      DurableFiles.deleteRecursively(dir); // the config and the ranks' figures, read above
     }
   }
 

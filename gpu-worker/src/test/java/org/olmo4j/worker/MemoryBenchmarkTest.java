@@ -3,7 +3,11 @@ package org.olmo4j.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
@@ -29,8 +33,10 @@ class MemoryBenchmarkTest {
     Architecture arch = Architecture.of(cfg.model());
     long psi = arch.layout().totalElements();
     long block = arch.units().get(1).range().length();
+    List<Path> before = benchFolders();
     List<MemoryBenchmark.RankFigures> ranks = MemoryBenchmark.run(cfg, 2, 2, 1);
     assertEquals(2, ranks.size());
+    assertEquals(before, benchFolders(), "the benchmark's temporary folder is removed");
     for (MemoryBenchmark.RankFigures f : ranks) {
       long shard = (psi + 1) / 2; // ~Ψ/2: the even split of every unit
       assertTrue(Math.abs(f.masterBytes() - 4 * shard) <= 4 * arch.units().size(), f.toString());
@@ -40,6 +46,13 @@ class MemoryBenchmarkTest {
           + " 16Ψ/N + 2 blocks = " + target + " (" + f + ")");
       // The whole model's compute copy and gradient (8Ψ) would not fit in that.
       assertTrue(f.buffersPeak() + f.autogradGradients() < 4 * psi, f.toString());
+    }
+  }
+
+  private static List<Path> benchFolders() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files.filter(f -> f.getFileName().toString().startsWith("olmo4j-bench-memory"))
+          .sorted().toList();
     }
   }
 }
