@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,10 +24,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExchangeServerEndpointsTest {
 
+  /**
+   * A free port below the kernel's ephemeral range, as a fixed {@code cluster.data_plane.port}
+   * is: a port from the ephemeral range can be taken, between this check and the bind, as the
+   * local port of some outgoing connection of this JVM.
+   */
   private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
+        .split("\\s+");
+    int below = Math.max(2048, Integer.parseInt(range[0]));
+    SplittableRandom random = new SplittableRandom();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = 1024 + random.nextInt(below - 1024);
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+        return port;
+      } catch (IOException taken) {
+        // Another one.
+      }
     }
+    throw new IllegalStateException("no free port below " + below);
   }
 
   @Test
