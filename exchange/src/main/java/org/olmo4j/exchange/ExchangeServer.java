@@ -12,6 +12,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.olmo4j.proto.collective.HelloRequest;
 import org.slf4j.Logger;
@@ -33,6 +34,11 @@ public final class ExchangeServer implements AutoCloseable {
   private final UnixBulk.Listener unixBulk;
   private final InetSocketAddress advertisedControl;
   private final InetSocketAddress advertisedBulk;
+  /**
+   * The accept loops. A listening socket closed under a thread blocked in accept() stays bound
+   * until that thread has left it, so {@link #close} waits for them.
+   */
+  private final List<Thread> acceptors = new CopyOnWriteArrayList<>();
   private volatile NetworkExchange current;
   private volatile long lastGeneration = -1;
 
@@ -74,6 +80,7 @@ public final class ExchangeServer implements AutoCloseable {
   private void startAcceptor(ServerSocketChannel channel, String name) {
     Thread t = new Thread(() -> acceptLoop(channel), name);
     t.setDaemon(true);
+    acceptors.add(t);
     t.start();
   }
 
@@ -254,6 +261,18 @@ public final class ExchangeServer implements AutoCloseable {
     }
     if (unixBulk != null) {
       unixBulk.close();
+    }
+    // Closed, the channels wake their accept loops; the ports are free once these have left.
+    for (Thread t : acceptors) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (t.isAlive()) {
+        log.warn("{} still in accept 5 s after its socket was closed", t.getName());
+      }
     }
     grpc.shutdownNow();
     try {

@@ -176,4 +176,20 @@ class ExchangeServerEndpointsTest {
       }
     }
   }
+
+  /**
+   * A closed listening socket stays bound while a thread is still in accept() on it; close
+   * returns once the accept loops have left, so the ports can be bound again at once.
+   */
+  @Test
+  void aClosedServerHasFreedItsFixedPorts() throws Exception {
+    ExchangeServer.Endpoints fixed = new ExchangeServer.Endpoints(
+        new InetSocketAddress("127.0.0.1", freePort()),
+        new InetSocketAddress("127.0.0.1", freePort()), null, null, true);
+    for (int restart = 0; restart < 100; restart++) {
+      try (ExchangeServer s = ExchangeServer.start(fixed)) {
+        assertEquals(fixed.bulkBind(), s.bulkAddress(), "restart " + restart);
+      }
+    }
+  }
 }
