@@ -36,7 +36,8 @@ import org.olmo4j.optim.GradClip;
  * is gathered for the head in parts ({@link PartedGather}); otherwise it is gathered, and its
  * values stay from one micro-batch's backward to the next one's forward (a tied table's with its
  * gradient from the head's backward to its own). Over several micro-batches the head's gradient
- * is summed, then reduce-scattered once ({@link UnitReductions}).
+ * is summed, then reduce-scattered once ({@link UnitReductions}), and an untied head at least as
+ * long as a block keeps its values from one micro-batch's head to the next one's.
  *
  * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
  * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
@@ -69,6 +70,23 @@ public final class FullShardStep implements TrainStep {
   private final UnitReductions reductions;
   /** A tied table gathered for the head in parts, when the embedding is looked up sharded. */
   private final PartedGather table;
+  /**
+   * An untied head at least as long as a block: its gathered values stay from one micro-batch's
+   * head to the next one's (they do not change within a step), as the embedding's do. Held
+   * through the blocks, they add less than the head's own values and gradients at its backward
+   * (8·E), so the step's peak stays where it was; a shorter head would raise it.
+   */
+  private final boolean keepHead;
+  /** The heads still to compute in this step's micro-batches. */
+  private int headsLeft;
+  /**
+   * The gradients of a micro-batch's embeddings looked up sharded, copied out of autograd for
+   * the lookup's backward (kept: T·D floats, 1 MiB or more, would be one of G1's humongous
+   * allocations per micro-batch, each of which can start a marking cycle of the whole heap),
+   * and that backward while it may still read them.
+   */
+  private float[] lookupGrads;
+  private Future<?> lookupGradsRead;
 
   public FullShardStep(OlmoModel model, AdamWShard optimizer, Collectives collectives,
       Precision precision, ActivationCheckpointing checkpointing) {
@@ -116,6 +134,8 @@ public final class FullShardStep implements TrainStep {
     this.table = new PartedGather(comm, unitCollectives, optimizer::master,
         units.get(0).range().length(), Math.toIntExact(plan.unitOffset(0)),
         Math.max(1, arch.config().nLayers()));
+    this.keepHead = !tied
+        && units.get(units.size() - 1).range().length() >= units.get(1).range().length();
   }
 
   @Override
@@ -131,6 +151,7 @@ public final class FullShardStep implements TrainStep {
       masked += b.maskedInstances();
     }
     reductions.startStep(microBatches.size());
+    headsLeft = microBatches.size();
     long c0 = System.nanoTime();
     long globalTokens = StepSums.labelTokens(collectives, labelTokens);
     long normaliser = Math.max(1, globalTokens);
@@ -262,7 +283,11 @@ public final class FullShardStep implements TrainStep {
         if (!tied || sharded) {
           reductions.head(tied ? 0 : head);
         }
-        release(head);
+        if (keepHead && --headsLeft > 0) {
+          model.unbindUnit(head); // the values stay for the next micro-batch's head
+        } else {
+          release(head);
+        }
         if (tied && sharded) {
           model.unbindUnit(0); // the values stay for the next micro-batch's head
         }
@@ -295,8 +320,18 @@ public final class FullShardStep implements TrainStep {
 
     @Override
     public void backward(NDArray ids, NDArray dy) {
-      float[] grads = dy.toFloatArray();
-      comm.reduce(() -> lookup.backward(grads, shardGrads, Math.toIntExact(plan.unitOffset(0))));
+      if (lookupGradsRead != null) {
+        comm.await(lookupGradsRead); // the last micro-batch's, done before this one's forward
+      }
+      int n = Math.toIntExact(dy.size());
+      if (lookupGrads == null || lookupGrads.length != n) {
+        lookupGrads = new float[n];
+      }
+      dy.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer()
+          .get(lookupGrads);
+      float[] grads = lookupGrads;
+      lookupGradsRead = comm.reduce(
+          () -> lookup.backward(grads, shardGrads, Math.toIntExact(plan.unitOffset(0))));
     }
   };
 
@@ -383,6 +418,7 @@ public final class FullShardStep implements TrainStep {
     }
     comm.forgetReductions(cause);
     reductions.forget();
+    lookupGradsRead = null;
     Arrays.fill(slotHolder, -1);
   }
 

@@ -36,6 +36,13 @@ final class ShardedLookup implements AutoCloseable {
   /** Kept from call to call: the ids being gathered, and the rows being exchanged. */
   private FlatVector idVector;
   private FlatVector rows;
+  /**
+   * Kept too: this rank's embeddings, which {@link #forward} returns and the computing thread
+   * copies before the next forward. T·D floats are 1 MiB or more at T = 256, D = 1024: an array
+   * that large per call is one of G1's humongous allocations, each of which can start a marking
+   * cycle of the whole heap (the master and AdamW shards).
+   */
+  private float[] embeddings;
 
   ShardedLookup(UnitCollectives collectives, int dModel, long tableLength, boolean bf16) {
     this.collectives = collectives;
@@ -55,7 +62,8 @@ final class ShardedLookup implements AutoCloseable {
 
   /**
    * This rank's embeddings, {@code tokens.length} rows of D, of {@code tokens}; {@code
-   * master[from ..]} is this rank's piece of the table.
+   * master[from ..]} is this rank's piece of the table. The array is the next call's too: read
+   * it before.
    */
   float[] forward(long[] tokens, float[] master, int from) {
     Collectives shard = collectives.shard();
@@ -82,9 +90,11 @@ final class ShardedLookup implements AutoCloseable {
       }
       rows.put((long) k * dModel + inRow, row, 0, len);
     });
-    float[] out = new float[t * dModel];
-    shard.reduceScatter(rows, out);
-    return out;
+    if (embeddings == null || embeddings.length != t * dModel) {
+      embeddings = new float[t * dModel];
+    }
+    shard.reduceScatter(rows, embeddings);
+    return embeddings;
   }
 
   /**

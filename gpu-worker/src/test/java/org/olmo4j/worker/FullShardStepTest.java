@@ -55,9 +55,10 @@ class FullShardStepTest {
   }
 
   private static TrainConfig config(String family, String strategy, String checkpointing,
-      String precision) {
+      String precision, String... more) {
     List<String> keys = new ArrayList<>(List.of("--fsdp.sharding_strategy=" + strategy,
         "--activation_checkpointing=" + checkpointing, "--precision=" + precision));
+    keys.addAll(List.of(more));
     if (family.equals("olmo2")) {
       keys.addAll(List.of("--model.layer_norm_type=rms", "--model.layer_norm_with_affine=true",
           "--model.attention_layer_norm=true", "--model.norm_after=true",
@@ -314,11 +315,38 @@ class FullShardStepTest {
   }
 
   /**
+   * An untied head of 512 × 32 + 32 = 16,416 elements, longer than a block (about 9,000): its
+   * values stay from one micro-batch's head to the next one's, one gather fewer per further
+   * micro-batch (the 64-row head of the model above is shorter than a block and is gathered
+   * again). The losses still follow SHARD_GRAD_OP's.
+   */
+  @Test
+  void aHeadLongerThanABlockIsGatheredOncePerStep() throws Exception {
+    String[] wide = {"--model.vocab_size=512", "--model.embedding_size=512",
+        "--model.eos_token_id=511"};
+    TrainConfig cfg = config("olmo2", "FULL_SHARD", "null", "fp32", wide);
+    int perMicroBatch = 1 + 5 + 1 + 3 + 1; // looked up sharded: the ids and the rows' gradients
+    assertEquals(perMicroBatch, gathersOfOneStep(cfg, 2, 2), "one micro-batch");
+    assertEquals(2 * perMicroBatch - 3, gathersOfOneStep(cfg, 4, 2),
+        "two: blocks 0 and 1, and the head, still present");
+    List<Double> zero2 = train(config("olmo2", "SHARD_GRAD_OP", "null", "fp32", wide), 2, 2, 0,
+        20, null, null);
+    List<Double> zero3 = train(cfg, 2, 2, 0, 20, null, null);
+    System.out.printf("FULL_SHARD vs SHARD_GRAD_OP, 512-row head kept, N=2, 2 micro-batches:"
+        + " max relative loss difference %.2e%n", maxRelative(zero2, zero3));
+    assertClose(zero2, zero3, 1e-5, "FULL_SHARD (head kept) vs SHARD_GRAD_OP");
+  }
+
+  private static int gathersOfOneStep(int sequences, int size) throws Exception {
+    return gathersOfOneStep(config("olmo2", "FULL_SHARD", "null"), sequences, size);
+  }
+
+  /**
    * The all-gathers rank 0 of 2 enters in one FULL_SHARD step of {@code sequences} sequences per
    * rank in micro-batches of {@code size}.
    */
-  private static int gathersOfOneStep(int sequences, int size) throws Exception {
-    TrainConfig cfg = config("olmo2", "FULL_SHARD", "null");
+  private static int gathersOfOneStep(TrainConfig cfg, int sequences, int size)
+      throws Exception {
     List<TensorExchange> exchanges =
         InProcessGroup.newWorld(2, 1, ExchangeOptions.DEFAULTS).exchanges();
     ExecutorService pool = Executors.newFixedThreadPool(2);
