@@ -283,6 +283,11 @@ public final class FullShardStep implements TrainStep {
         if (!tied || sharded) {
           reductions.head(tied ? 0 : head);
         }
+        if (tied) {
+          // The head unit holds the final norm's weight only (nothing under OLMo 1's norm
+          // without affine parameters): reduced as a block's are.
+          reductions.reduce(head);
+        }
         if (keepHead && --headsLeft > 0) {
           model.unbindUnit(head); // the values stay for the next micro-batch's head
         } else {

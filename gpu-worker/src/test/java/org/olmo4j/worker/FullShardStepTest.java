@@ -59,10 +59,10 @@ class FullShardStepTest {
     List<String> keys = new ArrayList<>(List.of("--fsdp.sharding_strategy=" + strategy,
         "--activation_checkpointing=" + checkpointing, "--precision=" + precision));
     keys.addAll(List.of(more));
-    if (family.equals("olmo2")) {
+    if (family.startsWith("olmo2")) {
       keys.addAll(List.of("--model.layer_norm_type=rms", "--model.layer_norm_with_affine=true",
           "--model.attention_layer_norm=true", "--model.norm_after=true",
-          "--model.n_kv_heads=1", "--model.weight_tying=false"));
+          "--model.n_kv_heads=1", "--model.weight_tying=" + family.equals("olmo2-tied")));
     }
     return ConfigLoader.fromYaml(String.join("\n",
         "precision: fp32",
@@ -181,7 +181,8 @@ class FullShardStepTest {
    * up sharded ({@code ShardedLookup}); with one, N·T = 128 and the table is gathered.
    */
   @ParameterizedTest(name = "{0}, N = {1}, {2} micro-batches")
-  @CsvSource({"olmo2, 2, 2", "olmo2, 4, 2", "olmo, 4, 2", "olmo2, 2, 1", "olmo, 2, 1"})
+  @CsvSource({"olmo2, 2, 2", "olmo2, 4, 2", "olmo, 4, 2", "olmo2, 2, 1", "olmo, 2, 1",
+      "olmo2-tied, 2, 2", "olmo2-tied, 2, 1"})
   void fullShardMatchesShardGradOpFor20Steps(String family, int n, int micro) throws Exception {
     List<Double> zero2 = train(config(family, "SHARD_GRAD_OP", "null"), n, micro, 0, 20, null,
         null);
