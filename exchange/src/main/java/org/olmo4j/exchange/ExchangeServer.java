@@ -41,6 +41,8 @@ public final class ExchangeServer implements AutoCloseable {
   private final List<Thread> acceptors = new CopyOnWriteArrayList<>();
   private volatile NetworkExchange current;
   private volatile long lastGeneration = -1;
+  /** A generation this worker was assigned: older ones are not joined any more. */
+  private long abandonedBelow = -1;
 
   private ExchangeServer(Endpoints e) throws IOException {
     // A restarted node binds the same fixed ports (cluster.data_plane.port) while its old
@@ -139,6 +141,9 @@ public final class ExchangeServer implements AutoCloseable {
         throw new IllegalArgumentException("generation " + generation
             + " is not newer than the last joined generation " + lastGeneration);
       }
+      if (generation < abandonedBelow) {
+        throw new ExchangeAbortedException(generation, abandonedBelow);
+      }
       world = new NetworkExchange(this, rank, generation, controlEndpoints, options);
       previous = current;
       current = world;
@@ -157,6 +162,24 @@ public final class ExchangeServer implements AutoCloseable {
     } catch (RuntimeException e) {
       world.close();
       throw e;
+    }
+  }
+
+  /**
+   * This worker is assigned {@code newGeneration}: a join of an older generation, in progress
+   * (waiting for a peer that may never come) or still to start, gives up at once with {@link
+   * ExchangeAbortedException} instead of at the exchange timeout. A world already joined is
+   * left to its owner's {@link NetworkExchange#abort}, which tells its peers. Does not block.
+   */
+  public void abandonJoinsBefore(long newGeneration) {
+    NetworkExchange w;
+    synchronized (this) {
+      abandonedBelow = Math.max(abandonedBelow, newGeneration);
+      w = current;
+    }
+    if (w != null && w.generation() < newGeneration && w.abandonJoin(newGeneration)) {
+      log.info("rank {}: the join of generation {} gives up: generation {} is assigned",
+          w.rank(), w.generation(), newGeneration);
     }
   }
 

@@ -29,6 +29,8 @@ public final class NetworkExchange implements TensorExchange {
   private BulkTasks tasks;
   private long sequence;
   private volatile long abortedBy = -1;
+  /** Set once {@link #connect} has succeeded: from then on only {@link #abort} ends the world. */
+  private boolean joined;
   private volatile String broken;
   private volatile OpProgress current;
 
@@ -49,6 +51,10 @@ public final class NetworkExchange implements TensorExchange {
     long deadline = System.nanoTime() + options.timeout().toNanos();
     links.connect(server.helloFrom(rank, worldSize, generation), deadline, () -> abortedBy,
         this::checkUsable);
+    synchronized (this) {
+      checkUsable(); // abandoned after the last wait for a peer
+      joined = true;
+    }
     tasks = new BulkTasks(peers, rank, generation);
     List<Integer> unix = links.unixPeers();
     log.info("rank {} of {} joined generation {}{}", rank, worldSize, generation,
@@ -213,6 +219,23 @@ public final class NetworkExchange implements TensorExchange {
     AbortBroadcast.send(links.control, rank, generation, newGeneration,
         Math.min(2000, options.timeout().toMillis()));
     closeTransport();
+  }
+
+  /**
+   * Gives up this world's join, still in progress, because {@code newGeneration} is assigned:
+   * {@link #connect} throws {@link ExchangeAbortedException} at once rather than waiting for
+   * its peers until the timeout. Tells no peer (each is assigned the new generation too) and
+   * does not block. False when the world has joined already: then {@link #abort} ends it.
+   */
+  boolean abandonJoin(long newGeneration) {
+    synchronized (this) {
+      if (joined || abortedBy >= 0) {
+        return false;
+      }
+      abortedBy = newGeneration;
+    }
+    links.wake();
+    return true;
   }
 
   /** Abort announced by rank {@code fromRank}; our sockets stay until {@link #close}. */

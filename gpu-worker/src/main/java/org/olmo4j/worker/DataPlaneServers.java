@@ -122,6 +122,17 @@ final class DataPlaneServers implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code generation} is assigned to this worker: an older generation's join, in progress or to
+   * come, gives up at once (see {@link ExchangeServer#abandonJoinsBefore}). Does not block.
+   */
+  void abandonJoinsBefore(long generation) {
+    group.abandonJoinsBefore(generation);
+    if (replicas != null) {
+      replicas.abandonJoinsBefore(generation);
+    }
+  }
+
   /** The endpoints of {@code ranks} (world ranks, in group order). */
   private static List<InetSocketAddress> addresses(List<String> endpoints, List<Integer> ranks) {
     List<InetSocketAddress> out = new ArrayList<>();

@@ -176,6 +176,11 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
       RankTraining l = loop;
       if (l != null) {
         l.abort(a.generation());
+      } else {
+        // A loop being built may be joining its world, waiting for a peer that is gone: it gives
+        // up now rather than at the exchange timeout (if it joins first, the check after its
+        // construction aborts it).
+        dataPlane.abandonJoinsBefore(a.generation());
       }
       return this;
     }
