@@ -100,6 +100,7 @@ final class RankTraining implements TrainLoop.Hooks, AutoCloseable {
     }
     ExchangeOptions options = ExchangeOptions.DEFAULTS.withTimeout(
         Duration.ofSeconds(cfg.cluster().exchangeTimeoutSeconds()));
+    HaltBeforeJoin.apply(assign.generation(), assign.rank());
     this.exchange = join(dataPlane, options);
     this.collectives = new CollectiveClock(exchange.group());
     this.zero = TrainStep.create(cfg, model, optimizer, collectives,
