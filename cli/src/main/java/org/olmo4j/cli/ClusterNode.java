@@ -61,17 +61,20 @@ public final class ClusterNode {
   public static Handle start(TrainConfig cfg, String host, int port, List<String> seedNodes) {
     long maxSteps;
     long stepsPerEpoch;
+    org.olmo4j.data.DataSignature signature;
     try (TrainData data = TrainData.open(cfg)) {
       stepsPerEpoch = data.stepsPerEpoch();
+      signature = data.signature();
       maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), stepsPerEpoch);
     }
     // A missing shared secret, token file or key store is the user's to fix: say so before the
     // actors start (inside them it would only stop the coordinator).
     org.olmo4j.coordinator.ClusterSecret.of(cfg.cluster());
     org.olmo4j.control.ControlServer.checkConfig(cfg.control());
-    // Refuse a bad load_path / corrupt or incompatible checkpoint before any actor starts.
+    // Refuse a bad load_path / corrupt or incompatible checkpoint (or one written for other
+    // data) before any actor starts.
     new TrainCheckpoints(cfg, FlatLayout.of(cfg.model()),
-        java.nio.file.Path.of(cfg.saveFolder()), p -> 0).resumePoint();
+        java.nio.file.Path.of(cfg.saveFolder()), p -> 0, signature).resumePoint();
     double peak;
     try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
       peak = org.olmo4j.train.PeakFlops.measureMatmul(m, 1024, 0.5);
@@ -79,7 +82,8 @@ public final class ClusterNode {
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     Behavior<Void> root = Behaviors.setup(ctx -> {
       ActorRef<Coordinator.Command> coordinator = ClusterSingleton.get(ctx.getSystem()).init(
-          SingletonActor.of(Coordinator.create(cfg, maxSteps, stepsPerEpoch, peak), "coordinator"));
+          SingletonActor.of(Coordinator.create(cfg, maxSteps, stepsPerEpoch, signature, peak),
+              "coordinator"));
       ctx.spawn(NodeGuardian.create(cfg, host, coordinator, exitCode), "node");
       return Behaviors.empty();
     });

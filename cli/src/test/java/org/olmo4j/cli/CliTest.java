@@ -156,5 +156,14 @@ class CliTest {
         "--cluster.secret_env=OLMO4J_TEST_SECRET_THAT_IS_NOT_SET");
     assertEquals(2, noSecret.code());
     assertTrue(noSecret.err().contains("cluster.secret_env"), noSecret.err());
+
+    // The 6-step run's checkpoint resumed with another data order: refused before anything runs.
+    Run otherData = run("train", config.toString(), "--port=0", "--try_load_latest_save=true",
+        "--max_duration=9", "--data.seed=7");
+    assertEquals(2, otherData.code(), otherData.err());
+    assertTrue(otherData.err().contains("step6 was written for other training data (data seed")
+        && otherData.err().contains("→ 7)") && otherData.err().lines().count() == 1,
+        otherData.err());
+    assertEquals("step6", Files.readString(tmp.resolve("run").resolve("latest")).trim());
   }
 }

@@ -18,4 +18,6 @@ public record DataConfig(
     /* nullable: no filter */ InstanceFilterConfig instanceFilter,
     @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
     /* nullable */ List<String> remotePrefixMap,
-    /* nullable: $OLMO4J_CACHE/remote, else ~/.cache/olmo4j/remote */ String remoteCacheDir) {}
+    /* nullable: $OLMO4J_CACHE/remote, else ~/.cache/olmo4j/remote */ String remoteCacheDir,
+    /* resume a checkpoint written for other data (its fingerprint differs) anyway */
+    boolean ignoreFingerprintMismatch) {}

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.data.DataSignature;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainState;
@@ -28,10 +29,10 @@ final class Commits {
   private WorkerEvent.RestartPoint takeOver;
   private double lastWriteSeconds = Double.NaN;
 
-  Commits(TrainConfig cfg, long stepsPerEpoch, UnshardedExports exports) {
+  Commits(TrainConfig cfg, long stepsPerEpoch, DataSignature data, UnshardedExports exports) {
     long examplesPerEpoch = stepsPerEpoch * cfg.globalTrainBatchSize();
     this.checkpoints = new TrainCheckpoints(cfg, FlatLayout.of(cfg.model()),
-        Path.of(cfg.saveFolder()), position -> position / examplesPerEpoch);
+        Path.of(cfg.saveFolder()), position -> position / examplesPerEpoch, data);
     this.resume = checkpoints.resumePoint();
     this.exports = exports;
   }

@@ -15,6 +15,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.olmo4j.cluster.ClusterMessage;
 import org.olmo4j.config.TrainConfig;
 import org.olmo4j.control.ControlServer;
+import org.olmo4j.data.DataSignature;
 import org.olmo4j.evaluator.Evaluator;
 import org.olmo4j.node.NodeGuardian;
 import org.olmo4j.train.ShardGroups;
@@ -99,7 +100,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final String selfAddress;
 
   private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, TrainConfig cfg,
-      long maxSteps, long stepsPerEpoch, double nodePeakFlops) {
+      long maxSteps, long stepsPerEpoch, DataSignature data, double nodePeakFlops) {
     super(ctx);
     this.nodePeakFlops = nodePeakFlops;
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address().toString();
@@ -110,7 +111,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.admission = new Admission(cfg, ctx.getSystem(), ctx.getLog());
     this.worldChoice = new WorldChoice(cfg, ctx.getLog());
     this.maxSteps = maxSteps;
-    this.commits = new Commits(cfg, stepsPerEpoch, new UnshardedExports(cfg,
+    this.commits = new Commits(cfg, stepsPerEpoch, data, new UnshardedExports(cfg,
         ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking()), ctx.getLog()));
     this.events = ctx.messageAdapter(WorkerEvent.class, WorkerReported::new);
     this.evals = EvalRounds.start(ctx, cfg,
@@ -125,12 +126,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /**
    * @param maxSteps the run's length in steps (max_duration resolved against the data)
    * @param stepsPerEpoch steps of one pass over the data
+   * @param data the run's data as this node reads it, recorded in checkpoints, checked on resume
    * @param nodePeakFlops peak fp32 matmul FLOP/s measured on this node (the MFU reference)
    */
   public static Behavior<Command> create(TrainConfig cfg, long maxSteps, long stepsPerEpoch,
-      double nodePeakFlops) {
+      DataSignature data, double nodePeakFlops) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new Coordinator(ctx, timers, cfg, maxSteps, stepsPerEpoch, nodePeakFlops)));
+        timers -> new Coordinator(ctx, timers, cfg, maxSteps, stepsPerEpoch, data, nodePeakFlops)));
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.olmo4j.data.DataSignature;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.ParamSpec;
 import org.olmo4j.model.ShardPlan;
@@ -35,9 +36,20 @@ public record Manifest(
 
   public static final int FORMAT_VERSION = 1;
 
-  /** Where training stands: enough to continue the data order and the RNG exactly. */
+  /**
+   * Where training stands: enough to continue the data order and the RNG exactly. {@code data}
+   * says what the data position means (null in checkpoints written before it was recorded, and
+   * in those of no run, such as an import).
+   */
   public record TrainState(long step, long tokensSeen, long dataPosition, int epoch, long rngSeed,
-      /* nullable */ String rngState) {}
+      /* nullable */ String rngState,
+      @JsonInclude(JsonInclude.Include.NON_NULL) /* nullable */ DataSignature data) {
+
+    public TrainState(long step, long tokensSeen, long dataPosition, int epoch, long rngSeed,
+        String rngState) {
+      this(step, tokensSeen, dataPosition, epoch, rngSeed, rngState, null);
+    }
+  }
 
   /** One parameter of the flat layout. */
   public record ParamEntry(String name, List<Long> shape, ParamSpec.Kind kind, long offset) {}

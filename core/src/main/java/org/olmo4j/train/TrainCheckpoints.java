@@ -15,6 +15,7 @@ import org.olmo4j.checkpoint.Manifest;
 import org.olmo4j.checkpoint.ShardReader;
 import org.olmo4j.config.ConfigLoader;
 import org.olmo4j.config.TrainConfig;
+import org.olmo4j.data.DataSignature;
 import org.olmo4j.model.Architecture;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.Initializer;
@@ -40,15 +41,22 @@ public final class TrainCheckpoints {
   private final FlatLayout layout;
   private final CheckpointStore store;
   private final LongUnaryOperator epochOfPosition;
+  /** What this run's data positions mean; null where no data is read (checks skipped). */
+  private final DataSignature data;
   private long lastSaved = -1;
   private Path lastCommitted;
 
-  /** @param epochOfPosition the data epoch a global position falls in (recorded in the manifest) */
+  /**
+   * @param epochOfPosition the data epoch a global position falls in (recorded in the manifest)
+   * @param data the run's data ({@link TrainData#signature}), recorded in each checkpoint and
+   *     checked when one is resumed; null when this process reads no data
+   */
   public TrainCheckpoints(TrainConfig cfg, FlatLayout layout, Path saveFolder,
-      LongUnaryOperator epochOfPosition) {
+      LongUnaryOperator epochOfPosition, DataSignature data) {
     this.cfg = cfg;
     this.layout = layout;
     this.epochOfPosition = epochOfPosition;
+    this.data = data;
     this.store = new CheckpointStore(saveFolder, cfg.saveNumCheckpointsToKeep());
   }
 
@@ -152,6 +160,7 @@ public final class TrainCheckpoints {
     Manifest m = CheckpointStore.readManifest(dir);
     refuseIncompatible(dir, m);
     Manifest.TrainState t = m.trainState();
+    refuseOtherData(dir, t);
     lastSaved = t.step();
     lastCommitted = dir;
     log.info("resuming from {}: step {}, {} tokens seen, data position {}",
@@ -225,6 +234,28 @@ public final class TrainCheckpoints {
     }
   }
 
+  /**
+   * A checkpoint's data position read on other data would silently train on other instances:
+   * refused with the first difference, unless {@code data.ignore_fingerprint_mismatch}.
+   */
+  private void refuseOtherData(Path dir, Manifest.TrainState t) throws CheckpointException {
+    if (data == null || t.data() == null) {
+      return; // no data read here, or a checkpoint from before data was recorded
+    }
+    String difference = t.data().differenceTo(data);
+    if (difference == null) {
+      return;
+    }
+    String what = dir + " was written for other training data (" + difference + ")";
+    if (!cfg.data().ignoreFingerprintMismatch()) {
+      throw new CheckpointException(what + "; its data position " + t.dataPosition()
+          + " would read other instances. Resume with the same data.paths, or set"
+          + " data.ignore_fingerprint_mismatch: true to go on from that position anyway");
+    }
+    log.warn("{}; data.ignore_fingerprint_mismatch: going on from data position {}", what,
+        t.dataPosition());
+  }
+
   /** The seeded initialisation of {@code optimizer}'s pieces, zero moments. */
   public static void initShard(TrainConfig cfg, FlatLayout layout, AdamWShard optimizer) {
     float[] init = Initializer.initialFlat(cfg.model(), layout, cfg.seed());
@@ -274,7 +305,7 @@ public final class TrainCheckpoints {
   public Path commit(TrainState state, long generation, int worldSize) {
     long step = state.step();
     Manifest.TrainState t = new Manifest.TrainState(step, state.tokensSeen(), state.dataPosition(),
-        (int) epochOfPosition.applyAsLong(state.dataPosition()), cfg.seed(), null);
+        (int) epochOfPosition.applyAsLong(state.dataPosition()), cfg.seed(), null, data);
     try {
       lastCommitted = store.commit(step, Manifest.of(step, generation, plans(cfg, worldSize), t,
           ConfigLoader.toYaml(cfg), layout));

@@ -7,6 +7,7 @@ import org.olmo4j.config.TrainConfig;
 import org.olmo4j.data.BatchReader;
 import org.olmo4j.data.DataException;
 import org.olmo4j.data.DataPaths;
+import org.olmo4j.data.DataSignature;
 import org.olmo4j.data.GlobalOrder;
 import org.olmo4j.data.InstanceFilter;
 import org.olmo4j.data.TokenDataset;
@@ -28,8 +29,11 @@ public final class TrainData implements AutoCloseable {
   private final int seqLen;
   /** Null when {@code data.instance_filter} is off. */
   private final InstanceFilter filter;
+  private final DataSignature signature;
 
-  private TrainData(TokenDataset dataset, GlobalOrder order, int seqLen, InstanceFilter filter) {
+  private TrainData(TokenDataset dataset, GlobalOrder order, int seqLen, InstanceFilter filter,
+      DataSignature signature) {
+    this.signature = signature;
     this.dataset = dataset;
     this.order = order;
     this.reader = new BatchReader(dataset, order);
@@ -57,11 +61,16 @@ public final class TrainData implements AutoCloseable {
             d.instanceFilter().repetitionMaxPeriod(), d.instanceFilter().repetitionMaxCount());
       }
       return new TrainData(ds, GlobalOrder.shuffled(ds.numInstances(), cfg.globalTrainBatchSize(), seed),
-          seqLen, filter);
+          seqLen, filter, DataSignature.of(files, masks, d.memmapDtype(), seqLen, seed));
     } catch (RuntimeException e) {
       ds.close();
       throw e;
     }
+  }
+
+  /** What a data position of this run means: checkpoints record it, resumes check it. */
+  public DataSignature signature() {
+    return signature;
   }
 
   public long stepsPerEpoch() {

@@ -37,7 +37,8 @@ public final class Trainer implements AutoCloseable {
     FlatLayout layout = model.layout();
     this.optimizer = new AdamWShard(layout, TrainStep.plan(cfg, 0, 1), cfg.optimizer());
     this.saveFolder = Path.of(cfg.saveFolder());
-    this.checkpoints = new TrainCheckpoints(cfg, layout, saveFolder, data::epochOf);
+    this.checkpoints = new TrainCheckpoints(cfg, layout, saveFolder, data::epochOf,
+        data.signature());
     this.maxSteps = cfg.maxDuration().toSteps(cfg.tokensPerStep(), data.stepsPerEpoch());
     this.zero = TrainStep.create(cfg, model, optimizer, Collectives.single());
     // The next global batch starts at the state's data position, advanced after every step.

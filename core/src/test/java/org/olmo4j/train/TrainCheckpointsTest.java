@@ -61,7 +61,7 @@ class TrainCheckpointsTest {
   private long continuedStep(String dir, long generation) {
     TrainCheckpoints c = new TrainCheckpoints(TinyRun.config(data, run),
         org.olmo4j.model.FlatLayout.of(TinyRun.config(data, run).model()),
-        run, p -> 0);
+        run, p -> 0, null);
     return c.continueFrom(dir, false, generation).map(r -> r.state().step()).orElse(0L);
   }
 
@@ -93,5 +93,44 @@ class TrainCheckpointsTest {
         "--load_path=" + run.resolve("step10"))));
     assertEquals(0, resumedStep(TinyRun.config(data, tmp.resolve("other2"),
         "--load_path=" + run.resolve("step10"), "--reset_trainer_state=true")));
+  }
+
+  /**
+   * The checkpoint's data position would index other instances: refused with one line naming
+   * the file and its sizes, unless data.ignore_fingerprint_mismatch.
+   */
+  @Test
+  void resumingOnOtherDataIsRefusedNamingWhatChanged() throws Exception {
+    TinyRun.writeTokens(tmp, 30_000, 5); // the same file, shorter
+    UncheckedIOException e = assertThrows(UncheckedIOException.class,
+        () -> resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true")));
+    assertTrue(e.getMessage().contains("step20 was written for other training data (file 1 of 1:"
+        + " tokens.npy (80000 bytes) → tokens.npy (60000 bytes))"), e.getMessage());
+    assertTrue(e.getMessage().contains("data.ignore_fingerprint_mismatch"), e.getMessage());
+    assertEquals(20, resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true",
+        "--data.ignore_fingerprint_mismatch=true")));
+  }
+
+  @Test
+  void resumingWithAnotherDataSeedIsRefused() {
+    UncheckedIOException e = assertThrows(UncheckedIOException.class,
+        () -> resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true",
+            "--data.seed=99")));
+    assertTrue(e.getMessage().contains("(data seed 1234 → 99)"), e.getMessage());
+  }
+
+  /** A checkpoint written before the data was recorded resumes as before. */
+  @Test
+  void aCheckpointWithoutItsDataResumes() throws Exception {
+    Path manifest = run.resolve("step20").resolve(CheckpointStore.MANIFEST);
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode m =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(manifest.toFile());
+    com.fasterxml.jackson.databind.node.ObjectNode state =
+        (com.fasterxml.jackson.databind.node.ObjectNode) m.get("train_state");
+    assertTrue(state.remove("data") != null, "the manifest records its data");
+    json.writeValue(manifest.toFile(), m);
+    TinyRun.writeTokens(tmp, 30_000, 5);
+    assertEquals(20, resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true")));
   }
 }
