@@ -37,7 +37,8 @@ import org.olmo4j.optim.GradClip;
  * values stay from one micro-batch's backward to the next one's forward (a tied table's with its
  * gradient from the head's backward to its own). Over several micro-batches the head's gradient
  * is summed, then reduce-scattered once ({@link UnitReductions}), and an untied head at least as
- * long as a block keeps its values from one micro-batch's head to the next one's.
+ * long as a block keeps its values from one micro-batch's head to the next one's when the
+ * embedding is looked up sharded.
  *
  * <p>Gradients are reduce-scattered per micro-batch (as FSDP without {@code no_sync}), so the
  * summation order differs from SHARD_GRAD_OP's: losses agree to rounding, not bit for bit. A
@@ -71,10 +72,12 @@ public final class FullShardStep implements TrainStep {
   /** A tied table gathered for the head in parts, when the embedding is looked up sharded. */
   private final PartedGather table;
   /**
-   * An untied head at least as long as a block: its gathered values stay from one micro-batch's
-   * head to the next one's (they do not change within a step), as the embedding's do. Held
-   * through the blocks, they add less than the head's own values and gradients at its backward
-   * (8·E), so the step's peak stays where it was; a shorter head would raise it.
+   * An untied head at least as long as a block: after a micro-batch whose embedding was looked
+   * up sharded, its gathered values stay to the next one's head (they do not change within a
+   * step), as a gathered embedding's do. Held through the blocks, they add less than the head's
+   * own values and gradients at its backward (8·E), so the step's peak stays where it was; a
+   * shorter head would raise it, and so would a gathered embedding's backward (its values and
+   * gradients, 8·E, beside the kept head).
    */
   private final boolean keepHead;
   /** The heads still to compute in this step's micro-batches. */
@@ -280,15 +283,17 @@ public final class FullShardStep implements TrainStep {
         // The head's gradient goes behind the blocks' backward: over several micro-batches,
         // summed and after the last one's head (a tied table gathered for the embedding too sums
         // both parts in autograd and goes after the embedding's backward, every micro-batch).
+        if (tied) {
+          // The head unit holds the final norm's weight only (nothing under OLMo 1's norm
+          // without affine parameters): reduced as a block's are, first, so that its small
+          // reduction does not wait behind a table's in the staging vector.
+          reductions.reduce(head);
+        }
         if (!tied || sharded) {
           reductions.head(tied ? 0 : head);
         }
-        if (tied) {
-          // The head unit holds the final norm's weight only (nothing under OLMo 1's norm
-          // without affine parameters): reduced as a block's are.
-          reductions.reduce(head);
-        }
-        if (keepHead && --headsLeft > 0) {
+        boolean last = --headsLeft == 0;
+        if (keepHead && sharded && !last) {
           model.unbindUnit(head); // the values stay for the next micro-batch's head
         } else {
           release(head);
@@ -424,6 +429,7 @@ public final class FullShardStep implements TrainStep {
     comm.forgetReductions(cause);
     reductions.forget();
     lookupGradsRead = null;
+    lookupGrads = null; // a lookup backward still running past the wait above keeps its own
     Arrays.fill(slotHolder, -1);
   }
 

@@ -166,9 +166,10 @@ public final class ExchangeServer implements AutoCloseable {
   }
 
   /**
-   * This worker is assigned {@code newGeneration}: a join of an older generation, in progress
-   * (waiting for a peer that may never come) or still to start, gives up at once with {@link
-   * ExchangeAbortedException} instead of at the exchange timeout. A world already joined is
+   * This worker is assigned {@code newGeneration}: a join of an older generation still to start
+   * fails at once, and one in progress (waiting for a peer that may never come) gives up with
+   * {@link ExchangeAbortedException} within about a second ({@link NetworkExchange#abandonJoin})
+   * instead of at the exchange timeout. A world already joined is
    * left to its owner's {@link NetworkExchange#abort}, which tells its peers. Does not block.
    */
   public void abandonJoinsBefore(long newGeneration) {

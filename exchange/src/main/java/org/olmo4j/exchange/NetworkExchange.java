@@ -29,7 +29,7 @@ public final class NetworkExchange implements TensorExchange {
   private BulkTasks tasks;
   private long sequence;
   private volatile long abortedBy = -1;
-  /** Set once {@link #connect} has succeeded: from then on only {@link #abort} ends the world. */
+  /** Set once {@link #connect} has succeeded: then {@link #abandonJoin} does nothing. */
   private boolean joined;
   private volatile String broken;
   private volatile OpProgress current;
@@ -223,9 +223,11 @@ public final class NetworkExchange implements TensorExchange {
 
   /**
    * Gives up this world's join, still in progress, because {@code newGeneration} is assigned:
-   * {@link #connect} throws {@link ExchangeAbortedException} at once rather than waiting for
-   * its peers until the timeout. Tells no peer (each is assigned the new generation too) and
-   * does not block. False when the world has joined already: then {@link #abort} ends it.
+   * {@link #connect} throws {@link ExchangeAbortedException} rather than waiting for its peers
+   * until the timeout: a wait for their bulk connections is woken at once, a Hello loop stops
+   * at its next attempt (within about a second), and a bulk connect under way ends first (at
+   * most its connect timeout). Tells no peer (each is assigned the new generation too) and does
+   * not block. False when the world has joined already: then {@link #abort} ends it.
    */
   boolean abandonJoin(long newGeneration) {
     synchronized (this) {

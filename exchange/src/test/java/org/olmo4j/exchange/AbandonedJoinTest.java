@@ -33,8 +33,8 @@ class AbandonedJoinTest {
       // b never joins generation 1: a waits for its Hello, for up to 120 s.
       CompletableFuture<NetworkExchange> joining =
           CompletableFuture.supplyAsync(() -> a.join(0, 1, both, PATIENT));
-      while (a.current() == null) {
-        Thread.onSpinWait(); // until a's join is under way
+      while (a.current() == null && !joining.isDone()) {
+        Thread.onSpinWait(); // until a's join is under way (or failed: reported below)
       }
       long t0 = System.nanoTime();
       a.abandonJoinsBefore(2);
