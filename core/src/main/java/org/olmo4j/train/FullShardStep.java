@@ -1,13 +1,11 @@
 package org.olmo4j.train;
 
 import ai.djl.ndarray.NDArray;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Future;
 import org.olmo4j.config.ActivationCheckpointing;
 import org.olmo4j.config.Precision;
 import org.olmo4j.model.Architecture;
-import org.olmo4j.model.FlatVector;
 import org.olmo4j.model.LayerwisePass;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.model.ShardPlan;
@@ -63,14 +61,10 @@ public final class FullShardStep implements TrainStep {
   private final float[] shardGrads;
   private final CollectivesThread comm;
   private final Hooks hooks;
-  /** Per unit: the gather in flight or done, null when the unit's values are not present. */
-  private final Future<FlatVector>[] gathers;
-  /** Per slot: the block whose values it holds (or is being gathered), -1 for none. */
-  private final int[] slotHolder = {-1, -1};
+  /** Which units are present, their gathers in flight or done. */
+  private final UnitGathers gathers;
   /** Each unit's gradients into the gradient shard. */
   private final UnitReductions reductions;
-  /** A tied table gathered for the head in parts, when the embedding is looked up sharded. */
-  private final PartedGather table;
   /**
    * An untied head at least as long as a block: after a micro-batch whose embedding was looked
    * up sharded, its gathered values stay to the next one's head (they do not change within a
@@ -103,7 +97,6 @@ public final class FullShardStep implements TrainStep {
    * world} sums the loss terms. With {@code shard} = {@code world} and no replicas this is
    * FULL_SHARD.
    */
-  @SuppressWarnings("unchecked")
   public FullShardStep(OlmoModel model, AdamWShard optimizer, Collectives world,
       Collectives shard, Collectives replicas, Precision precision,
       ActivationCheckpointing checkpointing) {
@@ -129,14 +122,11 @@ public final class FullShardStep implements TrainStep {
     this.tied = arch.config().weightTying();
     this.dModel = arch.config().dModel();
     this.shardGrads = new float[Math.toIntExact(plan.length())];
-    this.gathers = new Future[units.size()];
     this.hooks = new Hooks(false);
     model.useInferenceUnits(new Hooks(true));
     this.comm = new CollectivesThread(world.rank());
     this.reductions = new UnitReductions(model, plan, unitCollectives, comm, shardGrads);
-    this.table = new PartedGather(comm, unitCollectives, optimizer::master,
-        units.get(0).range().length(), Math.toIntExact(plan.unitOffset(0)),
-        Math.max(1, arch.config().nLayers()));
+    this.gathers = new UnitGathers(model, plan, comm, unitCollectives, optimizer);
     this.keepHead = !tied
         && units.get(units.size() - 1).range().length() >= units.get(1).range().length();
   }
@@ -145,7 +135,7 @@ public final class FullShardStep implements TrainStep {
   public Outcome run(List<Batch> microBatches, double zLossMultiplier, long step, double lr,
       Double maxGradNorm, double[] votes) {
     long t0 = System.nanoTime();
-    forgetGathers(); // what an evaluation since the last step left present
+    gathers.forget(); // what an evaluation since the last step left present
     comm.resetTimes();
     long labelTokens = 0;
     long masked = 0;
@@ -168,7 +158,7 @@ public final class FullShardStep implements TrainStep {
       abandon(e);
       throw e;
     }
-    forgetGathers();
+    gathers.forget();
     double sumOfSquares = GradClip.sumOfSquares(shardGrads); // compute: before the collectives
     long t1 = System.nanoTime();
     // The shard group's pieces make up the whole gradient once (replicas hold the same pieces).
@@ -219,7 +209,7 @@ public final class FullShardStep implements TrainStep {
    * (in-loop evaluation), the embedding and the head are released right after they compute.
    */
   private final class Hooks implements LayerwisePass.Units {
-    private final int head = gathers.length - 1;
+    private final int head = units.size() - 1;
     private final boolean inference;
     /** This micro-batch's embedding is looked up without its gather ({@link ShardedLookup}). */
     private boolean sharded;
@@ -241,22 +231,22 @@ public final class FullShardStep implements TrainStep {
         return; // the lookup issues its exchange, then the prefetches
       }
       if (u == head && tied) {
-        present(0); // the head's projection (a sharded lookup did not gather it)
+        gathers.present(0); // the head's projection (a sharded lookup did not gather it)
       }
-      present(u);
+      gathers.present(u);
       if (u < head) {
-        prefetch(u + 1);
+        gathers.prefetch(u + 1);
       }
     }
 
     @Override
     public void afterForward(int u) {
       if (u == 0 && !tied) {
-        release(0); // a tied embedding is the head's projection too: kept to the end
+        gathers.release(0); // a tied embedding is the head's projection too: kept to the end
       } else if (inference && u == head) {
-        release(head);
+        gathers.release(head);
         if (tied) {
-          release(0);
+          gathers.release(0);
         }
       } else if (inference && u > 0) {
         model.unbindUnit(u); // its arrays go with the eval batch's scope; the slot keeps its values
@@ -268,9 +258,9 @@ public final class FullShardStep implements TrainStep {
       if (u == 0 && sharded) {
         return;
       }
-      present(u);
+      gathers.present(u);
       if (u > 1 || (u == 1 && !sharded)) {
-        prefetch(u - 1);
+        gathers.prefetch(u - 1);
       }
     }
 
@@ -296,7 +286,7 @@ public final class FullShardStep implements TrainStep {
         if (keepHead && sharded && !last) {
           model.unbindUnit(head); // the values stay for the next micro-batch's head
         } else {
-          release(head);
+          gathers.release(head);
         }
         if (tied && sharded) {
           model.unbindUnit(0); // the values stay for the next micro-batch's head
@@ -321,9 +311,9 @@ public final class FullShardStep implements TrainStep {
       long[] tokens = ids.toLongArray();
       int from = Math.toIntExact(plan.unitOffset(0));
       Future<float[]> rows = comm.submit(() -> lookup.forward(tokens, optimizer.master(), from));
-      prefetch(1);
-      if (tied && gathers[0] == null) {
-        gathers[0] = table.start(); // one part now, one behind each later block's gather
+      gathers.prefetch(1);
+      if (tied) {
+        gathers.startTable(); // one part now, one behind each later block's gather
       }
       return ids.getManager().create(comm.await(rows), ids.getShape().add(dModel));
     }
@@ -345,64 +335,6 @@ public final class FullShardStep implements TrainStep {
     }
   };
 
-  /** Issues unit {@code u}'s all-gather unless its values are present or on their way. */
-  private void prefetch(int u) {
-    Architecture.Unit unit = units.get(u);
-    if (gathers[u] != null || unit.range().length() == 0) {
-      return;
-    }
-    FlatVector target;
-    if (unit.block() >= 0) {
-      int slot = unit.block() % 2;
-      int previous = slotHolder[slot];
-      if (previous >= 0) {
-        gathers[1 + previous] = null; // its values are about to be overwritten
-      }
-      slotHolder[slot] = unit.block();
-      target = model.unitVector(u);
-    } else {
-      target = null; // allocated on the collectives thread
-    }
-    long length = unit.range().length();
-    int from = Math.toIntExact(plan.unitOffset(u));
-    gathers[u] = comm.submit(() -> {
-      FlatVector v = target != null ? target : FlatVector.fp32(length);
-      unitCollectives.gather(v, optimizer.master(), from);
-      return v;
-    });
-    if (unit.block() >= 0 && table.pending()) {
-      gathers[0] = table.next();
-    }
-  }
-
-  /** Waits for unit {@code u}'s values (gathering them now if not prefetched) and binds them. */
-  private void present(int u) {
-    if (units.get(u).range().length() == 0) {
-      return;
-    }
-    if (u == 0 && table.pending()) {
-      gathers[0] = table.rest();
-    }
-    prefetch(u);
-    model.bindUnit(u, comm.await(gathers[u]));
-  }
-
-  /** Frees the embedding's or head's gathered vector. */
-  private void release(int u) {
-    Future<FlatVector> g = gathers[u];
-    gathers[u] = null;
-    try {
-      if (g != null) {
-        model.unbindUnit(u);
-        comm.await(g).close(); // a table's last part issued: the parts run in order
-      }
-    } finally {
-      if (u == 0) {
-        table.forget();
-      }
-    }
-  }
-
   /**
    * After a failure: cancels the collectives not yet started, waits for the one running (the
    * exchange fails it fast when it is closed or aborted), frees what they held and forgets every
@@ -410,38 +342,10 @@ public final class FullShardStep implements TrainStep {
    */
   private void abandon(Throwable cause) {
     comm.cancelReductions();
-    Arrays.stream(gathers).filter(java.util.Objects::nonNull).forEach(g -> g.cancel(false));
-    if (table.abandon(cause)) {
-      gathers[0] = null; // its vector is freed
-    }
-    for (int u = 0; u < gathers.length; u++) {
-      Future<FlatVector> g = gathers[u];
-      gathers[u] = null;
-      model.unbindUnit(u);
-      if (g != null && units.get(u).block() < 0 && !g.isCancelled()) {
-        try {
-          g.get(30, java.util.concurrent.TimeUnit.SECONDS).close();
-        } catch (Exception e) {
-          cause.addSuppressed(e);
-        }
-      }
-    }
+    gathers.abandon(cause);
     comm.forgetReductions(cause);
     reductions.forget();
     lookupGradsRead = null;
     lookupGrads = null; // a lookup backward still running past the wait above keeps its own
-    Arrays.fill(slotHolder, -1);
-  }
-
-  /** At the end of a step (and before the next): no unit is present (slots will be refilled). */
-  private void forgetGathers() {
-    for (int u = 0; u < gathers.length; u++) {
-      if (gathers[u] != null && units.get(u).block() < 0) {
-        release(u);
-      }
-      model.unbindUnit(u);
-      gathers[u] = null;
-    }
-    Arrays.fill(slotHolder, -1);
   }
 }
