@@ -161,7 +161,8 @@ class CliTest {
     Run otherData = run("train", config.toString(), "--port=0", "--try_load_latest_save=true",
         "--max_duration=9", "--data.seed=7");
     assertEquals(2, otherData.code(), otherData.err());
-    assertTrue(otherData.err().contains("step6 was written for other training data (data seed")
+    assertTrue(otherData.err().contains("step6 was written for other training data (saved → now:"
+        + " data seed (data.seed, else seed)")
         && otherData.err().contains("→ 7)") && otherData.err().lines().count() == 1,
         otherData.err());
     assertEquals("step6", Files.readString(tmp.resolve("run").resolve("latest")).trim());

@@ -13,14 +13,16 @@ import java.util.List;
 import org.olmo4j.config.MemmapDtype;
 
 /**
- * What a run's data position means: the token files (name and size, in order, then the label
- * mask files), their dtype, the sequence length and the data order's seed; {@code fingerprint}
- * is a SHA-256 of all of them. A checkpoint records it (its {@code train_state.data}), and a run
- * resuming that checkpoint's data position on other data is refused, as OLMo-core's data loader
- * refuses a dataset fingerprint that does not match. Names rather than paths, as OLMo-core's
- * fingerprint: the same files moved to another folder or machine are the same data.
+ * What a run's data position means: the token files (name and size, in order), their dtype, the
+ * sequence length and the data order's seed; {@code fingerprint} is a SHA-256 of all of them. A
+ * checkpoint records it (its {@code train_state.data}), and a run resuming that checkpoint's
+ * data position on other data is refused, as OLMo-core's data loader refuses a dataset whose
+ * fingerprint does not match (OLMo-core's covers the files; a changed seed it only warns of).
+ * Names rather than paths, as OLMo-core's: the same files moved to another folder or machine
+ * are the same data. Label masks are left out: they change which tokens count, not which
+ * instance a position reads.
  *
- * @param files {@code NAME BYTES} per token file, then {@code mask NAME BYTES} per mask file
+ * @param files {@code NAME BYTES} per token file
  */
 public record DataSignature(String fingerprint, String dtype, int sequenceLength, long seed,
     List<String> files) {
@@ -29,17 +31,12 @@ public record DataSignature(String fingerprint, String dtype, int sequenceLength
     files = List.copyOf(files);
   }
 
-  /** The signature of these (resolved, local) files as {@code TrainData} reads them. */
-  public static DataSignature of(List<Path> tokenFiles, List<Path> maskFiles, MemmapDtype dtype,
-      int sequenceLength, long seed) {
+  /** The signature of these (resolved, local) token files as {@code TrainData} reads them. */
+  public static DataSignature of(List<Path> tokenFiles, MemmapDtype dtype, int sequenceLength,
+      long seed) {
     List<String> files = new ArrayList<>();
     for (Path f : tokenFiles) {
       files.add(f.getFileName() + " " + size(f));
-    }
-    if (maskFiles != null) {
-      for (Path f : maskFiles) {
-        files.add("mask " + f.getFileName() + " " + size(f));
-      }
     }
     StringBuilder canonical = new StringBuilder("olmo4j data v1\ndtype " + dtype.yamlName()
         + "\nsequence_length " + sequenceLength + "\nseed " + seed + "\n");
@@ -49,31 +46,32 @@ public record DataSignature(String fingerprint, String dtype, int sequenceLength
   }
 
   /**
-   * The first way {@code now} differs from this signature, for one line naming it (say which
-   * is which: this is the saved one); null when the fingerprints match.
+   * The first way {@code now} differs from this signature (the saved one), named by its config
+   * key, {@code saved → now}; null when the fingerprints match.
    */
   public String differenceTo(DataSignature now) {
     if (fingerprint.equals(now.fingerprint)) {
       return null;
     }
     if (!dtype.equals(now.dtype)) {
-      return "memmap_dtype " + dtype + " → " + now.dtype;
+      return "data.memmap_dtype " + dtype + " → " + now.dtype;
     }
     if (sequenceLength != now.sequenceLength) {
-      return "sequence length " + sequenceLength + " → " + now.sequenceLength;
+      return "model.max_sequence_length " + sequenceLength + " → " + now.sequenceLength;
     }
     if (seed != now.seed) {
-      return "data seed " + seed + " → " + now.seed;
+      return "data seed (data.seed, else seed) " + seed + " → " + now.seed;
     }
     for (int i = 0; i < Math.min(files.size(), now.files.size()); i++) {
       if (!files.get(i).equals(now.files.get(i))) {
-        return "file " + (i + 1) + " of " + files.size() + ": " + describe(files.get(i)) + " → "
-            + describe(now.files.get(i));
+        return "data.paths file " + (i + 1) + " of " + files.size() + ": "
+            + describe(files.get(i)) + " → " + describe(now.files.get(i));
       }
     }
-    return files.size() + " files → " + now.files.size() + (files.size() < now.files.size()
-        ? " (added " + describe(now.files.get(files.size())) + ")"
-        : " (" + describe(files.get(now.files.size())) + " gone)");
+    return "data.paths " + files.size() + " files → " + now.files.size()
+        + (files.size() < now.files.size()
+            ? " (added " + describe(now.files.get(files.size())) + ")"
+            : " (" + describe(files.get(now.files.size())) + " gone)");
   }
 
   /** {@code NAME BYTES} as {@code NAME (BYTES bytes)}. */

@@ -246,10 +246,10 @@ public final class TrainCheckpoints {
     if (difference == null) {
       return;
     }
-    String what = dir + " was written for other training data (" + difference + ")";
+    String what = dir + " was written for other training data (saved → now: " + difference + ")";
     if (!cfg.data().ignoreFingerprintMismatch()) {
       throw new CheckpointException(what + "; its data position " + t.dataPosition()
-          + " would read other instances. Resume with the same data.paths, or set"
+          + " would read other instances. Resume with the saved value, or set"
           + " data.ignore_fingerprint_mismatch: true to go on from that position anyway");
     }
     log.warn("{}; data.ignore_fingerprint_mismatch: going on from data position {}", what,

@@ -61,7 +61,7 @@ public final class TrainData implements AutoCloseable {
             d.instanceFilter().repetitionMaxPeriod(), d.instanceFilter().repetitionMaxCount());
       }
       return new TrainData(ds, GlobalOrder.shuffled(ds.numInstances(), cfg.globalTrainBatchSize(), seed),
-          seqLen, filter, DataSignature.of(files, masks, d.memmapDtype(), seqLen, seed));
+          seqLen, filter, DataSignature.of(files, d.memmapDtype(), seqLen, seed));
     } catch (RuntimeException e) {
       ds.close();
       throw e;

@@ -104,11 +104,33 @@ class TrainCheckpointsTest {
     TinyRun.writeTokens(tmp, 30_000, 5); // the same file, shorter
     UncheckedIOException e = assertThrows(UncheckedIOException.class,
         () -> resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true")));
-    assertTrue(e.getMessage().contains("step20 was written for other training data (file 1 of 1:"
-        + " tokens.npy (80000 bytes) → tokens.npy (60000 bytes))"), e.getMessage());
+    assertTrue(e.getMessage().contains("step20 was written for other training data (saved → now:"
+        + " data.paths file 1 of 1: tokens.npy (80000 bytes) → tokens.npy (60000 bytes))"),
+        e.getMessage());
     assertTrue(e.getMessage().contains("data.ignore_fingerprint_mismatch"), e.getMessage());
     assertEquals(20, resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true",
         "--data.ignore_fingerprint_mismatch=true")));
+    // Weights only: no data position is taken over, so nothing to check.
+    assertEquals(0, resumedStep(TinyRun.config(data, tmp.resolve("weights"),
+        "--load_path=" + run.resolve("step20"), "--reset_trainer_state=true")));
+    // A coordinator taking the run over checks it too.
+    TrainConfig cfg = TinyRun.config(data, run);
+    TrainCheckpoints c;
+    try (TrainData d = TrainData.open(cfg)) {
+      c = new TrainCheckpoints(cfg, org.olmo4j.model.FlatLayout.of(cfg.model()), run, p -> 0,
+          d.signature());
+    }
+    UncheckedIOException taken = assertThrows(UncheckedIOException.class,
+        () -> c.continueFrom(null, false, 0));
+    assertTrue(taken.getMessage().contains("other training data"), taken.getMessage());
+  }
+
+  /** The same file in another folder is the same data. */
+  @Test
+  void theSameDataElsewhereResumes() throws Exception {
+    Path moved = java.nio.file.Files.createDirectories(tmp.resolve("moved")).resolve("tokens.npy");
+    java.nio.file.Files.move(data, moved);
+    assertEquals(20, resumedStep(TinyRun.config(moved, run, "--try_load_latest_save=true")));
   }
 
   @Test
@@ -116,7 +138,8 @@ class TrainCheckpointsTest {
     UncheckedIOException e = assertThrows(UncheckedIOException.class,
         () -> resumedStep(TinyRun.config(data, run, "--try_load_latest_save=true",
             "--data.seed=99")));
-    assertTrue(e.getMessage().contains("(data seed 1234 → 99)"), e.getMessage());
+    assertTrue(e.getMessage().contains("(saved → now: data seed (data.seed, else seed) 1234 → 99)"),
+        e.getMessage());
   }
 
   /** A checkpoint written before the data was recorded resumes as before. */
