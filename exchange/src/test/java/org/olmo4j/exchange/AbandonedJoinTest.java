@@ -47,11 +47,7 @@ class AbandonedJoinTest {
       assertTrue(seconds < 5, "gave up after " + seconds + " s");
       // The assigned generation forms on the same servers.
       List<TensorExchange> w = NetworkExchangeTest.join(List.of(a, b), 2, PATIENT);
-      CompletableFuture<Double> other =
-          CompletableFuture.supplyAsync(() -> w.get(1).allReduceSum(2.0));
-      assertEquals(3.0, w.get(0).allReduceSum(1.0));
-      assertEquals(3.0, other.get(30, TimeUnit.SECONDS));
-      w.forEach(TensorExchange::close);
+      NetworkExchangeTest.assertComputesAndClose(w);
     }
   }
 
@@ -77,11 +73,7 @@ class AbandonedJoinTest {
     try (ExchangeServer a = start(); ExchangeServer b = start()) {
       List<TensorExchange> w = NetworkExchangeTest.join(List.of(a, b), 1, PATIENT);
       a.abandonJoinsBefore(2);
-      CompletableFuture<Double> other =
-          CompletableFuture.supplyAsync(() -> w.get(1).allReduceSum(2.0));
-      assertEquals(3.0, w.get(0).allReduceSum(1.0));
-      assertEquals(3.0, other.get(30, TimeUnit.SECONDS));
-      w.forEach(TensorExchange::close);
+      NetworkExchangeTest.assertComputesAndClose(w);
     }
   }
 }

@@ -79,11 +79,7 @@ class ExchangeServerEndpointsTest {
           TensorExchangeContractTest.OPTIONS);
       assertEquals(List.of(), ((NetworkExchange) w.get(0)).unixPeers(), "rank 0 to rank 1");
       assertEquals(List.of(0), ((NetworkExchange) w.get(1)).unixPeers(), "rank 1 to rank 0");
-      CompletableFuture<Double> other =
-          CompletableFuture.supplyAsync(() -> w.get(1).allReduceSum(2.0));
-      assertEquals(3.0, w.get(0).allReduceSum(1.0));
-      assertEquals(3.0, other.get(30, TimeUnit.SECONDS));
-      w.forEach(TensorExchange::close);
+      NetworkExchangeTest.assertComputesAndClose(w);
       socket = Path.of(a.helloFrom(0, 2, 2).getUnixBulkPath());
     }
     assertFalse(Files.exists(socket), socket + " is removed with its server");
@@ -168,11 +164,7 @@ class ExchangeServerEndpointsTest {
         assertEquals("127.0.0.1:" + bulk, a.helloFrom(0, 2, generation).getBulkEndpoint());
         List<TensorExchange> w = NetworkExchangeTest.join(List.of(a, b), generation,
             TensorExchangeContractTest.OPTIONS);
-        CompletableFuture<Double> other =
-            CompletableFuture.supplyAsync(() -> w.get(1).allReduceSum(2.0));
-        assertEquals(3.0, w.get(0).allReduceSum(1.0));
-        assertEquals(3.0, other.get(30, TimeUnit.SECONDS));
-        w.forEach(TensorExchange::close);
+        NetworkExchangeTest.assertComputesAndClose(w);
       }
     }
   }

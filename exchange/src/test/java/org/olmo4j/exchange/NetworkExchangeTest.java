@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -124,6 +125,15 @@ class NetworkExchangeTest extends TensorExchangeContractTest {
   }
 
   /** Joins every server to one world, in parallel (each join waits for the others). */
+  /** A world of two ranks sums 1 and 2 (each rank on its own thread), then is closed. */
+  static void assertComputesAndClose(List<TensorExchange> w) throws Exception {
+    CompletableFuture<Double> other =
+        CompletableFuture.supplyAsync(() -> w.get(1).allReduceSum(2.0));
+    assertEquals(3.0, w.get(0).allReduceSum(1.0));
+    assertEquals(3.0, other.get(30, TimeUnit.SECONDS));
+    w.forEach(TensorExchange::close);
+  }
+
   static List<TensorExchange> join(List<ExchangeServer> servers, long generation, ExchangeOptions options) {
     return join(servers, generation, java.util.Collections.nCopies(servers.size(), options));
   }
