@@ -11,7 +11,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,12 +24,10 @@ import org.olmo4j.exchange.ExchangeOptions;
 import org.olmo4j.exchange.InProcessGroup;
 import org.olmo4j.exchange.TensorExchange;
 import org.olmo4j.model.FlatLayout;
-import org.olmo4j.model.FlatVector;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.model.ShardPlan;
 import org.olmo4j.optim.AdamWShard;
 import org.olmo4j.train.Batch;
-import org.olmo4j.train.Collectives;
 import org.olmo4j.train.ShardGroups;
 import org.olmo4j.train.TrainCheckpoints;
 import org.olmo4j.train.TrainStep;
@@ -48,13 +45,13 @@ class FullShardStepTest {
   private static final int GLOBAL_BATCH = 8;
   private static final int SEQ = 16;
   /** OLMo 2 7B's peak learning rate. */
-  private static final double LR = 3e-4;
+  static final double LR = 3e-4;
 
-  private static TrainConfig config(String family, String strategy, String checkpointing) {
+  static TrainConfig config(String family, String strategy, String checkpointing) {
     return config(family, strategy, checkpointing, "fp32");
   }
 
-  private static TrainConfig config(String family, String strategy, String checkpointing,
+  static TrainConfig config(String family, String strategy, String checkpointing,
       String precision, String... more) {
     List<String> keys = new ArrayList<>(List.of("--fsdp.sharding_strategy=" + strategy,
         "--activation_checkpointing=" + checkpointing, "--precision=" + precision));
@@ -80,7 +77,7 @@ class FullShardStepTest {
     return globalBatch(step, GLOBAL_BATCH);
   }
 
-  private static Batch globalBatch(long step, int sequences) {
+  static Batch globalBatch(long step, int sequences) {
     SplittableRandom rnd = new SplittableRandom(1000 + step);
     long[] tokens = new long[sequences * SEQ];
     long start = rnd.nextInt(60);
@@ -98,7 +95,7 @@ class FullShardStepTest {
   }
 
   /** As above, each rank's part of the batch in {@code microBatches} micro-batches (or fewer). */
-  private static List<Double> train(TrainConfig cfg, int n, int microBatches, int from, int to,
+  static List<Double> train(TrainConfig cfg, int n, int microBatches, int from, int to,
       Path load, Path save) throws Exception {
     List<TensorExchange> exchanges =
         InProcessGroup.newWorld(n, 1, ExchangeOptions.DEFAULTS).exchanges();
@@ -159,7 +156,7 @@ class FullShardStepTest {
     }
   }
 
-  private static void assertClose(List<Double> expected, List<Double> actual, double relative,
+  static void assertClose(List<Double> expected, List<Double> actual, double relative,
       String what) {
     assertEquals(expected.size(), actual.size(), what);
     for (int i = 0; i < expected.size(); i++) {
@@ -168,7 +165,7 @@ class FullShardStepTest {
     }
   }
 
-  private static double maxRelative(List<Double> a, List<Double> b) {
+  static double maxRelative(List<Double> a, List<Double> b) {
     double worst = 0;
     for (int i = 0; i < a.size(); i++) {
       worst = Math.max(worst, Math.abs(a.get(i) - b.get(i)) / Math.abs(a.get(i)));
@@ -297,116 +294,5 @@ class FullShardStepTest {
     // A FULL_SHARD checkpoint continued under SHARD_GRAD_OP at N = 4: the same run to rounding.
     List<Double> other = train(zero2, 4, 10, 20, first, null);
     assertClose(straight.subList(10, 20), other, 1e-5, "FULL_SHARD checkpoint under SHARD_GRAD_OP");
-  }
-
-  /**
-   * Per micro-batch of the 5-block model whose table is gathered (2 ranks × 64 tokens > 64 rows):
-   * the embedding, 5 blocks and the head in the forward; 3 blocks (the last two are still
-   * present) and the embedding again (untied: freed after its forward) in the backward. The
-   * backward ends with the embedding and blocks 0 and 1 gathered, and the next micro-batch's
-   * forward starts with them: 3 gathers fewer. Looked up sharded (2 × 32 tokens ≤ 64 rows), a
-   * micro-batch gathers the token ids instead of the embedding, and its embeddings' gradients
-   * instead of the embedding again; the next one starts with blocks 0 and 1.
-   */
-  @Test
-  void theNextMicroBatchStartsWithTheEmbeddingStillGathered() throws Exception {
-    int blocks = 5;
-    int perMicroBatch = 1 + blocks + 1 + (blocks - 2) + 1;
-    assertEquals(perMicroBatch, gathersOfOneStep(4, 4), "gathered table, one micro-batch");
-    assertEquals(2 * perMicroBatch - 3, gathersOfOneStep(8, 4), "gathered, two micro-batches");
-    assertEquals(2 * perMicroBatch - 2, gathersOfOneStep(4, 2), "sharded lookup, two");
-  }
-
-  /**
-   * An untied head of 512 × 32 + 32 = 16,416 elements, longer than a block (about 9,000): with
-   * the embedding looked up sharded, its values stay from one micro-batch's head to the next
-   * one's, one gather fewer per further micro-batch (the 64-row head of the model above is
-   * shorter than a block and is gathered again). The losses still follow SHARD_GRAD_OP's.
-   */
-  @Test
-  void aHeadLongerThanABlockIsGatheredOncePerStep() throws Exception {
-    String[] wide = {"--model.vocab_size=512", "--model.embedding_size=512",
-        "--model.eos_token_id=511"};
-    TrainConfig cfg = config("olmo2", "FULL_SHARD", "null", "fp32", wide);
-    int perMicroBatch = 1 + 5 + 1 + 3 + 1; // looked up sharded: the ids and the rows' gradients
-    assertEquals(perMicroBatch, gathersOfOneStep(cfg, 2, 2), "one micro-batch");
-    assertEquals(2 * perMicroBatch - 3, gathersOfOneStep(cfg, 4, 2),
-        "two: blocks 0 and 1, and the head, still present");
-    // 2 ranks × 32 × 16 tokens > 512 rows: the table is gathered, and its backward (its values
-    // and gradients) must not meet the kept head: the head is gathered again instead.
-    assertEquals(2 * perMicroBatch - 3, gathersOfOneStep(cfg, 64, 32),
-        "two with the table gathered: the embedding and blocks 0 and 1 still present");
-    List<Double> zero2 = train(config("olmo2", "SHARD_GRAD_OP", "null", "fp32", wide), 2, 2, 0,
-        20, null, null);
-    List<Double> zero3 = train(cfg, 2, 2, 0, 20, null, null);
-    System.out.printf("FULL_SHARD vs SHARD_GRAD_OP, 512-row head kept, N=2, 2 micro-batches:"
-        + " max relative loss difference %.2e%n", maxRelative(zero2, zero3));
-    assertClose(zero2, zero3, 1e-5, "FULL_SHARD (head kept) vs SHARD_GRAD_OP");
-  }
-
-  private static int gathersOfOneStep(int sequences, int size) throws Exception {
-    return gathersOfOneStep(config("olmo2", "FULL_SHARD", "null"), sequences, size);
-  }
-
-  /**
-   * The all-gathers rank 0 of 2 enters in one FULL_SHARD step of {@code sequences} sequences per
-   * rank in micro-batches of {@code size}.
-   */
-  private static int gathersOfOneStep(TrainConfig cfg, int sequences, int size)
-      throws Exception {
-    List<TensorExchange> exchanges =
-        InProcessGroup.newWorld(2, 1, ExchangeOptions.DEFAULTS).exchanges();
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      List<Future<Integer>> counts = new ArrayList<>();
-      for (TensorExchange ex : exchanges) {
-        counts.add(pool.submit(() -> {
-          AtomicInteger gathers = new AtomicInteger();
-          Collectives counted = new Collectives() {
-            @Override
-            public int rank() {
-              return ex.rank();
-            }
-
-            @Override
-            public int worldSize() {
-              return ex.worldSize();
-            }
-
-            @Override
-            public void reduceScatter(FlatVector full, float[] myShard) {
-              ex.reduceScatter(full, myShard);
-            }
-
-            @Override
-            public void allGatherInPlace(FlatVector full) {
-              gathers.incrementAndGet();
-              ex.allGatherInPlace(full);
-            }
-
-            @Override
-            public double[] allReduceSum(double[] values) {
-              return ex.allReduceSum(values);
-            }
-          };
-          try (NDManager m = NDManager.newBaseManager();
-              OlmoModel model = TrainStep.model(cfg, m)) {
-            AdamWShard opt = new AdamWShard(model.layout(), TrainStep.plan(cfg, ex.rank(), 2),
-                cfg.optimizer());
-            TrainCheckpoints.initShard(cfg, model.layout(), opt);
-            try (TrainStep step = TrainStep.create(cfg, model, opt, counted)) {
-              step.run(globalBatch(1, 2 * sequences).slice(ex.rank() * sequences, sequences),
-                  size, 1e-4, 1, LR, 1.0);
-            }
-          }
-          return gathers.get();
-        }));
-      }
-      int rank0 = counts.get(0).get();
-      assertEquals(rank0, counts.get(1).get(), "both ranks gather alike");
-      return rank0;
-    } finally {
-      pool.shutdown();
-    }
   }
 }
