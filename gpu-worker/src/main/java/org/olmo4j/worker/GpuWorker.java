@@ -175,7 +175,15 @@ public final class GpuWorker extends AbstractBehavior<GpuWorker.Command> {
       pending = a;
       RankTraining l = loop;
       if (l != null) {
-        l.abort(a.generation());
+        // Off this thread: the abort tells the world's peers and waits (up to 2 s) for their
+        // acknowledgements before it closes its sockets.
+        long newer = a.generation();
+        CompletableFuture.runAsync(() -> l.abort(newer), blocking).whenComplete((v, e) -> {
+          if (e != null) {
+            org.slf4j.LoggerFactory.getLogger(GpuWorker.class).warn(
+                "aborting the running loop for generation {} failed: {}", newer, e.toString());
+          }
+        });
       } else {
         // A loop being built may be joining its world, waiting for a peer that is gone: it gives
         // up now rather than at the exchange timeout (if it joins first, the check after its
