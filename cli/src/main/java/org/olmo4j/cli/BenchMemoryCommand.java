@@ -96,9 +96,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
   /**
    * The README's per-rank formula for parameters, gradients and optimizer state. SHARD_GRAD_OP:
    * 16Ψ/N + 12Ψ (compute copy, flat gradient, autograd's gradients; + 2Ψ for the bf16 copy).
-   * FULL_SHARD: 16Ψ/N + 8·P_block (two block slots) + 4·S (the gradient staging vector, kept;
-   * S = the longest unit staged: a block, the embedding when it is gathered, the head's gradient
-   * in a step of one micro-batch) + 4·H (over several micro-batches, the head's gradient summed:
+   * FULL_SHARD: 16Ψ/N + 8·P_block (two block slots) + 4·S (a unit's gradients held in autograd's
+   * memory while their reduce-scatter reads them, beside the next unit's backward; S = the
+   * longest unit reduced so: a block, the embedding when it is gathered, the head's gradient in a
+   * step of one micro-batch) + 4·H (over several micro-batches, the head's gradient summed:
    * an untied head's, or a tied table's when the embedding is looked up sharded; H = 0 for a
    * tied table gathered) + the most of: 4·P_block (a block's gradients) and 8·E (the
    * embedding's or head's gathered values and gradients; E = the larger of them). A tied table is
@@ -122,11 +123,11 @@ final class BenchMemoryCommand implements Callable<Integer> {
     boolean severalMicroBatches =
         cfg.globalTrainBatchSize() > (long) n * cfg.deviceTrainMicrobatchSize();
     long headGrads = tied ? (sharded ? embed : 0) : head;
-    long staging = 4 * Math.max(block, Math.max(sharded ? 0 : embed,
+    long held = 4 * Math.max(block, Math.max(sharded ? 0 : embed,
         severalMicroBatches ? 0 : headGrads));
     long summed = severalMicroBatches ? 4 * headGrads : 0;
     long during = !tied ? 4 * block : 4 * block + (sharded ? 4 : 8) * embed;
-    return shards + 8 * block + staging + summed + Math.max(during, 8 * outer);
+    return shards + 8 * block + held + summed + Math.max(during, 8 * outer);
   }
 
   private static String name(ActivationCheckpointing a) {

@@ -35,6 +35,13 @@ public final class FlatVector implements AutoCloseable {
   private ByteBuffer[] segments;
   /** The allocations the segments are aligned slices of (what {@link #close()} frees). */
   private ByteBuffer[] owners;
+  /**
+   * A vector of other memory ({@link #viewing}): each segment's first element, then the length;
+   * null for a vector of segments of 2^shift elements.
+   */
+  private final long[] starts;
+  /** Made by {@link #viewing} (not a prefix): its bytes count as live while it is open. */
+  private final boolean view;
 
   private FlatVector(long length, int elementBytes, int segmentElements) {
     if (length < 0) {
@@ -49,6 +56,8 @@ public final class FlatVector implements AutoCloseable {
     this.elementBytes = elementBytes;
     this.shift = Integer.numberOfTrailingZeros(segmentElements);
     this.mask = segmentElements - 1;
+    this.starts = null;
+    this.view = false;
     int n = (int) ((length + segmentElements - 1) / segmentElements);
     this.segments = new ByteBuffer[n];
     this.owners = new ByteBuffer[n];
@@ -67,8 +76,40 @@ public final class FlatVector implements AutoCloseable {
     this.elementBytes = whole.elementBytes;
     this.shift = whole.shift;
     this.mask = whole.mask;
-    this.segments = Arrays.copyOf(whole.segments, (int) ((n + mask) >>> shift));
+    this.starts = whole.starts;
+    this.view = false;
+    this.segments = starts != null ? whole.segments
+        : Arrays.copyOf(whole.segments, (int) ((n + mask) >>> shift));
     this.owners = null; // the whole vector frees the memory
+  }
+
+  /** Segments {@code parts} in order (see {@link #viewing}). */
+  private FlatVector(ByteBuffer[] parts) {
+    this.elementBytes = Float.BYTES;
+    this.shift = 0;
+    this.mask = 0;
+    ByteBuffer[] kept = new ByteBuffer[parts.length];
+    long[] at = new long[parts.length + 1];
+    int n = 0;
+    long total = 0;
+    for (ByteBuffer p : parts) {
+      if (!p.isDirect() || p.remaining() % Float.BYTES != 0) {
+        throw new IllegalArgumentException("a vector views whole fp32 elements of direct buffers, not "
+            + p);
+      }
+      if (p.hasRemaining()) {
+        kept[n] = p.slice().order(ByteOrder.nativeOrder());
+        at[n++] = total;
+        total += p.remaining() / Float.BYTES;
+      }
+    }
+    at[n] = total;
+    this.length = total;
+    this.segments = Arrays.copyOf(kept, n);
+    this.starts = Arrays.copyOf(at, n + 1);
+    this.owners = null; // the buffers' owner frees them
+    this.view = true;
+    PEAK.accumulateAndGet(LIVE.addAndGet(length * elementBytes), Math::max);
   }
 
   /** Bytes of all vectors of this JVM not yet closed (native memory; memory accounting). */
@@ -104,6 +145,16 @@ public final class FlatVector implements AutoCloseable {
   /** As {@link #bf16(long)} with smaller segments (a power of two). */
   public static FlatVector bf16(long length, int segmentElements) {
     return new FlatVector(length, Short.BYTES, segmentElements);
+  }
+
+  /**
+   * An fp32 vector whose elements are those of {@code parts} (position to limit, native order),
+   * one after the other, in their own memory: no copy. Its bytes count as live (see {@link
+   * #liveBytes}) until it is closed, which frees nothing; it must not be used once the buffers'
+   * owner frees them. A unit's gradients in autograd's tensors, reduce-scattered where they are.
+   */
+  public static FlatVector viewing(ByteBuffer... parts) {
+    return new FlatVector(parts);
   }
 
   /** An fp32 copy of {@code a}. */
@@ -147,6 +198,9 @@ public final class FlatVector implements AutoCloseable {
   /** Elements from {@code at} to the end of its segment (or of the vector): the longest {@link #view}. */
   public int contiguous(long at) {
     checkRange(at, 0);
+    if (starts != null) {
+      return at == length ? 0 : (int) (starts[segmentIndex(at) + 1] - at);
+    }
     return (int) Math.min(mask + 1 - (at & mask), length - at);
   }
 
@@ -163,7 +217,9 @@ public final class FlatVector implements AutoCloseable {
       throw new IllegalArgumentException(n + " elements from " + at + " cross a segment boundary ("
           + contiguous(at) + " contiguous)");
     }
-    return segment(at).slice((int) (at & mask) * elementBytes, n * elementBytes)
+    int s = segmentIndex(at);
+    long within = starts != null ? at - starts[s] : at & mask;
+    return segment(s).slice((int) within * elementBytes, n * elementBytes)
         .order(ByteOrder.nativeOrder());
   }
 
@@ -286,12 +342,15 @@ public final class FlatVector implements AutoCloseable {
   @Override
   public void close() {
     ByteBuffer[] s = owners;
+    boolean viewOpen = view && segments != null;
     segments = null;
     owners = null;
     if (s != null) {
       for (ByteBuffer b : s) {
         Native.free(b);
       }
+      LIVE.addAndGet(-length * elementBytes);
+    } else if (viewOpen) {
       LIVE.addAndGet(-length * elementBytes);
     }
   }
@@ -316,12 +375,21 @@ public final class FlatVector implements AutoCloseable {
     }
   }
 
-  private ByteBuffer segment(long at) {
+  /** The segment element {@code at} (< length) is in. */
+  private int segmentIndex(long at) {
+    if (starts == null) {
+      return (int) (at >>> shift);
+    }
+    int i = Arrays.binarySearch(starts, 0, starts.length - 1, at);
+    return i >= 0 ? i : -i - 2;
+  }
+
+  private ByteBuffer segment(int index) {
     ByteBuffer[] s = segments;
     if (s == null) {
       throw new IllegalStateException(this + " is closed");
     }
-    return s[(int) (at >>> shift)];
+    return s[index];
   }
 
   private void checkRange(long at, long n) {

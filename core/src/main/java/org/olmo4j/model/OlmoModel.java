@@ -121,6 +121,14 @@ public final class OlmoModel implements AutoCloseable {
     unitParams().takeGrads(u, dst);
   }
 
+  /**
+   * Unit {@code u}'s accumulated gradients where autograd wrote them, as one flat vector: no
+   * copy, held after the unit is unbound until the result is closed (on the computing thread).
+   */
+  public HeldGradients holdUnitGrads(int u) {
+    return unitParams().holdGrads(u);
+  }
+
   /** As {@link #takeUnitGrads}, adding them to {@code dst} (summing over micro-batches). */
   public void addUnitGrads(int u, FlatVector dst) {
     unitParams().addGrads(u, dst);

@@ -144,6 +144,33 @@ final class UnitParams implements AutoCloseable {
     moveGrads(u, dst, true);
   }
 
+  /**
+   * Unit {@code u}'s gradients in autograd's memory, held past the unit's {@link #unbind} (and
+   * its step scope) until the result is closed.
+   */
+  HeldGradients holdGrads(int u) {
+    List<String> names = units.get(u).params();
+    List<NDArray> held = new ArrayList<>(names.size());
+    ByteBuffer[] parts = new ByteBuffer[names.size()];
+    try {
+      for (int i = 0; i < parts.length; i++) {
+        NDArray p = param(names.get(i));
+        NDArray g = p.getGradient();
+        g.detach(); // the step's scope closing must not free what a reduction still reads
+        held.add(g);
+        parts[i] = g.toByteBuffer(true).order(ByteOrder.nativeOrder());
+        if (parts[i].remaining() != p.size() * Float.BYTES) {
+          throw new IllegalStateException("the gradient of " + names.get(i) + " has "
+              + parts[i].remaining() + " bytes in place, not " + p.size() * Float.BYTES);
+        }
+      }
+      return new HeldGradients(held, FlatVector.viewing(parts));
+    } catch (RuntimeException e) {
+      held.forEach(NDArray::close);
+      throw e;
+    }
+  }
+
   private void moveGrads(int u, FlatVector dst, boolean add) {
     Architecture.Unit unit = units.get(u);
     if (dst.length() != unit.range().length()) {

@@ -25,9 +25,9 @@ import org.olmo4j.optim.GradClip;
  * and a unit's reduce-scatter runs while the unit below computes its backward. Blocks compute in
  * two slots (block i in slot i mod 2), so the last two blocks of the forward are still present
  * for the first two of the backward; every other block is gathered again. A unit's parameter
- * arrays and autograd's gradients exist from its gather to the end of its backward, so one
- * block's gradients plus one copy being reduce-scattered (in one staging vector, kept) are
- * held.
+ * arrays exist from its gather to the end of its backward, and autograd's gradients until their
+ * reduce-scatter, which reads them in place, is done: one block's gradients being computed and
+ * one's being reduce-scattered are held.
  *
  * <p>The embedding: when a micro-batch's tokens over the shard group are no more than the
  * table's rows, it is looked up without being gathered ({@link ShardedLookup}) and a tied table
@@ -275,8 +275,9 @@ public final class FullShardStep implements TrainStep {
         // both parts in autograd and goes after the embedding's backward, every micro-batch).
         if (tied) {
           // The head unit holds the final norm's weight only (nothing under OLMo 1's norm
-          // without affine parameters): reduced as a block's are, first, so that its small
-          // reduction does not wait behind a table's in the staging vector.
+          // without affine parameters): reduced as a block's are, first, so that the table's
+          // reduction, queued next with one micro-batch, waits for this small one, not the
+          // other way round.
           reductions.reduce(head);
         }
         if (!tied || sharded) {

@@ -5,14 +5,15 @@ import java.util.List;
 import java.util.concurrent.Future;
 import org.olmo4j.model.Architecture;
 import org.olmo4j.model.FlatVector;
+import org.olmo4j.model.HeldGradients;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.model.ShardPlan;
 
 /**
- * How a FULL_SHARD step's unit gradients reach the rank's gradient shard: copied out of autograd
- * into a staging vector and reduce-scattered (fp32, summed over the replicas under HYBRID_SHARD)
- * on the collectives thread, each unit's while the unit below computes its backward; the head's,
- * over several micro-batches, summed first and reduce-scattered once.
+ * How a FULL_SHARD step's unit gradients reach the rank's gradient shard: reduce-scattered (fp32,
+ * summed over the replicas under HYBRID_SHARD) on the collectives thread straight from autograd's
+ * memory, each unit's while the unit below computes its backward; the head's, over several
+ * micro-batches, summed first and reduce-scattered once.
  */
 final class UnitReductions implements AutoCloseable {
 
@@ -24,14 +25,14 @@ final class UnitReductions implements AutoCloseable {
   /** This rank's gradient shard: each reduction adds its piece. */
   private final float[] shardGrads;
   /**
-   * Where a unit's gradients are copied for their reduce-scatter: one vector, grown to the
-   * longest unit staged, reused by every unit, as FSDP's caching allocator keeps its blocks. A
-   * vector per unit and micro-batch cost page faults on each (on a 237 M model: 2.6 of 16 s per
-   * step at N = 1; 0.78 × SHARD_GRAD_OP instead of 0.89 on 2 JVMs). The reduction reading it, or
-   * null: the next unit's gradients are copied in once it is done.
+   * The gradients the reduction in flight reads where autograd wrote them, and that reduction;
+   * null when none is. They are let go once it is done, when the next unit's are queued: one
+   * unit's gradients held beside the next one's being computed, as a copy into a staging vector
+   * held them before (that copy, 4 bytes a parameter per micro-batch on the computing thread,
+   * cost a 237 M model's FULL_SHARD step 0.4 CPU-seconds of 12.6 on 2 JVMs).
    */
-  private FlatVector staging;
-  private Future<?> stagingRead;
+  private HeldGradients held;
+  private Future<?> heldRead;
   /**
    * The head's gradient (an untied head's, or the head's part of a tied table's while the
    * embedding is looked up sharded) when a step has several micro-batches: summed over them here
@@ -63,26 +64,20 @@ final class UnitReductions implements AutoCloseable {
     headBackwards = 0;
   }
 
-  /** Copies unit {@code u}'s gradients out and queues their reduce-scatter into the shard. */
+  /**
+   * Queues the reduce-scatter of unit {@code u}'s gradients into the shard, read where autograd
+   * wrote them (they stay after the unit is unbound, until the reduction is done).
+   */
   void reduce(int u) {
     long length = units.get(u).range().length();
     if (length == 0) {
       return;
     }
-    // One in flight: it ran while this unit computed its backward, and its staging vector is
-    // written next (a second would only hold another copy without hiding more).
-    if (stagingRead != null) {
-      comm.await(stagingRead);
-    }
-    if (staging == null || staging.length() < length) {
-      if (staging != null) {
-        staging.close();
-      }
-      staging = FlatVector.fp32(length);
-    }
-    FlatVector grads = staging.prefix(length);
-    model.takeUnitGrads(u, grads);
-    stagingRead = reduction(grads, u);
+    // One in flight: it ran while this unit computed its backward (a second would only hold
+    // another unit's gradients without hiding more).
+    release();
+    held = model.holdUnitGrads(u);
+    heldRead = reduction(held.vector(), u);
   }
 
   /**
@@ -118,13 +113,32 @@ final class UnitReductions implements AutoCloseable {
       reduceHeadGrads();
     }
     comm.awaitReductions();
-    stagingRead = null;
+    release();
   }
 
-  /** After a failure, once the collectives thread's reductions are forgotten: none is pending. */
+  /**
+   * After a failure, once the collectives thread's reductions are forgotten (none runs): lets the
+   * held gradients go.
+   */
   void forget() {
-    stagingRead = null;
+    letGo();
     headGradsOf = -1;
+  }
+
+  /** Waits for the reduction in flight, then lets the gradients it read go. */
+  private void release() {
+    if (heldRead != null) {
+      comm.await(heldRead);
+    }
+    letGo();
+  }
+
+  private void letGo() {
+    if (held != null) {
+      held.close();
+    }
+    held = null;
+    heldRead = null;
   }
 
   private void reduceHeadGrads() {
@@ -143,15 +157,13 @@ final class UnitReductions implements AutoCloseable {
     });
   }
 
-  /** Frees the vectors (once the collectives thread has stopped). */
+  /** Frees the head's sum and what is held (once the collectives thread has stopped). */
   @Override
   public void close() {
-    for (FlatVector v : new FlatVector[] {staging, headGrads}) {
-      if (v != null) {
-        v.close();
-      }
+    if (headGrads != null) {
+      headGrads.close();
     }
-    staging = null;
     headGrads = null;
+    letGo();
   }
 }

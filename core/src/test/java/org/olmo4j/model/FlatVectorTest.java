@@ -152,4 +152,47 @@ class FlatVectorTest {
     assertEquals(7f, whole.toFloatArray()[999]);
     whole.close();
   }
+
+  /**
+   * A vector viewing buffers of any lengths (autograd's gradient tensors): its elements are theirs
+   * in order, in place; views stop at each buffer's end, empty buffers are skipped, and its bytes
+   * count as live until it is closed, which leaves the buffers to their owner.
+   */
+  @Test
+  void aVectorViewingBuffersReadsThemInPlaceSeamBySeam() {
+    ByteBuffer a = ByteBuffer.allocateDirect(3 * 4).order(ByteOrder.nativeOrder());
+    ByteBuffer empty = ByteBuffer.allocateDirect(0);
+    ByteBuffer b = ByteBuffer.allocateDirect(5 * 4).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < 3; i++) {
+      a.putFloat(i * 4, i);
+    }
+    for (int i = 0; i < 5; i++) {
+      b.putFloat(i * 4, 10 + i);
+    }
+    long live = FlatVector.liveBytes();
+    FlatVector v = FlatVector.viewing(a, empty, b);
+    assertEquals(live + 8 * 4, FlatVector.liveBytes(), "its bytes count as live while open");
+    assertEquals(8, v.length());
+    assertArrayEquals(new float[] {0, 1, 2, 10, 11, 12, 13, 14}, v.toFloatArray());
+    assertEquals(2, v.contiguous(1), "a view stops where its buffer ends");
+    assertEquals(5, v.contiguous(3));
+    assertEquals(1, v.contiguous(7));
+    assertEquals(0, v.contiguous(8));
+    assertEquals(12f, v.view(5, 2).getFloat(0));
+    b.putFloat(0, -1f);
+    assertEquals(-1f, v.toFloatArray()[3], "no copy: a write to the buffer shows");
+    float[] across = new float[4];
+    v.get(1, across, 0, 4);
+    assertArrayEquals(new float[] {1, 2, -1, 11}, across);
+    FlatVector copy = FlatVector.fp32(8);
+    v.copyTo(0, copy, 0, 8);
+    assertEquals(14f, copy.toFloatArray()[7]);
+    copy.close();
+    assertThrows(IllegalArgumentException.class, () -> v.view(2, 2), "a view may not cross a seam");
+    assertThrows(IllegalArgumentException.class,
+        () -> FlatVector.viewing(ByteBuffer.allocate(8)), "heap buffers have no address to view");
+    v.close();
+    assertEquals(live, FlatVector.liveBytes(), "closing it takes its bytes off");
+    assertEquals(2f, a.getFloat(8), "and leaves the buffers as they were");
+  }
 }

@@ -167,7 +167,9 @@ public final class MemoryBenchmark {
    * Bytes of autograd's gradients: {@code [held between steps, most held only during a step]}.
    * A whole-model step keeps every parameter's gradient; a FULL_SHARD model none between steps,
    * and during one the gradients of the unit that just ran its backward: at most the largest unit
-   * (a tied embedding's is held from the head's backward on: the embedding's plus a block's).
+   * (a tied embedding's is held from the head's backward on: the embedding's plus a block's). The
+   * gradients of the unit before it, held while their reduce-scatter reads them in place, are
+   * counted with the buffers ({@link FlatVector#viewing} counts as live).
    */
   static long[] autogradGradients(TrainConfig cfg, OlmoModel model) {
     if (!model.unitwise()) {
