@@ -27,6 +27,21 @@ public interface Collectives {
   void reduceScatter(FlatVector full, float[] myShard);
 
   /**
+   * Adds this rank's part of the sum over ranks of {@code full} to {@code acc[at ..]}: the sum is
+   * taken first, in rank order, then added ({@code acc + ((x0 + x1) + ...)}), the values of {@link
+   * #reduceScatter(FlatVector, float[])} into an array followed by that addition. A micro-batch's
+   * unit gradient into the step's gradient shard; the data plane adds as it sums, without the
+   * array (this default allocates one: small and single-rank callers).
+   */
+  default void reduceScatterAdd(FlatVector full, float[] acc, int at) {
+    float[] part = new float[(int) ShardPlan.slice(full.length(), rank(), worldSize()).length()];
+    reduceScatter(full, part);
+    for (int i = 0; i < part.length; i++) {
+      acc[at + i] += part[i];
+    }
+  }
+
+  /**
    * Concatenation of every rank's shard into {@code full} (Ψ fp32 or bf16 elements), this rank's
    * shard already in its range of {@code full}: that range is sent and left as it is, every other
    * range is overwritten (in place, as NCCL's all-gather: on loopback the exchange is CPU-bound, so
@@ -104,6 +119,18 @@ public interface Collectives {
       @Override
       public void reduceScatter(FlatVector full, float[] myShard) {
         full.get(0, myShard, 0, myShard.length);
+      }
+
+      @Override
+      public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
+        for (long done = 0; done < full.length(); ) {
+          int n = full.contiguous(done);
+          java.nio.FloatBuffer piece = full.view(done, n).asFloatBuffer();
+          for (int i = 0; i < n; i++) {
+            acc[at + (int) done + i] += piece.get(i);
+          }
+          done += n;
+        }
       }
 
       @Override

@@ -128,6 +128,22 @@ final class UnitCollectives implements AutoCloseable {
     return part;
   }
 
+  /**
+   * Adds this rank's piece of {@code grads}, summed as {@link #reduce} sums it, to {@code
+   * acc[at ..]}: over the shard group alone, the exchange adds as it sums (no piece array, no
+   * second pass over the shard).
+   */
+  void reduceAdd(FlatVector grads, float[] acc, int at) {
+    if (replicas == null) {
+      shard.reduceScatterAdd(grads, acc, at);
+      return;
+    }
+    float[] part = reduce(grads);
+    for (int i = 0; i < part.length; i++) {
+      acc[at + i] += part[i];
+    }
+  }
+
   /** Whether a piece summed over the shard group is still to be summed over replica groups. */
   boolean hasReplicas() {
     return replicas != null;

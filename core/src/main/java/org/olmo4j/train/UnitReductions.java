@@ -149,12 +149,7 @@ final class UnitReductions implements AutoCloseable {
   /** Queues the reduce-scatter of {@code grads}, unit {@code u}'s, into the gradient shard. */
   private Future<?> reduction(FlatVector grads, int u) {
     int at = Math.toIntExact(plan.unitOffset(u));
-    return comm.reduce(() -> {
-      float[] part = collectives.reduce(grads);
-      for (int i = 0; i < part.length; i++) {
-        shardGrads[at + i] += part[i];
-      }
-    });
+    return comm.reduce(() -> collectives.reduceAdd(grads, shardGrads, at));
   }
 
   /** Frees the head's sum and what is held (once the collectives thread has stopped). */

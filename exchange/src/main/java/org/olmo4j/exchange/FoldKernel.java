@@ -30,6 +30,14 @@ abstract class FoldKernel {
   abstract void fold(float[] shard, int at, ByteBuffer payload, int payloadAt, ByteBuffer own,
       boolean ownBefore, boolean first, int n);
 
+  /**
+   * A two-rank sum added to an accumulator: {@code acc[at + i] += own[i] + payload[i]} (the one
+   * addition of the sum first, then the accumulation), for {@code n} floats from byte {@code
+   * payloadAt} of {@code payload} and from {@code own} (both little-endian).
+   */
+  abstract void foldAdd(float[] acc, int at, ByteBuffer payload, int payloadAt, ByteBuffer own,
+      int n);
+
   /** The kernel's name, for the benchmark's header. */
   abstract String name();
 
@@ -63,6 +71,16 @@ abstract class FoldKernel {
       } else {
         RankOrderSum.add(shard, at, x, 0, o, 0, n);
       }
+    }
+
+    @Override
+    void foldAdd(float[] acc, int at, ByteBuffer payload, int payloadAt, ByteBuffer own, int n) {
+      float[][] s = scratch.get();
+      float[] x = s[0];
+      float[] o = s[1];
+      payload.asFloatBuffer().get(payloadAt / Float.BYTES, x, 0, n);
+      own.asFloatBuffer().get(0, o, 0, n);
+      RankOrderSum.addSum(acc, at, o, x, n);
     }
 
     @Override

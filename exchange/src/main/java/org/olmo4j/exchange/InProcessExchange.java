@@ -9,6 +9,8 @@ public final class InProcessExchange implements TensorExchange {
 
   private final InProcessGroup group;
   private final int rank;
+  /** {@link #reduceScatterAdd}'s pieces, by length. */
+  private final java.util.Map<Integer, float[]> pieces = new java.util.HashMap<>();
 
   InProcessExchange(InProcessGroup group, int rank) {
     this.group = group;
@@ -51,6 +53,18 @@ public final class InProcessExchange implements TensorExchange {
       group.doneReading();
     }
     group.depart(OpKind.REDUCE_SCATTER);
+  }
+
+  /** The piece into an array kept for its length (one collective runs at a time), then added. */
+  @Override
+  public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
+    int len = new ShardRanges(VectorArgs.length(full, DType.FP32, "reduce-scatter"), worldSize())
+        .length(rank);
+    float[] sums = pieces.computeIfAbsent(len, float[]::new);
+    reduceScatter(full, sums);
+    for (int i = 0; i < len; i++) {
+      acc[at + i] += sums[i];
+    }
   }
 
   @Override

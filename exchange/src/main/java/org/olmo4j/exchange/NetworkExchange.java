@@ -33,6 +33,11 @@ public final class NetworkExchange implements TensorExchange {
   private boolean joined;
   private volatile String broken;
   private volatile OpProgress current;
+  /**
+   * {@link #reduceScatterAdd}'s sums in a world of more than two ranks, kept (the longest unit's
+   * piece): one collective runs at a time.
+   */
+  private float[] sums;
 
   NetworkExchange(ExchangeServer server, int rank, long generation,
       List<InetSocketAddress> controlEndpoints, ExchangeOptions options) {
@@ -89,13 +94,46 @@ public final class NetworkExchange implements TensorExchange {
   @Override
   public void reduceScatter(FlatVector full, float[] myShard) {
     int total = VectorArgs.length(full, DType.FP32, "reduce-scatter");
-    ShardRanges ranges = ShardArgs.reduceScatter(total, myShard.length, rank, worldSize);
+    ShardArgs.reduceScatter(total, myShard.length, rank, worldSize);
+    reduceScatter(full, myShard, 0, false);
+  }
+
+  /**
+   * In a world of at most two ranks the sum is added as it is taken, in the fold's one pass over
+   * each element; a larger world folds into a kept array first (its partial sums need a place of
+   * their own), then adds.
+   */
+  @Override
+  public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
+    int total = VectorArgs.length(full, DType.FP32, "reduce-scatter");
+    int len = new ShardRanges(total, worldSize).length(rank);
+    if (at < 0 || at + len > acc.length) {
+      throw new IllegalArgumentException("reduce-scatter: rank " + rank + " of " + worldSize
+          + " adds " + len + " elements at " + at + " of an array of " + acc.length);
+    }
+    if (worldSize <= 2) {
+      reduceScatter(full, acc, at, true);
+      return;
+    }
+    if (sums == null || sums.length < len) {
+      sums = new float[len];
+    }
+    reduceScatter(full, sums, 0, false);
+    for (int i = 0; i < len; i++) {
+      acc[at + i] += sums[i];
+    }
+  }
+
+  /** This rank's part of the sum into {@code dst[at ..]}, written or (two ranks) added. */
+  private void reduceScatter(FlatVector full, float[] dst, int at, boolean accumulate) {
+    int total = (int) full.length();
+    ShardRanges ranges = new ShardRanges(total, worldSize);
     int myStart = (int) ranges.start(rank);
-    int myLen = myShard.length;
+    int myLen = ranges.length(rank);
     OpProgress p = begin(OpKind.REDUCE_SCATTER, expectEach(myLen));
     try {
       Elements src = Elements.of(full);
-      ShardFold fold = new ShardFold(full, myStart, myShard, rank,
+      ShardFold fold = new ShardFold(full, myStart, dst, at, myLen, accumulate, rank,
           options.chunkBytes() / Float.BYTES, p);
       for (int j = 0; j < worldSize; j++) {
         if (j == rank) {

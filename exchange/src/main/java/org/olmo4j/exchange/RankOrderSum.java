@@ -29,6 +29,13 @@ final class RankOrderSum {
     }
   }
 
+  /** {@code acc[accOff + i] += x[i] + y[i]} for i < n: the pair's sum first, then the accumulation. */
+  static void addSum(float[] acc, int accOff, float[] x, float[] y, int n) {
+    for (int i = 0; i < n; i++) {
+      acc[accOff + i] += x[i] + y[i];
+    }
+  }
+
   /** {@code acc[i] += x[i]}. */
   static void add(double[] acc, double[] x) {
     for (int i = 0; i < acc.length; i++) {

@@ -18,7 +18,11 @@ final class ShardFold {
 
   private final FlatVector own;
   private final int ownStart;
+  /** Where the sum goes: {@code shard[shardAt ..]}, written, or added to when {@code accumulate}. */
   private final float[] shard;
+  private final int shardAt;
+  private final int length;
+  private final boolean accumulate;
   private final int rank;
   private final int step;
   private final OpProgress progress;
@@ -30,14 +34,27 @@ final class ShardFold {
 
   /** Folds {@code full[ownStart ..]} and the peers' payloads into {@code shard}, chunks of {@code step}. */
   ShardFold(FlatVector full, int ownStart, float[] shard, int rank, int step, OpProgress progress) {
+    this(full, ownStart, shard, 0, shard.length, false, rank, step, progress);
+  }
+
+  /**
+   * As above into {@code shard[shardAt, shardAt + length)}; with {@code accumulate}, the sum is
+   * added to what is there ({@code acc + (x0 + x1)}), which a world of at most two ranks does in
+   * its one pass over each element.
+   */
+  ShardFold(FlatVector full, int ownStart, float[] shard, int shardAt, int length,
+      boolean accumulate, int rank, int step, OpProgress progress) {
     this.own = full;
     this.ownStart = ownStart;
     this.shard = shard;
+    this.shardAt = shardAt;
+    this.length = length;
+    this.accumulate = accumulate;
     this.rank = rank;
     this.step = step;
     this.progress = progress;
     this.kernel = FoldKernel.BEST;
-    int chunks = (shard.length + step - 1) / step;
+    int chunks = (length + step - 1) / step;
     this.next = new int[chunks];
     this.folded = new int[chunks];
   }
@@ -48,7 +65,7 @@ final class ShardFold {
       for (int done = 0; done < n; ) {
         int i = at + done;
         int c = i / step;
-        int m = Math.min(n - done, Math.min((c + 1) * step, shard.length) - i);
+        int m = Math.min(n - done, Math.min((c + 1) * step, length) - i);
         int turn = awaitTurn(c, peer);
         boolean ownBefore = turn == rank;
         boolean ownAfter = rank == peer + 1;
@@ -67,6 +84,9 @@ final class ShardFold {
   private void fold(ByteBuffer payload, int payloadAt, int at, int n, boolean first,
       boolean ownBefore, boolean ownAfter) {
     boolean withOwn = ownBefore || ownAfter;
+    if (accumulate && !(first && withOwn)) {
+      throw new IllegalStateException("a fold adds to its shard in one pass, so in a world of two");
+    }
     for (int b = 0; b < n; ) {
       int len = Math.min(FoldKernel.BLOCK, n - b);
       ByteBuffer ownBlock = null;
@@ -74,7 +94,13 @@ final class ShardFold {
         len = Math.min(len, own.contiguous(ownStart + at + b));
         ownBlock = own.view(ownStart + at + b, len);
       }
-      kernel.fold(shard, at + b, payload, (payloadAt + b) * Float.BYTES, ownBlock, ownBefore, first, len);
+      int payloadByte = (payloadAt + b) * Float.BYTES;
+      if (accumulate) {
+        // Two ranks: this is the one pass over these elements, own and the peer's together.
+        kernel.foldAdd(shard, shardAt + at + b, payload, payloadByte, ownBlock, len);
+      } else {
+        kernel.fold(shard, shardAt + at + b, payload, payloadByte, ownBlock, ownBefore, first, len);
+      }
       b += len;
     }
   }
@@ -95,7 +121,7 @@ final class ShardFold {
 
   private synchronized void finish(int c, int m, int nextRank) {
     folded[c] += m;
-    if (folded[c] == Math.min(step, shard.length - c * step)) {
+    if (folded[c] == Math.min(step, length - c * step)) {
       folded[c] = 0;
       next[c] = nextRank;
       notifyAll();
@@ -104,6 +130,18 @@ final class ShardFold {
 
   /** The whole sum when there are no peers (a world of one). */
   void ownOnly() {
-    own.get(ownStart, shard, 0, shard.length);
+    if (!accumulate) {
+      own.get(ownStart, shard, shardAt, length);
+      return;
+    }
+    for (int done = 0; done < length; ) {
+      int n = own.contiguous(ownStart + done);
+      n = Math.min(n, length - done);
+      java.nio.FloatBuffer piece = own.view(ownStart + done, n).asFloatBuffer();
+      for (int i = 0; i < n; i++) {
+        shard[shardAt + done + i] += piece.get(i);
+      }
+      done += n;
+    }
   }
 }

@@ -63,6 +63,21 @@ final class SimdFoldKernel extends FoldKernel {
   }
 
   @Override
+  void foldAdd(float[] acc, int at, ByteBuffer payload, int payloadAt, ByteBuffer own, int n) {
+    int step = S.length();
+    int bound = n - n % step;
+    int i = 0;
+    for (; i < bound; i += step) {
+      FloatVector x = FloatVector.fromByteBuffer(S, payload, payloadAt + i * 4, LE);
+      FloatVector o = FloatVector.fromByteBuffer(S, own, i * 4, LE);
+      FloatVector.fromArray(S, acc, at + i).add(o.add(x)).intoArray(acc, at + i);
+    }
+    for (; i < n; i++) {
+      acc[at + i] += own.getFloat(i * 4) + payload.getFloat(payloadAt + i * 4);
+    }
+  }
+
+  @Override
   String name() {
     return "SIMD " + S.vectorBitSize() + "-bit (jdk.incubator.vector)";
   }

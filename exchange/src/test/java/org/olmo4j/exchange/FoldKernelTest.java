@@ -46,4 +46,31 @@ class FoldKernelTest {
         : (withOwn ? (ownBefore ? (s + o) + x : (s + x) + o) : s + x);
     assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(scalar[at]));
   }
+
+  /** Adding a two-rank sum: the pair's sum first, then the accumulation, the same bits both ways. */
+  @ParameterizedTest(name = "n={0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 5, 1003, 16384})
+  void simdAndScalarAddTheSamePairSums(int n) {
+    SplittableRandom rnd = new SplittableRandom(n + 1);
+    int at = 3;
+    int payloadAt = 8;
+    ByteBuffer payload = ByteBuffer.allocateDirect(payloadAt + n * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer own = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+    float[] start = new float[at + n];
+    for (int i = 0; i < n; i++) {
+      payload.putFloat(payloadAt + i * 4, (float) rnd.nextGaussian() * 1e-3f);
+      own.putFloat(i * 4, (float) rnd.nextGaussian() * 1e3f);
+      start[at + i] = (float) rnd.nextGaussian() * 1e4f;
+    }
+    float[] scalar = start.clone();
+    float[] simd = start.clone();
+    new FoldKernel.Scalar().foldAdd(scalar, at, payload, payloadAt, own, n);
+    FoldKernel.BEST.foldAdd(simd, at, payload, payloadAt, own, n);
+    for (int i = 0; i < at + n; i++) {
+      assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(simd[i]), "element " + i);
+      float expected = i < at ? start[i]
+          : start[i] + (own.getFloat((i - at) * 4) + payload.getFloat(payloadAt + (i - at) * 4));
+      assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(scalar[i]), "element " + i);
+    }
+  }
 }

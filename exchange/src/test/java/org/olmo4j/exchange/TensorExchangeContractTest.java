@@ -122,6 +122,51 @@ abstract class TensorExchangeContractTest implements ExchangeFailureContract {
     }
   }
 
+  /**
+   * A micro-batch's unit gradient added to the step's shard: exactly the reduce-scatter's piece
+   * added afterwards ({@code acc + (x0 + x1 + ...)}), at an offset inside a longer array, the
+   * elements around it untouched; twice in a row, as two micro-batches.
+   */
+  @ParameterizedTest(name = "N={0} Ψ={1}")
+  @CsvSource({"1,10", "2,11", "2,70000", "3,3000", "4,1001"})
+  void reduceScatterAddAddsTheRankOrderSumAfterItIsTaken(int n, int psi) throws Exception {
+    List<TensorExchange> w = world(n, 1, OPTIONS);
+    ShardRanges ranges = new ShardRanges(psi, n);
+    int at = 5;
+    List<float[]> accs = onAll(w, ex -> {
+      float[] acc = start(ranges.length(ex.rank()) + at + 3);
+      for (int micro = 0; micro < 2; micro++) {
+        ex.reduceScatterAdd(FlatVector.of(gradient(ex.rank() + 10 * micro, psi)), acc, at);
+      }
+      return acc;
+    });
+    for (int r = 0; r < n; r++) {
+      int len = ranges.length(r);
+      float[] want = start(len + at + 3);
+      for (int micro = 0; micro < 2; micro++) {
+        float[] sum = gradient(10 * micro, psi);
+        for (int q = 1; q < n; q++) {
+          float[] g = gradient(q + 10 * micro, psi);
+          for (int i = 0; i < psi; i++) {
+            sum[i] += g[i];
+          }
+        }
+        for (int i = 0; i < len; i++) {
+          want[at + i] += sum[(int) ranges.start(r) + i];
+        }
+      }
+      assertBitsEqual(want, accs.get(r), "rank " + r + " accumulator");
+    }
+  }
+
+  private static float[] start(int length) {
+    float[] a = new float[length];
+    for (int i = 0; i < length; i++) {
+      a[i] = 1000f + i * 0.001f;
+    }
+    return a;
+  }
+
   @ParameterizedTest(name = "N={0} Ψ={1}")
   @CsvSource({"1,7", "2,11", "3,2000", "4,3", "4,0"})
   void allGatherReturnsEveryShardInPlace(int n, int psi) throws Exception {

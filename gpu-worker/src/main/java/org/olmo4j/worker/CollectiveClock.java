@@ -82,6 +82,11 @@ final class CollectiveClock implements Collectives {
   }
 
   @Override
+  public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
+    inner.reduceScatterAdd(full, acc, at);
+  }
+
+  @Override
   public void allGatherInPlace(FlatVector full) {
     inner.allGatherInPlace(full);
   }
@@ -114,6 +119,16 @@ final class CollectiveClock implements Collectives {
       long t0 = enter();
       try {
         group.reduceScatter(full, myShard);
+      } finally {
+        record(t0);
+      }
+    }
+
+    @Override
+    public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
+      long t0 = enter();
+      try {
+        group.reduceScatterAdd(full, acc, at);
       } finally {
         record(t0);
       }
