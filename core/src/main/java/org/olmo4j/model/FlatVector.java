@@ -14,8 +14,10 @@ import org.olmo4j.io.Bf16Kernel;
  * in segments of at most {@link #SEGMENT_ELEMENTS}, so that Ψ is not bounded by the 2 GiB of one
  * buffer. The full vectors of a ZeRO step (gradients, compute parameters) live here: sockets read
  * and write them without the copy a heap array costs (the JDK stages heap buffers through a direct
- * one), and DJL loads parameters from views of them. Each segment starts on a 64-byte boundary
- * ({@link AlignedBuffer}), so a view's alignment follows from its offset alone.
+ * one), and DJL loads parameters from views of them. Each segment it allocates starts on a
+ * 64-byte boundary ({@link AlignedBuffer}), so a view's alignment follows from its offset alone. A
+ * vector may also view memory it does not own, in segments of any length ({@link #viewing}):
+ * autograd's gradient tensors, reduce-scattered where they are.
  *
  * <p>Not thread-safe for overlapping writes; concurrent access to disjoint ranges is fine.
  */
@@ -41,7 +43,7 @@ public final class FlatVector implements AutoCloseable {
    */
   private final long[] starts;
   /** Made by {@link #viewing} (not a prefix): its bytes count as live while it is open. */
-  private final boolean view;
+  private final boolean borrowed;
 
   private FlatVector(long length, int elementBytes, int segmentElements) {
     if (length < 0) {
@@ -57,7 +59,7 @@ public final class FlatVector implements AutoCloseable {
     this.shift = Integer.numberOfTrailingZeros(segmentElements);
     this.mask = segmentElements - 1;
     this.starts = null;
-    this.view = false;
+    this.borrowed = false;
     int n = (int) ((length + segmentElements - 1) / segmentElements);
     this.segments = new ByteBuffer[n];
     this.owners = new ByteBuffer[n];
@@ -77,7 +79,7 @@ public final class FlatVector implements AutoCloseable {
     this.shift = whole.shift;
     this.mask = whole.mask;
     this.starts = whole.starts;
-    this.view = false;
+    this.borrowed = false;
     this.segments = starts != null ? whole.segments
         : Arrays.copyOf(whole.segments, (int) ((n + mask) >>> shift));
     this.owners = null; // the whole vector frees the memory
@@ -108,7 +110,7 @@ public final class FlatVector implements AutoCloseable {
     this.segments = Arrays.copyOf(kept, n);
     this.starts = Arrays.copyOf(at, n + 1);
     this.owners = null; // the buffers' owner frees them
-    this.view = true;
+    this.borrowed = true;
     PEAK.accumulateAndGet(LIVE.addAndGet(length * elementBytes), Math::max);
   }
 
@@ -177,7 +179,7 @@ public final class FlatVector implements AutoCloseable {
 
   /**
    * The first {@code n} elements as a vector of their own that shares this one's memory: a
-   * staging vector sized for the longest contents, reused for shorter ones. Writes through either
+   * buffer sized for the longest contents, reused for shorter ones. Writes through either
    * show in both; closing the prefix frees nothing, and it must not be used once this vector is
    * closed.
    */
@@ -199,7 +201,7 @@ public final class FlatVector implements AutoCloseable {
   public int contiguous(long at) {
     checkRange(at, 0);
     if (starts != null) {
-      return at == length ? 0 : (int) (starts[segmentIndex(at) + 1] - at);
+      return at == length ? 0 : (int) Math.min(starts[segmentIndex(at) + 1] - at, length - at);
     }
     return (int) Math.min(mask + 1 - (at & mask), length - at);
   }
@@ -272,6 +274,17 @@ public final class FlatVector implements AutoCloseable {
     }
   }
 
+  /** Adds fp32 elements {@code [from, from + n)} to {@code acc[at .. at + n)}. */
+  public void addTo(long from, float[] acc, int at, int n) {
+    checkType(Float.BYTES);
+    pieces(from, n, (v, done, m) -> {
+      FloatBuffer in = v.asFloatBuffer();
+      for (int i = 0; i < m; i++) {
+        acc[at + done + i] += in.get(i);
+      }
+    });
+  }
+
   /** Copies bf16 bits {@code src[off .. off + n)} to elements {@code [at, at + n)}. */
   public void put(long at, short[] src, int off, int n) {
     checkType(Short.BYTES);
@@ -336,13 +349,14 @@ public final class FlatVector implements AutoCloseable {
   }
 
   /**
-   * Frees the native memory now instead of at some later garbage collection. Only when no thread
+   * Frees the native memory now instead of at some later garbage collection (a vector {@link
+   * #viewing} other memory frees nothing: its bytes stop counting as live). Only when no thread
    * can touch the vector or a view of it any more: a later access would read freed memory.
    */
   @Override
   public void close() {
     ByteBuffer[] s = owners;
-    boolean viewOpen = view && segments != null;
+    boolean viewOpen = borrowed && segments != null;
     segments = null;
     owners = null;
     if (s != null) {

@@ -24,6 +24,11 @@ public final class HeldGradients implements AutoCloseable {
     return vector;
   }
 
+  /** Whether any of the gradient arrays has been closed (tests: none until {@link #close()}). */
+  boolean released() {
+    return arrays.stream().anyMatch(NDArray::isReleased);
+  }
+
   /** Lets autograd's memory go. */
   @Override
   public void close() {

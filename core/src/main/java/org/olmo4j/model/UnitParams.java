@@ -2,6 +2,7 @@ package org.olmo4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
@@ -17,7 +18,7 @@ import java.util.Map;
  *
  * <p>A unit's parameter arrays exist only while the unit is bound: {@link #bind} makes fresh
  * arrays in the step's manager, views of the unit's gathered vector; {@link #unbind} closes them,
- * and their gradients with them (take those first). Blocks have identical shapes and compute in
+ * and their gradients with them unless {@link #holdGrads} holds those (take or hold them first). Blocks have identical shapes and compute in
  * two slot vectors owned here (block i in slot {@code i mod 2}): gathering block i into its slot
  * is a plain memory write, which autograd does not see, so a block recorded in the forward finds
  * its values again once it is gathered again before its backward (FSDP's free-after-forward and
@@ -126,7 +127,10 @@ final class UnitParams implements AutoCloseable {
     bound[u] = values;
   }
 
-  /** Closes unit {@code u}'s arrays and their gradients; its vector is the caller's to free. */
+  /**
+   * Closes unit {@code u}'s arrays and the gradients not held ({@link #holdGrads}); its vector is
+   * the caller's to free.
+   */
   void unbind(int u) {
     for (NDArray a : arrays.get(u).values()) {
       a.close();
@@ -156,8 +160,16 @@ final class UnitParams implements AutoCloseable {
       for (int i = 0; i < parts.length; i++) {
         NDArray p = param(names.get(i));
         NDArray g = p.getGradient();
-        g.detach(); // the step's scope closing must not free what a reduction still reads
+        // Neither the step's scope nor an NDScope closing may free what a reduction still reads.
+        g.detach();
+        NDScope.unregister(g);
         held.add(g);
+        if (g.getDevice().isGpu()) {
+          // toByteBuffer would view a host copy, freed with the step's scope.
+          throw new IllegalStateException("the gradient of " + names.get(i) + " is on "
+              + g.getDevice() + "; FULL_SHARD reduce-scatters gradients in host memory");
+        }
+        // A leaf's gradient has its parameter's (contiguous) layout, so this views g itself.
         parts[i] = g.toByteBuffer(true).order(ByteOrder.nativeOrder());
         if (parts[i].remaining() != p.size() * Float.BYTES) {
           throw new IllegalStateException("the gradient of " + names.get(i) + " has "

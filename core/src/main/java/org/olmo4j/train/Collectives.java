@@ -34,7 +34,7 @@ public interface Collectives {
    * array (this default allocates one: small and single-rank callers).
    */
   default void reduceScatterAdd(FlatVector full, float[] acc, int at) {
-    float[] part = new float[(int) ShardPlan.slice(full.length(), rank(), worldSize()).length()];
+    float[] part = new float[checkAccumulator(full.length(), acc, at, rank(), worldSize())];
     reduceScatter(full, part);
     for (int i = 0; i < part.length; i++) {
       acc[at + i] += part[i];
@@ -90,6 +90,20 @@ public interface Collectives {
     v.get(0, full, 0, full.length);
   }
 
+  /**
+   * The length of rank {@code rank}'s piece of {@code total} elements, checked to fit in {@code
+   * acc} from {@code at} ({@link #reduceScatterAdd}'s arguments, checked before it exchanges).
+   */
+  static int checkAccumulator(long total, float[] acc, int at, int rank, int worldSize) {
+    long len = ShardPlan.slice(total, rank, worldSize).length();
+    if (at < 0 || at + len > acc.length) {
+      throw new IllegalArgumentException("reduce-scatter: rank " + rank + " of " + worldSize
+          + " adds its " + len + " of " + total + " elements at " + at + " of an array of "
+          + acc.length);
+    }
+    return (int) len;
+  }
+
   /** Where this rank's shard starts in a vector of {@code total} elements (the flat layout's split). */
   private long shardStart(long total) {
     return ShardPlan.slice(total, rank(), worldSize()).start();
@@ -123,14 +137,8 @@ public interface Collectives {
 
       @Override
       public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
-        for (long done = 0; done < full.length(); ) {
-          int n = full.contiguous(done);
-          java.nio.FloatBuffer piece = full.view(done, n).asFloatBuffer();
-          for (int i = 0; i < n; i++) {
-            acc[at + (int) done + i] += piece.get(i);
-          }
-          done += n;
-        }
+        int n = checkAccumulator(full.length(), acc, at, 0, 1);
+        full.addTo(0, acc, at, n);
       }
 
       @Override

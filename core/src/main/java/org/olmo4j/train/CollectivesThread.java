@@ -100,7 +100,11 @@ final class CollectivesThread {
     reductions.forEach(f -> f.cancel(false));
   }
 
-  /** After {@link #cancelReductions}: waits for the one running; errors join {@code cause}. */
+  /**
+   * After {@link #cancelReductions}: forgets every reduction, the errors of those not cancelled
+   * joining {@code cause} (waiting for them up to 30 s). One cancelled while it ran reads as
+   * cancelled and is not waited for: what it reads must stay until the thread has stopped.
+   */
   void forgetReductions(Throwable cause) {
     for (Future<?> r : reductions) {
       if (!r.isCancelled()) {

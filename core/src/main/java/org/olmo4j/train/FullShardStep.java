@@ -227,6 +227,9 @@ public final class FullShardStep implements TrainStep {
 
     @Override
     public void beforeForward(int u) {
+      // The last micro-batch's last reduction ran before this one's first gather (the thread runs
+      // in order): its gradients need not be held through this forward.
+      reductions.releaseIfDone();
       if (u == 0 && sharded) {
         return; // the lookup issues its exchange, then the prefetches
       }

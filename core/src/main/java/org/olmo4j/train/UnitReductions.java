@@ -1,7 +1,9 @@
 package org.olmo4j.train;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.olmo4j.model.Architecture;
 import org.olmo4j.model.FlatVector;
@@ -26,13 +28,20 @@ final class UnitReductions implements AutoCloseable {
   private final float[] shardGrads;
   /**
    * The gradients the reduction in flight reads where autograd wrote them, and that reduction;
-   * null when none is. They are let go once it is done, when the next unit's are queued: one
-   * unit's gradients held beside the next one's being computed, as a copy into a staging vector
-   * held them before (that copy, 4 bytes a parameter per micro-batch on the computing thread,
-   * cost a 237 M model's FULL_SHARD step 0.4 CPU-seconds of 12.6 on 2 JVMs).
+   * null when none is. They are let go once it is done: when the next unit's are queued, or
+   * between units when it is found done. So one unit's gradients are held beside the next one's
+   * being computed, as a copy into a staging vector held them before (that copy, 4 bytes a
+   * parameter per micro-batch on the computing thread, and binding the units took a 237 M
+   * model's FULL_SHARD step 0.42 more CPU-seconds than SHARD_GRAD_OP's 9.8 on 2 JVMs).
    */
   private HeldGradients held;
   private Future<?> heldRead;
+  /**
+   * Gradients held by a reduction a failure left unfinished: exchange threads may still read
+   * them, so they go only at {@link #close} (after the collectives thread and the exchange have
+   * stopped).
+   */
+  private final List<HeldGradients> abandoned = new ArrayList<>();
   /**
    * The head's gradient (an untied head's, or the head's part of a tied table's while the
    * embedding is looked up sharded) when a step has several micro-batches: summed over them here
@@ -117,12 +126,39 @@ final class UnitReductions implements AutoCloseable {
   }
 
   /**
-   * After a failure, once the collectives thread's reductions are forgotten (none runs): lets the
-   * held gradients go.
+   * After a failure, once the collectives thread's reductions are forgotten: lets the held
+   * gradients go if their reduction finished, else keeps them until {@link #close}.
    */
   void forget() {
+    if (held != null && !finished(heldRead)) {
+      abandoned.add(held);
+      held = null;
+    }
     letGo();
     headGradsOf = -1;
+  }
+
+  /** Between units: lets the held gradients go if their reduction is done (no wait). */
+  void releaseIfDone() {
+    if (held != null && finished(heldRead)) {
+      letGo();
+    }
+  }
+
+  /**
+   * Whether {@code read} returned normally: a reduction that failed may have left exchange threads
+   * reading its vector (they stop once the exchange is closed and idle).
+   */
+  private static boolean finished(Future<?> read) {
+    if (!read.isDone() || read.isCancelled()) {
+      return false;
+    }
+    try {
+      read.get();
+      return true;
+    } catch (InterruptedException | ExecutionException e) {
+      return false;
+    }
   }
 
   /** Waits for the reduction in flight, then lets the gradients it read go. */
@@ -160,5 +196,7 @@ final class UnitReductions implements AutoCloseable {
     }
     headGrads = null;
     letGo();
+    abandoned.forEach(HeldGradients::close);
+    abandoned.clear();
   }
 }

@@ -195,4 +195,48 @@ class FlatVectorTest {
     assertEquals(live, FlatVector.liveBytes(), "closing it takes its bytes off");
     assertEquals(2f, a.getFloat(8), "and leaves the buffers as they were");
   }
+
+  /**
+   * Many buffers of random lengths (some empty, one seen from a non-zero position): every element
+   * is where a reference array says, every view stops at its buffer's end, and a prefix stops at
+   * its own length.
+   */
+  @Test
+  void aVectorViewingManyBuffersFindsEveryElement() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    int parts = 40;
+    ByteBuffer[] buffers = new ByteBuffer[parts];
+    float[] reference = new float[40 * 30];
+    int[] ends = new int[parts];
+    int total = 0;
+    for (int p = 0; p < parts; p++) {
+      int n = p % 7 == 3 ? 0 : 1 + rnd.nextInt(29);
+      int skip = p == 5 ? 3 : 0; // a buffer whose position is not 0
+      ByteBuffer b = ByteBuffer.allocateDirect((skip + n) * 4).order(ByteOrder.nativeOrder());
+      for (int i = 0; i < n; i++) {
+        reference[total + i] = total + i + 0.25f;
+        b.putFloat((skip + i) * 4, reference[total + i]);
+      }
+      b.position(skip * 4);
+      buffers[p] = b;
+      total += n;
+      ends[p] = total;
+    }
+    FlatVector v = FlatVector.viewing(buffers);
+    assertEquals(total, v.length());
+    for (int at = 0; at < total; at++) {
+      int end = 0;
+      for (int e : ends) {
+        if (e > at) {
+          end = e;
+          break;
+        }
+      }
+      assertEquals(end - at, v.contiguous(at), "contiguous at " + at);
+      assertEquals(reference[at], v.view(at, 1).getFloat(0), "element " + at);
+    }
+    FlatVector prefix = v.prefix(total - 1);
+    assertEquals(1, prefix.contiguous(total - 2), "a prefix ends at its own length");
+    v.close();
+  }
 }

@@ -1,8 +1,11 @@
 package org.olmo4j.exchange;
 
 import java.time.Duration;
-import org.olmo4j.model.FlatVector;
+import java.util.HashMap;
+import java.util.Map;
 import org.olmo4j.exchange.InProcessGroup.Contribution;
+import org.olmo4j.model.FlatVector;
+import org.olmo4j.train.Collectives;
 
 /** A rank of an {@link InProcessGroup}: all ranks are threads of this JVM. */
 public final class InProcessExchange implements TensorExchange {
@@ -10,7 +13,7 @@ public final class InProcessExchange implements TensorExchange {
   private final InProcessGroup group;
   private final int rank;
   /** {@link #reduceScatterAdd}'s pieces, by length. */
-  private final java.util.Map<Integer, float[]> pieces = new java.util.HashMap<>();
+  private final Map<Integer, float[]> pieces = new HashMap<>();
 
   InProcessExchange(InProcessGroup group, int rank) {
     this.group = group;
@@ -58,8 +61,8 @@ public final class InProcessExchange implements TensorExchange {
   /** The piece into an array kept for its length (one collective runs at a time), then added. */
   @Override
   public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
-    int len = new ShardRanges(VectorArgs.length(full, DType.FP32, "reduce-scatter"), worldSize())
-        .length(rank);
+    int len = Collectives.checkAccumulator(VectorArgs.length(full, DType.FP32, "reduce-scatter"),
+        acc, at, rank, worldSize());
     float[] sums = pieces.computeIfAbsent(len, float[]::new);
     reduceScatter(full, sums);
     for (int i = 0; i < len; i++) {

@@ -6,6 +6,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import org.olmo4j.model.FlatVector;
+import org.olmo4j.train.Collectives;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,11 +107,7 @@ public final class NetworkExchange implements TensorExchange {
   @Override
   public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
     int total = VectorArgs.length(full, DType.FP32, "reduce-scatter");
-    int len = new ShardRanges(total, worldSize).length(rank);
-    if (at < 0 || at + len > acc.length) {
-      throw new IllegalArgumentException("reduce-scatter: rank " + rank + " of " + worldSize
-          + " adds " + len + " elements at " + at + " of an array of " + acc.length);
-    }
+    int len = Collectives.checkAccumulator(total, acc, at, rank, worldSize);
     if (worldSize <= 2) {
       reduceScatter(full, acc, at, true);
       return;

@@ -134,14 +134,6 @@ final class ShardFold {
       own.get(ownStart, shard, shardAt, length);
       return;
     }
-    for (int done = 0; done < length; ) {
-      int n = own.contiguous(ownStart + done);
-      n = Math.min(n, length - done);
-      java.nio.FloatBuffer piece = own.view(ownStart + done, n).asFloatBuffer();
-      for (int i = 0; i < n; i++) {
-        shard[shardAt + done + i] += piece.get(i);
-      }
-      done += n;
-    }
+    own.addTo(ownStart, shard, shardAt, length);
   }
 }
