@@ -1,11 +1,9 @@
 package org.olmo4j.model;
 
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
 import org.olmo4j.io.Bf16;
 import org.olmo4j.io.Bf16Kernel;
 
@@ -26,9 +24,6 @@ public final class FlatVector implements AutoCloseable {
   /** Elements per segment: 1 GiB of fp32, 512 MiB of bf16. */
   public static final int SEGMENT_ELEMENTS = 1 << 28;
 
-  /** Bytes of every open vector of this JVM, and their most since {@link #resetPeak()}. */
-  private static final AtomicLong LIVE = new AtomicLong();
-  private static final AtomicLong PEAK = new AtomicLong();
 
   private final long length;
   private final int elementBytes;
@@ -37,10 +32,7 @@ public final class FlatVector implements AutoCloseable {
   private ByteBuffer[] segments;
   /** The allocations the segments are aligned slices of (what {@link #close()} frees). */
   private ByteBuffer[] owners;
-  /**
-   * A vector of other memory ({@link #viewing}): each segment's first element, then the length;
-   * null for a vector of segments of 2^shift elements.
-   */
+  /** {@link #viewing}: each segment's first element, then the length; else null (2^shift each). */
   private final long[] starts;
   /** Made by {@link #viewing} (not a prefix): its bytes count as live while it is open. */
   private final boolean borrowed;
@@ -69,7 +61,7 @@ public final class FlatVector implements AutoCloseable {
       segments[s] = b.memory();
       owners[s] = b.owner();
     }
-    PEAK.accumulateAndGet(LIVE.addAndGet(length * elementBytes), Math::max);
+    VectorMemory.opened(length * elementBytes);
   }
 
   /** The first {@code n} elements of {@code whole}, sharing its memory (see {@link #prefix}). */
@@ -90,43 +82,24 @@ public final class FlatVector implements AutoCloseable {
     this.elementBytes = Float.BYTES;
     this.shift = 0;
     this.mask = 0;
-    ByteBuffer[] kept = new ByteBuffer[parts.length];
-    long[] at = new long[parts.length + 1];
-    int n = 0;
-    long total = 0;
-    for (ByteBuffer p : parts) {
-      if (!p.isDirect() || p.remaining() % Float.BYTES != 0) {
-        throw new IllegalArgumentException("a vector views whole fp32 elements of direct buffers, not "
-            + p);
-      }
-      if (p.hasRemaining()) {
-        kept[n] = p.slice().order(ByteOrder.nativeOrder());
-        at[n++] = total;
-        total += p.remaining() / Float.BYTES;
-      }
+    this.segments = Arrays.stream(parts).map(FlatVector::fp32View).filter(ByteBuffer::hasRemaining)
+        .toArray(ByteBuffer[]::new);
+    this.starts = new long[segments.length + 1];
+    for (int i = 0; i < segments.length; i++) {
+      starts[i + 1] = starts[i] + segments[i].remaining() / Float.BYTES;
     }
-    at[n] = total;
-    this.length = total;
-    this.segments = Arrays.copyOf(kept, n);
-    this.starts = Arrays.copyOf(at, n + 1);
+    this.length = starts[segments.length];
     this.owners = null; // the buffers' owner frees them
     this.borrowed = true;
-    PEAK.accumulateAndGet(LIVE.addAndGet(length * elementBytes), Math::max);
+    VectorMemory.opened(length * elementBytes);
   }
 
-  /** Bytes of all vectors of this JVM not yet closed (native memory; memory accounting). */
-  public static long liveBytes() {
-    return LIVE.get();
-  }
-
-  /** The most {@link #liveBytes()} reached since the last {@link #resetPeak()}. */
-  public static long peakBytes() {
-    return PEAK.get();
-  }
-
-  /** Starts a new peak at the bytes live now. */
-  public static void resetPeak() {
-    PEAK.set(LIVE.get());
+  private static ByteBuffer fp32View(ByteBuffer p) {
+    if (!p.isDirect() || p.remaining() % Float.BYTES != 0) {
+      throw new IllegalArgumentException("a vector views whole fp32 elements of direct buffers, not "
+          + p);
+    }
+    return p.slice().order(ByteOrder.nativeOrder());
   }
 
   /** {@code length} fp32 elements, zeros. */
@@ -152,7 +125,7 @@ public final class FlatVector implements AutoCloseable {
   /**
    * An fp32 vector whose elements are those of {@code parts} (position to limit, native order),
    * one after the other, in their own memory: no copy. Its bytes count as live (see {@link
-   * #liveBytes}) until it is closed, which frees nothing; it must not be used once the buffers'
+   * VectorMemory#liveBytes}) until it is closed, which frees nothing; it must not be used once the buffers'
    * owner frees them. A unit's gradients in autograd's tensors, reduce-scattered where they are.
    */
   public static FlatVector viewing(ByteBuffer... parts) {
@@ -356,16 +329,16 @@ public final class FlatVector implements AutoCloseable {
   @Override
   public void close() {
     ByteBuffer[] s = owners;
-    boolean viewOpen = borrowed && segments != null;
+    boolean counted = segments != null && (s != null || borrowed);
     segments = null;
     owners = null;
     if (s != null) {
       for (ByteBuffer b : s) {
-        Native.free(b);
+        VectorMemory.free(b);
       }
-      LIVE.addAndGet(-length * elementBytes);
-    } else if (viewOpen) {
-      LIVE.addAndGet(-length * elementBytes);
+    }
+    if (counted) {
+      VectorMemory.closed(length * elementBytes);
     }
   }
 
@@ -391,10 +364,7 @@ public final class FlatVector implements AutoCloseable {
 
   /** The segment element {@code at} (< length) is in. */
   private int segmentIndex(long at) {
-    if (starts == null) {
-      return (int) (at >>> shift);
-    }
-    int i = Arrays.binarySearch(starts, 0, starts.length - 1, at);
+    int i = starts == null ? (int) (at >>> shift) : Arrays.binarySearch(starts, 0, starts.length - 1, at);
     return i >= 0 ? i : -i - 2;
   }
 
@@ -415,27 +385,6 @@ public final class FlatVector implements AutoCloseable {
   private void checkType(int bytes) {
     if (bytes != elementBytes) {
       throw new IllegalArgumentException("this is " + this + ", not " + (bytes == 4 ? "fp32" : "bf16"));
-    }
-  }
-
-  /** Releases a direct buffer's memory through the JDK's cleaner (sun.misc.Unsafe#invokeCleaner). */
-  private static final class Native {
-    private static final sun.misc.Unsafe UNSAFE = load();
-
-    private static sun.misc.Unsafe load() {
-      try {
-        Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-        f.setAccessible(true);
-        return (sun.misc.Unsafe) f.get(null);
-      } catch (ReflectiveOperationException | RuntimeException e) {
-        return null; // then the garbage collector frees the memory, later
-      }
-    }
-
-    static void free(ByteBuffer b) {
-      if (UNSAFE != null) {
-        UNSAFE.invokeCleaner(b);
-      }
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.olmo4j.io.Bf16;
 
@@ -169,9 +170,9 @@ class FlatVectorTest {
     for (int i = 0; i < 5; i++) {
       b.putFloat(i * 4, 10 + i);
     }
-    long live = FlatVector.liveBytes();
+    long live = VectorMemory.liveBytes();
     FlatVector v = FlatVector.viewing(a, empty, b);
-    assertEquals(live + 8 * 4, FlatVector.liveBytes(), "its bytes count as live while open");
+    assertEquals(live + 8 * 4, VectorMemory.liveBytes(), "its bytes count as live while open");
     assertEquals(8, v.length());
     assertArrayEquals(new float[] {0, 1, 2, 10, 11, 12, 13, 14}, v.toFloatArray());
     assertEquals(2, v.contiguous(1), "a view stops where its buffer ends");
@@ -192,7 +193,7 @@ class FlatVectorTest {
     assertThrows(IllegalArgumentException.class,
         () -> FlatVector.viewing(ByteBuffer.allocate(8)), "heap buffers have no address to view");
     v.close();
-    assertEquals(live, FlatVector.liveBytes(), "closing it takes its bytes off");
+    assertEquals(live, VectorMemory.liveBytes(), "closing it takes its bytes off");
     assertEquals(2f, a.getFloat(8), "and leaves the buffers as they were");
   }
 
@@ -203,7 +204,7 @@ class FlatVectorTest {
    */
   @Test
   void aVectorViewingManyBuffersFindsEveryElement() {
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    SplittableRandom rnd = new SplittableRandom(5);
     int parts = 40;
     ByteBuffer[] buffers = new ByteBuffer[parts];
     float[] reference = new float[40 * 30];

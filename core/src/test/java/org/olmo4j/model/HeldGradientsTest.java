@@ -69,9 +69,9 @@ class HeldGradientsTest {
           assertEquals(3 * v[i] * v[i], expected[i], 1e-6);
         }
       }
-      long live = FlatVector.liveBytes();
+      long live = VectorMemory.liveBytes();
       held.close();
-      assertEquals(live - 4 * length, FlatVector.liveBytes(), "the held bytes are let go");
+      assertEquals(live - 4 * length, VectorMemory.liveBytes(), "the held bytes are let go");
       assertTrue(held.released());
       copied.close();
     }

@@ -20,6 +20,7 @@ import org.olmo4j.exchange.NetworkExchange;
 import org.olmo4j.model.Architecture;
 import org.olmo4j.model.FlatLayout;
 import org.olmo4j.model.FlatVector;
+import org.olmo4j.model.VectorMemory;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.model.ShardPlan;
 import org.olmo4j.optim.AdamWShard;
@@ -146,13 +147,13 @@ public final class MemoryBenchmark {
         }
         Batch last = batch(rnd, perRank, seq, cfg.model().vocabSize());
         System.gc();
-        buffersAtRest = FlatVector.liveBytes();
-        FlatVector.resetPeak();
+        buffersAtRest = VectorMemory.liveBytes();
+        VectorMemory.resetPeak();
         reset = ProcessMemory.resetPeak();
         before = ProcessMemory.rssBytes();
         step.run(last, cfg.deviceTrainMicrobatchSize(), 0, steps, 1e-4, 1.0);
         peak = ProcessMemory.peakRssBytes();
-        buffersPeak = FlatVector.peakBytes();
+        buffersPeak = VectorMemory.peakBytes();
       }
       long[] grads = autogradGradients(cfg, model);
       long shard = plan.length();

@@ -18,6 +18,7 @@ import org.olmo4j.exchange.ExchangeOptions;
 import org.olmo4j.exchange.InProcessGroup;
 import org.olmo4j.exchange.TensorExchange;
 import org.olmo4j.model.FlatVector;
+import org.olmo4j.model.VectorMemory;
 import org.olmo4j.model.OlmoModel;
 import org.olmo4j.optim.AdamWShard;
 import org.olmo4j.train.Collectives;
@@ -35,7 +36,7 @@ class FullShardFailureTest {
   @Test
   void aStepAbortedInItsBackwardLetsEveryHeldGradientGoByClose() throws Exception {
     TrainConfig cfg = FullShardStepTest.config("olmo2", "FULL_SHARD", "null");
-    long before = FlatVector.liveBytes();
+    long before = VectorMemory.liveBytes();
     List<TensorExchange> exchanges =
         InProcessGroup.newWorld(2, 1, ExchangeOptions.DEFAULTS).exchanges();
     ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -52,45 +53,20 @@ class FullShardFailureTest {
       pool.shutdown();
     }
     // At most: a vector another test left to the garbage collector may be freed meanwhile.
-    long after = FlatVector.liveBytes();
+    long after = VectorMemory.liveBytes();
     assertTrue(after <= before, (after - before) + " bytes of vectors still open after close");
   }
 
   /** Runs one step of two micro-batches; rank 0 aborts the world at its third reduction. */
   private static Throwable runUntilAborted(TrainConfig cfg, TensorExchange ex) throws Exception {
     AtomicInteger reductions = new AtomicInteger();
-    Collectives aborting = new Collectives() {
-      @Override
-      public int rank() {
-        return ex.rank();
-      }
-
-      @Override
-      public int worldSize() {
-        return ex.worldSize();
-      }
-
-      @Override
-      public void reduceScatter(FlatVector full, float[] myShard) {
-        ex.reduceScatter(full, myShard);
-      }
-
+    Collectives aborting = new ExchangeCollectives(ex) {
       @Override
       public void reduceScatterAdd(FlatVector full, float[] acc, int at) {
         if (ex.rank() == 0 && reductions.incrementAndGet() == 3) {
           ex.abort(2);
         }
-        ex.reduceScatterAdd(full, acc, at);
-      }
-
-      @Override
-      public void allGatherInPlace(FlatVector full) {
-        ex.allGatherInPlace(full);
-      }
-
-      @Override
-      public double[] allReduceSum(double[] values) {
-        return ex.allReduceSum(values);
+        super.reduceScatterAdd(full, acc, at);
       }
     };
     try (NDManager m = NDManager.newBaseManager();
